@@ -1,0 +1,206 @@
+package bundle
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// Size caps applied when reading. A bundle from an air-gapped site is
+// untrusted input: these bound what a corrupt or hostile file can claim.
+const (
+	// MaxBundleSize caps the uncompressed size of a whole bundle (8 GiB).
+	MaxBundleSize = 8 << 30
+	// MaxMemberSize caps one member (4 GiB).
+	MaxMemberSize = 4 << 30
+	// MaxManifestSize caps manifest.json (64 MiB).
+	MaxManifestSize = 64 << 20
+)
+
+// ErrNoMember is returned (wrapped) by Member for a name the bundle lacks.
+var ErrNoMember = errors.New("no such member")
+
+// CorruptError says a bundle file cannot be trusted: which file, which member
+// (empty for the file as a whole) and what is wrong.
+type CorruptError struct {
+	Path   string
+	Member string
+	Err    error
+}
+
+func (e *CorruptError) Error() string {
+	if e.Member == "" {
+		return fmt.Sprintf("%s: %v", e.Path, e.Err)
+	}
+	return fmt.Sprintf("%s: member %s: %v", e.Path, e.Member, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// Bundle is an opened, fully verified bundle held in memory.
+type Bundle struct {
+	// Path is the file it was read from (as given).
+	Path string
+	// SHA256 is the hex sha256 of the whole bundle file.
+	SHA256 string
+	// Size is the size of the bundle file in bytes.
+	Size int64
+	// Manifest is the decoded manifest; ManifestBytes its exact bytes.
+	Manifest      *Manifest
+	ManifestBytes []byte
+
+	names   []string
+	members map[string][]byte
+}
+
+// Name returns the bundle's file name without directories.
+func (b *Bundle) Name() string { return filepath.Base(b.Path) }
+
+// Names returns the member names after the manifest, in archive order.
+func (b *Bundle) Names() []string { return append([]string(nil), b.names...) }
+
+// Member returns a member's bytes. The slice aliases the bundle's buffer and
+// must not be modified.
+func (b *Bundle) Member(name string) ([]byte, error) {
+	if name == ManifestMember {
+		return b.ManifestBytes, nil
+	}
+	d, ok := b.members[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: member %s: %w", b.Path, name, ErrNoMember)
+	}
+	return d, nil
+}
+
+// Has reports whether the bundle holds the member.
+func (b *Bundle) Has(name string) bool {
+	_, ok := b.members[name]
+	return ok || name == ManifestMember
+}
+
+var decoders = sync.Pool{New: func() any {
+	d, err := zstd.NewReader(nil,
+		// One goroutine per decode: batch analysis parallelises across bundles.
+		zstd.WithDecoderConcurrency(1),
+		// Cap what one frame may claim; larger bundles are refused, not allocated.
+		zstd.WithDecoderMaxMemory(MaxBundleSize),
+		// Format v1 writes 8 MiB windows; allow up to 128 MiB for tools that recompress.
+		zstd.WithDecoderMaxWindow(128<<20),
+	)
+	if err != nil {
+		panic(fmt.Sprintf("bundle: zstd decoder options: %v", err)) // fixed options; cannot fail
+	}
+	return d
+}}
+
+// Open reads and verifies the bundle at path.
+func Open(path string) (*Bundle, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return Decode(path, data)
+}
+
+// Decode verifies a bundle's bytes: zstd frames and checksums, tar structure,
+// regular-file members with allowed names and capped sizes, the manifest
+// first and valid, no member twice, every member listed in the manifest with
+// the right size and sha256, and nothing listed missing. path names the
+// bundle in errors. Members alias data's decompressed copy.
+func Decode(path string, data []byte) (*Bundle, error) {
+	corrupt := func(member string, err error) error {
+		return &CorruptError{Path: path, Member: member, Err: err}
+	}
+	b := &Bundle{Path: path, Size: int64(len(data)), SHA256: sha256Hex(data), members: map[string][]byte{}}
+	dec := decoders.Get().(*zstd.Decoder)
+	raw, err := dec.DecodeAll(data, nil)
+	decoders.Put(dec)
+	if err != nil {
+		return nil, corrupt("", fmt.Errorf("not a valid zstd stream: %w", err))
+	}
+	br := bytes.NewReader(raw)
+	tr := tar.NewReader(br)
+	for i := 0; ; i++ {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			where := ""
+			if len(b.names) > 0 {
+				where = "after " + b.names[len(b.names)-1]
+			}
+			return nil, corrupt(where, fmt.Errorf("not a valid tar archive: %w", err))
+		}
+		name := hdr.Name
+		if err := CheckMemberName(name); err != nil {
+			return nil, corrupt(name, err)
+		}
+		if hdr.Typeflag != tar.TypeReg {
+			return nil, corrupt(name, fmt.Errorf("entry type %q is not a regular file", string(hdr.Typeflag)))
+		}
+		limit := int64(MaxMemberSize)
+		if name == ManifestMember {
+			limit = MaxManifestSize
+		}
+		if hdr.Size < 0 || hdr.Size > limit {
+			return nil, corrupt(name, fmt.Errorf("size %d exceeds the cap of %d bytes", hdr.Size, limit))
+		}
+		// archive/tar reads headers block by block without buffering ahead, so
+		// the member's data starts at the reader's offset: slice, don't copy.
+		off := int64(len(raw)) - int64(br.Len())
+		if off+hdr.Size > int64(len(raw)) {
+			return nil, corrupt(name, fmt.Errorf("truncated: %d bytes declared, %d present", hdr.Size, int64(len(raw))-off))
+		}
+		content := raw[off : off+hdr.Size : off+hdr.Size]
+		if i == 0 {
+			if name != ManifestMember {
+				return nil, corrupt(name, fmt.Errorf("first member must be %s", ManifestMember))
+			}
+			m, err := UnmarshalManifest(content)
+			if err != nil {
+				return nil, corrupt(name, err)
+			}
+			b.Manifest, b.ManifestBytes = m, content
+			continue
+		}
+		if name == ManifestMember {
+			return nil, corrupt(name, errors.New("manifest appears twice"))
+		}
+		if _, dup := b.members[name]; dup {
+			return nil, corrupt(name, errors.New("member appears twice"))
+		}
+		b.members[name] = content
+		b.names = append(b.names, name)
+	}
+	if b.Manifest == nil {
+		return nil, corrupt(ManifestMember, errors.New("missing: the archive is empty"))
+	}
+	listed := make(map[string]bool, len(b.Manifest.Members))
+	for _, mi := range b.Manifest.Members {
+		listed[mi.Name] = true
+		content, ok := b.members[mi.Name]
+		if !ok {
+			return nil, corrupt(mi.Name, errors.New("listed in the manifest but missing from the archive"))
+		}
+		if int64(len(content)) != mi.Size {
+			return nil, corrupt(mi.Name, fmt.Errorf("size %d, manifest says %d", len(content), mi.Size))
+		}
+		if got := sha256Hex(content); got != mi.SHA256 {
+			return nil, corrupt(mi.Name, fmt.Errorf("sha256 %s, manifest says %s", got[:12], mi.SHA256[:12]))
+		}
+	}
+	for _, name := range b.names {
+		if !listed[name] {
+			return nil, corrupt(name, errors.New("present in the archive but not listed in the manifest"))
+		}
+	}
+	return b, nil
+}

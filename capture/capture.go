@@ -1,0 +1,445 @@
+// Package capture owns the recording side of ksnap: it plans the read-only
+// kubectl calls for one namespace and selector (version, jobs, pods, events,
+// then log tails), runs them through a kubectl.Runner, records argv, exit
+// code, duration, stderr and sha256 of every call, and writes one bundle even
+// when calls fail. It also builds bundles from files captured elsewhere
+// (Import). It never judges health; it reads pod JSON only for pod and
+// container names and states.
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/internal/buildinfo"
+	"github.com/tidwall/gjson"
+)
+
+// LogMode selects which containers get their log tails captured.
+type LogMode string
+
+// Log modes.
+const (
+	// LogsAll: every container (init containers too) that has started.
+	LogsAll LogMode = "all"
+	// LogsFailed: only containers of pods that failed, restarted or are stuck
+	// in an error state.
+	LogsFailed LogMode = "failed"
+	// LogsNone: no log calls.
+	LogsNone LogMode = "none"
+)
+
+// ParseLogMode parses the --logs flag value.
+func ParseLogMode(s string) (LogMode, error) {
+	switch m := LogMode(s); m {
+	case LogsAll, LogsFailed, LogsNone:
+		return m, nil
+	}
+	return "", fmt.Errorf("--logs %q: want all, failed or none", s)
+}
+
+// Options configure one capture.
+type Options struct {
+	Namespace string
+	// Selector is passed to kubectl -l as given; empty selects everything.
+	Selector string
+	// ContextName is the kube context recorded in the manifest (the --context
+	// flag, or the kubeconfig's current-context). It does not steer kubectl.
+	ContextName string
+	// OutDir receives the bundle; it is created (mode 0700) when missing.
+	OutDir string
+	// MaxLogLines is the --tail of each log call; 0 disables logs.
+	MaxLogLines int
+	Logs        LogMode
+	// Timeout is recorded in the manifest; the runner enforces it.
+	Timeout time.Duration
+	// LogWorkers bounds concurrent log calls (default 4).
+	LogWorkers int
+	// Now stamps the capture start and end; time.Now when nil.
+	Now func() time.Time
+	// Log receives progress and one warning per failed command; discarded when nil.
+	Log *slog.Logger
+}
+
+// Result is what Run produced.
+type Result struct {
+	// Path is the bundle file written.
+	Path     string
+	Manifest *bundle.Manifest
+	// Failed lists the commands that did not capture, in manifest order.
+	Failed []bundle.Command
+}
+
+// Partial reports whether at least one command failed.
+func (r *Result) Partial() bool { return len(r.Failed) > 0 }
+
+// Validate checks the options that do not depend on the cluster.
+func (o *Options) Validate() error {
+	if o.Namespace == "" {
+		return errors.New("a namespace is required (-n NAMESPACE)")
+	}
+	if o.MaxLogLines < 0 {
+		return fmt.Errorf("--max-log-lines %d: must be 0 (no logs) or more", o.MaxLogLines)
+	}
+	if _, err := ParseLogMode(string(o.Logs)); err != nil {
+		return err
+	}
+	if o.OutDir == "" {
+		return errors.New("an output directory is required (--out DIR)")
+	}
+	return nil
+}
+
+// ListArgs returns the kubectl arguments of the list calls, in manifest order.
+func ListArgs(namespace, selector string) map[string][]string {
+	sel := func(args []string) []string {
+		if selector != "" {
+			args = append(args, "-l", selector)
+		}
+		return args
+	}
+	return map[string][]string{
+		bundle.KindVersion: {"version", "-o", "json"},
+		bundle.KindJobs:    sel([]string{"get", "jobs", "-o", "json", "-n", namespace}),
+		bundle.KindPods:    sel([]string{"get", "pods", "-o", "json", "-n", namespace}),
+		// Events carry no labels of their objects: never filter them by the
+		// selector; analysis joins them by involved object.
+		bundle.KindEvents: {"get", "events", "-o", "json", "-n", namespace},
+	}
+}
+
+// LogArgs returns the kubectl arguments of one log call.
+func LogArgs(namespace, pod, container string, tail int, previous bool) []string {
+	args := []string{"logs", pod, "-n", namespace, "-c", container, "--tail=" + strconv.Itoa(tail)}
+	if previous {
+		args = append(args, "--previous")
+	}
+	return args
+}
+
+var listOrder = []string{bundle.KindVersion, bundle.KindJobs, bundle.KindPods, bundle.KindEvents}
+
+var listMembers = map[string]string{
+	bundle.KindVersion: bundle.VersionMember,
+	bundle.KindJobs:    bundle.JobsMember,
+	bundle.KindPods:    bundle.PodsMember,
+	bundle.KindEvents:  bundle.EventsMember,
+}
+
+// Run captures one namespace: the four list calls concurrently, then the log
+// tails through a bounded pool, and writes the bundle. It returns an error
+// only when no bundle could be written; failed commands are recorded in the
+// manifest, logged, and listed in Result.Failed.
+func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+	start := now().UTC()
+
+	args := ListArgs(opts.Namespace, opts.Selector)
+	results := make(map[string]kubectl.Result, len(listOrder))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, kind := range listOrder {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := r.Run(ctx, args[kind])
+			mu.Lock()
+			results[kind] = res
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+
+	var members []bundle.Member
+	var cmds []bundle.Command
+	for _, kind := range listOrder {
+		c, m := commandFromResult(kind, listMembers[kind], results[kind], true)
+		cmds = append(cmds, c)
+		if m != nil {
+			members = append(members, *m)
+		}
+	}
+	versions := parseVersions(results[bundle.KindVersion].Stdout)
+
+	var skipped []bundle.Skip
+	podsCmd := cmds[2]
+	if opts.Logs != LogsNone && opts.MaxLogLines > 0 && podsCmd.Status == bundle.StatusOK {
+		var plan []LogCall
+		plan, skipped = PlanLogs(results[bundle.KindPods].Stdout, opts.Logs)
+		logCmds, logMembers := runLogs(ctx, r, opts, plan)
+		cmds = append(cmds, logCmds...)
+		members = append(members, logMembers...)
+	}
+
+	m := &bundle.Manifest{
+		Format:        bundle.Format,
+		FormatVersion: bundle.FormatVersion,
+		KsnapVersion:  buildinfo.Version(),
+		Source:        bundle.SourceCapture,
+		CapturedAt:    bundle.FormatTime(start),
+		FinishedAt:    bundle.FormatTime(now()),
+		Namespace:     opts.Namespace,
+		Selector:      opts.Selector,
+		Context:       opts.ContextName,
+		Kubectl:       versions,
+		Options: bundle.Options{
+			MaxLogLines: opts.MaxLogLines,
+			Logs:        string(opts.Logs),
+			TimeoutNS:   int64(opts.Timeout),
+		},
+		Commands: cmds,
+		Skipped:  skipped,
+	}
+	path, err := bundle.Write(opts.OutDir, m, members)
+	if err != nil {
+		return nil, fmt.Errorf("write bundle: %w", err)
+	}
+	res := &Result{Path: path, Manifest: m, Failed: m.FailedCommands()}
+	for _, c := range res.Failed {
+		log.Debug("command failed", "member", c.Member, "kind", c.Kind, "error", c.Error)
+	}
+	log.Info("bundle written", "path", path, "commands", len(m.Commands), "failed", len(res.Failed))
+	return res, nil
+}
+
+// commandFromResult turns a runner result into a manifest command and the
+// member holding stdout (nil when the process never started). wantJSON marks
+// list and version calls, whose stdout must be JSON.
+func commandFromResult(kind, member string, res kubectl.Result, wantJSON bool) (bundle.Command, *bundle.Member) {
+	stderr := res.Stderr
+	truncated := false
+	if len(stderr) > bundle.MaxStderr {
+		stderr, truncated = stderr[:bundle.MaxStderr], true
+	}
+	c := bundle.Command{
+		Kind:            kind,
+		Argv:            append([]string(nil), res.Argv...),
+		Status:          bundle.StatusOK,
+		ExitCode:        res.ExitCode,
+		DurationNS:      int64(res.Duration),
+		Stderr:          string(stderr),
+		StderrTruncated: truncated,
+	}
+	if c.Argv == nil {
+		c.Argv = []string{}
+	}
+	var notStarted *kubectl.NotFoundError
+	started := res.Err == nil || !(errors.As(res.Err, &notStarted) || errors.Is(res.Err, kubectl.ErrNotReadOnly))
+	if res.Err != nil {
+		c.Status = bundle.StatusFailed
+		c.Error = oneLine(res.Err.Error())
+	} else if wantJSON && !gjson.ValidBytes(res.Stdout) {
+		c.Status = bundle.StatusFailed
+		c.Error = notJSONError(res.Stdout)
+	}
+	if !started {
+		return c, nil
+	}
+	c.Member = member
+	return c, &bundle.Member{Name: member, Data: res.Stdout}
+}
+
+func notJSONError(b []byte) string {
+	if len(b) == 0 {
+		return "kubectl printed nothing on stdout; expected JSON"
+	}
+	return fmt.Sprintf("kubectl output is not valid JSON (%d bytes, starts %q)", len(b), preview(b))
+}
+
+func preview(b []byte) string {
+	if len(b) > 40 {
+		b = b[:40]
+	}
+	return string(b)
+}
+
+func oneLine(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r == '\n' || r == '\r' || r == '\t' {
+			r = ' '
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+func parseVersions(stdout []byte) bundle.Versions {
+	if !gjson.ValidBytes(stdout) {
+		return bundle.Versions{}
+	}
+	return bundle.Versions{
+		Client: gjson.GetBytes(stdout, "clientVersion.gitVersion").String(),
+		Server: gjson.GetBytes(stdout, "serverVersion.gitVersion").String(),
+	}
+}
+
+// LogCall is one planned kubectl logs invocation.
+type LogCall struct {
+	Pod, Container string
+	Previous       bool
+}
+
+// errorWaiting are container waiting reasons that mark a pod as failing.
+var errorWaiting = map[string]bool{
+	"CrashLoopBackOff": true, "ImagePullBackOff": true, "ErrImagePull": true,
+	"CreateContainerConfigError": true, "CreateContainerError": true, "RunContainerError": true,
+	"InvalidImageName": true, "ErrImageNeverPull": true, "ImageInspectError": true,
+	"PreStartHookError": true, "PreCreateHookError": true,
+}
+
+// PlanLogs decides which log tails to fetch from the pods list JSON: init
+// and app containers that have started (a current or previous container
+// exists), plus --previous for restarted containers. With LogsFailed only
+// pods that failed, restarted or wait in an error state count. Containers
+// that never started are returned as skips. The plan is sorted by pod,
+// container, previous.
+func PlanLogs(podsJSON []byte, mode LogMode) ([]LogCall, []bundle.Skip) {
+	var plan []LogCall
+	var skips []bundle.Skip
+	items := gjson.GetBytes(podsJSON, "items")
+	if !items.IsArray() {
+		return nil, nil
+	}
+	items.ForEach(func(_, pod gjson.Result) bool {
+		name := pod.Get("metadata.name").String()
+		if name == "" {
+			return true
+		}
+		type cs struct {
+			name      string
+			started   bool
+			restarted bool
+			failing   bool
+		}
+		var all []cs
+		for _, path := range []string{"status.initContainerStatuses", "status.containerStatuses"} {
+			pod.Get(path).ForEach(func(_, st gjson.Result) bool {
+				c := cs{name: st.Get("name").String()}
+				if c.name == "" {
+					return true
+				}
+				state, last := st.Get("state"), st.Get("lastState")
+				c.started = state.Get("running").Exists() || state.Get("terminated").Exists() || last.Get("terminated").Exists()
+				c.restarted = st.Get("restartCount").Int() > 0 && last.Get("terminated").Exists()
+				if t := state.Get("terminated"); t.Exists() && t.Get("exitCode").Int() != 0 {
+					c.failing = true
+				}
+				if errorWaiting[state.Get("waiting.reason").String()] || c.restarted {
+					c.failing = true
+				}
+				all = append(all, c)
+				return true
+			})
+		}
+		podFailing := pod.Get("status.phase").String() == "Failed"
+		for _, c := range all {
+			podFailing = podFailing || c.failing
+		}
+		if mode == LogsFailed && !podFailing {
+			return true
+		}
+		for _, c := range all {
+			if !c.started {
+				skips = append(skips, bundle.Skip{Pod: name, Container: c.name, Reason: "container has not started"})
+				continue
+			}
+			plan = append(plan, LogCall{Pod: name, Container: c.name})
+			if c.restarted {
+				plan = append(plan, LogCall{Pod: name, Container: c.name, Previous: true})
+			}
+		}
+		return true
+	})
+	sort.Slice(plan, func(i, j int) bool {
+		a, b := plan[i], plan[j]
+		if a.Pod != b.Pod {
+			return a.Pod < b.Pod
+		}
+		if a.Container != b.Container {
+			return a.Container < b.Container
+		}
+		return !a.Previous && b.Previous
+	})
+	sort.Slice(skips, func(i, j int) bool {
+		if skips[i].Pod != skips[j].Pod {
+			return skips[i].Pod < skips[j].Pod
+		}
+		return skips[i].Container < skips[j].Container
+	})
+	// Duplicate container names (malformed input) would collide in member names.
+	dedup := plan[:0]
+	seen := map[string]bool{}
+	for _, c := range plan {
+		k := bundle.LogMember(c.Pod, c.Container, c.Previous)
+		if !seen[k] && bundle.CheckMemberName(k) == nil {
+			seen[k] = true
+			dedup = append(dedup, c)
+		}
+	}
+	return dedup, skips
+}
+
+// runLogs runs the planned log calls through a pool of opts.LogWorkers and
+// returns commands and members in plan order.
+func runLogs(ctx context.Context, r kubectl.Runner, opts Options, plan []LogCall) ([]bundle.Command, []bundle.Member) {
+	workers := opts.LogWorkers
+	if workers <= 0 {
+		workers = 4
+	}
+	cmds := make([]bundle.Command, len(plan))
+	mems := make([]*bundle.Member, len(plan))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers && w < len(plan); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				lc := plan[i]
+				res := r.Run(ctx, LogArgs(opts.Namespace, lc.Pod, lc.Container, opts.MaxLogLines, lc.Previous))
+				kind := bundle.KindLog
+				if lc.Previous {
+					kind = bundle.KindPreviousLog
+				}
+				c, m := commandFromResult(kind, bundle.LogMember(lc.Pod, lc.Container, lc.Previous), res, false)
+				c.Pod, c.Container = lc.Pod, lc.Container
+				cmds[i], mems[i] = c, m
+			}
+		}()
+	}
+	for i := range plan {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	var members []bundle.Member
+	for _, m := range mems {
+		if m != nil {
+			members = append(members, *m)
+		}
+	}
+	return cmds, members
+}

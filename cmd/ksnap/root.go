@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/spf13/cobra"
+)
+
+// run builds the command tree, runs it and returns the exit code.
+func run(ctx context.Context, args []string, e *env) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			// A bug must still give one line and a documented code, not a stack trace.
+			code = exitCode(errors.New("internal error (please report it): "+panicString(r)), e.stderr)
+		}
+	}()
+	root := newRootCmd(e)
+	root.SetArgs(args)
+	return exitCode(root.ExecuteContext(ctx), e.stderr)
+}
+
+func panicString(r any) string {
+	if err, ok := r.(error); ok {
+		return err.Error()
+	}
+	if s, ok := r.(string); ok {
+		return s
+	}
+	return "unexpected panic"
+}
+
+func newRootCmd(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ksnap",
+		Short: "Record kubectl snapshots of batch workloads and replay health verdicts offline",
+		Long: `ksnap records what kubectl prints about the Jobs, Pods and Events of one
+namespace into timestamped zstd bundles (capture), and evaluates those bundles
+offline, with no cluster, into OK/WARN/ERROR verdicts (analyze) kept in a JSONL
+history (history, record). ksnap only ever runs kubectl get, logs and version.
+` + exitStatusHelp,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		Args:              cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+	}
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetIn(e.stdin)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &usageError{err}
+	})
+	root.AddCommand(
+		newVersionCmd(e),
+		newCaptureCmd(e, nil),
+		newBundleCmd(e),
+	)
+	return root
+}
