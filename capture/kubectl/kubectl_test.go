@@ -1,0 +1,166 @@
+package kubectl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCheckReadOnly(t *testing.T) {
+	t.Parallel()
+	allowed := [][]string{
+		{"get", "jobs", "-o", "json", "-n", "ns", "-l", "app=x"},
+		{"get", "events", "-o", "json", "-n", "ns"},
+		{"logs", "pod-1", "-n", "ns", "-c", "main", "--tail=100"},
+		{"logs", "pod-1", "-n", "ns", "-c", "main", "--tail=100", "--previous"},
+		{"version", "-o", "json"},
+	}
+	for _, args := range allowed {
+		if err := CheckReadOnly(args); err != nil {
+			t.Errorf("CheckReadOnly(%q) = %v, want nil", args, err)
+		}
+	}
+	// Every mutating or interactive kubectl verb, and flags that would write
+	// or impersonate behind an allowed verb.
+	refused := [][]string{
+		{"apply", "-f", "x.yaml"}, {"create", "job", "x"}, {"delete", "job", "x"}, {"patch", "job", "x", "-p", "{}"},
+		{"replace", "-f", "x"}, {"edit", "job", "x"}, {"scale", "job", "x", "--replicas=0"}, {"exec", "pod", "--", "sh"},
+		{"run", "x", "--image=busybox"}, {"expose", "job", "x"}, {"set", "image", "job/x", "c=i"}, {"label", "job", "x", "a=b"},
+		{"annotate", "job", "x", "a=b"}, {"rollout", "restart", "deploy/x"}, {"autoscale", "deploy", "x"},
+		{"cordon", "node"}, {"uncordon", "node"}, {"drain", "node"}, {"taint", "node", "n", "k=v:NoSchedule"},
+		{"attach", "pod"}, {"port-forward", "pod", "80"}, {"proxy"}, {"cp", "a", "b"}, {"debug", "pod"},
+		{"certificate", "approve", "x"}, {"auth", "reconcile", "-f", "x"}, {"config", "set-context", "x"},
+		{"plugin", "list"}, {"kustomize", "."}, {"wait", "--for=delete", "pod/x"}, {"events"}, {"top", "pod"},
+		{"api-resources"}, {"cluster-info", "dump"}, {"alpha", "x"}, {"completion", "bash"},
+		{}, {"GET", "pods"}, {"--namespace", "x", "delete", "pod", "y"},
+		{"get", "--raw", "/api/v1/namespaces/x/pods/y/exec"}, {"get", "pods", "--raw=/x"}, {"get", "pods", "--as", "admin"},
+		{"get", "pods", "--as=system:admin"}, {"get", "pods", "--token", "t"}, {"get", "pods", "--edit"},
+		{"get", "pods", "--save-config"}, {"logs", "p", "--as-group=system:masters"},
+	}
+	for _, args := range refused {
+		err := CheckReadOnly(args)
+		if !errors.Is(err, ErrNotReadOnly) {
+			t.Errorf("CheckReadOnly(%q) = %v, want ErrNotReadOnly", args, err)
+		}
+	}
+}
+
+// The exec runner is tested against this test binary re-run as a fake
+// kubectl (TestHelperProcess), so exit codes, stderr, timeouts and missing
+// binaries are real process behaviour.
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv("KSNAP_KUBECTL_HELPER") != "1" {
+		return
+	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	switch args[0] {
+	case "get":
+		fmt.Fprint(os.Stdout, `{"kind":"JobList","items":[]}`)
+		fmt.Fprintf(os.Stderr, "argv=%s\n", strings.Join(args, " "))
+		os.Exit(0)
+	case "logs":
+		fmt.Fprint(os.Stderr, "I1123 noise line\nError from server (Forbidden): pods \"p\" is forbidden: User \"ro\" cannot get resource \"pods/log\"\n")
+		os.Exit(1)
+	case "version":
+		time.Sleep(10 * time.Second)
+		os.Exit(0)
+	}
+	os.Exit(2)
+}
+
+func helperExec(t *testing.T) *Exec {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The helper is invoked as: test-binary -test.run=TestHelperProcess -- ARGS
+	dir := t.TempDir()
+	wrapper := filepath.Join(dir, "kubectl")
+	script := fmt.Sprintf("#!/bin/sh\nexec %q -test.run=TestHelperProcess -- \"$@\"\n", exe)
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &Exec{Path: wrapper, Kubeconfig: "/k/cfg", Context: "ctx1", Timeout: 500 * time.Millisecond,
+		Env: append(os.Environ(), "KSNAP_KUBECTL_HELPER=1")}
+}
+
+func TestExecRunner(t *testing.T) {
+	t.Parallel()
+	x := helperExec(t)
+	ctx := context.Background()
+
+	t.Run("success, flags appended after the command", func(t *testing.T) {
+		res := x.Run(ctx, []string{"get", "jobs", "-o", "json", "-n", "ns"})
+		if res.Err != nil || res.ExitCode != 0 {
+			t.Fatalf("res = %+v", res)
+		}
+		if string(res.Stdout) != `{"kind":"JobList","items":[]}` {
+			t.Errorf("stdout %q", res.Stdout)
+		}
+		if got := string(res.Stderr); got != "argv=get jobs -o json -n ns --kubeconfig /k/cfg --context ctx1\n" {
+			t.Errorf("kubectl saw %q", got)
+		}
+		if res.Argv[0] != x.Path || res.Argv[len(res.Argv)-1] != "ctx1" {
+			t.Errorf("argv %q", res.Argv)
+		}
+	})
+	t.Run("non-zero exit keeps stderr and names its last line", func(t *testing.T) {
+		res := x.Run(ctx, []string{"logs", "p", "-c", "main", "--tail=5"})
+		var ee *ExitError
+		if !errors.As(res.Err, &ee) || ee.Code != 1 || res.ExitCode != 1 {
+			t.Fatalf("err = %v, exit %d", res.Err, res.ExitCode)
+		}
+		want := `kubectl exited 1: Error from server (Forbidden): pods "p" is forbidden: User "ro" cannot get resource "pods/log"`
+		if res.Err.Error() != want {
+			t.Errorf("err = %q\nwant  %q", res.Err, want)
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		res := x.Run(ctx, []string{"version", "-o", "json"})
+		var te *TimeoutError
+		if !errors.As(res.Err, &te) || res.ExitCode != -1 {
+			t.Fatalf("err = %v, exit %d", res.Err, res.ExitCode)
+		}
+		if res.Err.Error() != "kubectl timed out after 500ms (raise --timeout or check the API server)" {
+			t.Errorf("err = %q", res.Err)
+		}
+	})
+	t.Run("refused before running", func(t *testing.T) {
+		res := x.Run(ctx, []string{"delete", "job", "x"})
+		if !errors.Is(res.Err, ErrNotReadOnly) || res.Stdout != nil {
+			t.Fatalf("res = %+v", res)
+		}
+	})
+}
+
+func TestExecMissingAndNotExecutable(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	notExec := filepath.Join(dir, "kubectl")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{filepath.Join(dir, "missing-kubectl"), notExec, "ksnap-no-such-kubectl-in-path"} {
+		res := (&Exec{Path: path}).Run(context.Background(), []string{"version", "-o", "json"})
+		var nf *NotFoundError
+		if !errors.As(res.Err, &nf) || res.ExitCode != -1 {
+			t.Errorf("%s: err = %v (%T), exit %d", path, res.Err, res.Err, res.ExitCode)
+			continue
+		}
+		if !strings.Contains(res.Err.Error(), "install kubectl or pass --kubectl PATH") {
+			t.Errorf("%s: err %q has no hint", path, res.Err)
+		}
+	}
+}
