@@ -92,7 +92,7 @@ func helperExec(t *testing.T) *Exec {
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &Exec{Path: wrapper, Kubeconfig: "/k/cfg", Context: "ctx1", Timeout: 500 * time.Millisecond,
+	return &Exec{Path: wrapper, Kubeconfig: "/k/cfg", Context: "ctx1", Timeout: time.Minute,
 		Env: append(os.Environ(), "KSNAP_KUBECTL_HELPER=1")}
 }
 
@@ -128,7 +128,9 @@ func TestExecRunner(t *testing.T) {
 		}
 	})
 	t.Run("timeout", func(t *testing.T) {
-		res := x.Run(ctx, []string{"version", "-o", "json"})
+		short := *x
+		short.Timeout = 500 * time.Millisecond
+		res := short.Run(ctx, []string{"version", "-o", "json"})
 		var te *TimeoutError
 		if !errors.As(res.Err, &te) || res.ExitCode != -1 {
 			t.Fatalf("err = %v, exit %d", res.Err, res.ExitCode)
