@@ -58,5 +58,22 @@ history (history, record). ksnap only ever runs kubectl get, logs and version.
 		newCaptureCmd(e, nil),
 		newBundleCmd(e),
 	)
+	usageArgs(root)
 	return root
+}
+
+// usageArgs wraps every command's positional-argument check so that a wrong
+// argument count is a usage error (exit 3, "see --help") like a bad flag.
+func usageArgs(cmd *cobra.Command) {
+	if v := cmd.Args; v != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := v(c, args); err != nil {
+				return &usageError{err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageArgs(sub)
+	}
 }
