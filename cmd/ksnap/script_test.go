@@ -4,9 +4,9 @@ import (
 	"errors"
 	"flag"
 	"os/exec"
-	"strconv"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/ksnap/ksnap/capture/kubectl/kubectltest"
