@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -85,20 +84,32 @@ func (b *Bundle) Has(name string) bool {
 	return ok || name == ManifestMember
 }
 
-var decoders = sync.Pool{New: func() any {
-	d, err := zstd.NewReader(nil,
+// MaxRatio bounds the decompressed size of a bundle relative to its file
+// size: a frame header may claim any content size, and a 500-byte corrupt
+// file must not make the reader allocate gigabytes. kubectl JSON compresses
+// 5-50x; 4096x leaves room for very repetitive logs.
+const MaxRatio = 4096
+
+// decodeLimit is the most a bundle file of n bytes may decompress to.
+func decodeLimit(n int) uint64 {
+	l := uint64(64<<20) + uint64(n)*MaxRatio
+	if l > MaxBundleSize {
+		l = MaxBundleSize
+	}
+	return l
+}
+
+// newDecoder builds the one decoder of a bundle read; every option is fixed.
+func newDecoder(limit uint64) (*zstd.Decoder, error) {
+	return zstd.NewReader(nil,
 		// One goroutine per decode: batch analysis parallelises across bundles.
 		zstd.WithDecoderConcurrency(1),
-		// Cap what one frame may claim; larger bundles are refused, not allocated.
-		zstd.WithDecoderMaxMemory(MaxBundleSize),
+		// Cap what the frames may claim or produce: refused, never allocated.
+		zstd.WithDecoderMaxMemory(limit),
 		// Format v1 writes 8 MiB windows; allow up to 128 MiB for tools that recompress.
 		zstd.WithDecoderMaxWindow(128<<20),
 	)
-	if err != nil {
-		panic(fmt.Sprintf("bundle: zstd decoder options: %v", err)) // fixed options; cannot fail
-	}
-	return d
-}}
+}
 
 // Open reads and verifies the bundle at path.
 func Open(path string) (*Bundle, error) {
@@ -119,9 +130,12 @@ func Decode(path string, data []byte) (*Bundle, error) {
 		return &CorruptError{Path: path, Member: member, Err: err}
 	}
 	b := &Bundle{Path: path, Size: int64(len(data)), SHA256: sha256Hex(data), members: map[string][]byte{}}
-	dec := decoders.Get().(*zstd.Decoder)
+	dec, err := newDecoder(decodeLimit(len(data)))
+	if err != nil {
+		return nil, corrupt("", fmt.Errorf("zstd decoder: %w", err))
+	}
 	raw, err := dec.DecodeAll(data, nil)
-	decoders.Put(dec)
+	dec.Close()
 	if err != nil {
 		return nil, corrupt("", fmt.Errorf("not a valid zstd stream: %w", err))
 	}
