@@ -57,6 +57,10 @@ history (history, record). ksnap only ever runs kubectl get, logs and version.
 		newVersionCmd(e),
 		newCaptureCmd(e, nil),
 		newBundleCmd(e),
+		newAnalyzeCmd(e, nil),
+		newRecordCmd(e, nil),
+		newWatchCmd(e, nil),
+		newHistoryCmd(e),
 	)
 	usageArgs(root)
 	return root

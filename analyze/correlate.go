@@ -1,0 +1,309 @@
+package analyze
+
+import (
+	"sort"
+	"time"
+
+	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/capture/bundle"
+)
+
+type objKey struct{ kind, ns, name string }
+
+// eventGroup is the E6 deduplication of events about one object with one
+// type and reason.
+type eventGroup struct {
+	key    objKey
+	uid    string
+	typ    string
+	reason string
+	count  int64
+	first  time.Time
+	last   time.Time
+	msg    string
+	source string
+}
+
+func (g *eventGroup) result() EventResult {
+	return EventResult{Type: g.typ, Reason: g.reason, Kind: g.key.kind, Name: g.key.name, Count: g.count,
+		First: fmtTime(g.first), Last: fmtTime(g.last), Message: oneLine(g.msg), Source: g.source}
+}
+
+// dedupe groups events by object (kind, namespace, name, uid), type and
+// reason (E6), summing counts and keeping the earliest and latest time and
+// the latest message. The result is sorted by last time, then kind, name,
+// type and reason.
+func dedupe(events []model.Event, defNS string) []*eventGroup {
+	type gk struct {
+		obj              objKey
+		uid, typ, reason string
+	}
+	idx := map[gk]*eventGroup{}
+	var out []*eventGroup
+	for i := range events {
+		e := &events[i]
+		ns := e.Object.Namespace
+		if ns == "" {
+			ns = e.Namespace
+		}
+		if ns == "" {
+			ns = defNS
+		}
+		k := gk{objKey{e.Object.Kind, ns, e.Object.Name}, e.Object.UID, e.Type, e.Reason}
+		t := e.Time()
+		first := e.First
+		if first.IsZero() {
+			first = t
+		}
+		g := idx[k]
+		if g == nil {
+			g = &eventGroup{key: k.obj, uid: k.uid, typ: e.Type, reason: e.Reason, first: first, last: t, msg: e.Message, source: e.Source}
+			idx[k] = g
+			out = append(out, g)
+			g.count = e.Count
+			continue
+		}
+		g.count += e.Count
+		if !first.IsZero() && (g.first.IsZero() || first.Before(g.first)) {
+			g.first = first
+		}
+		if !t.Before(g.last) {
+			g.last, g.msg = t, e.Message
+			if e.Source != "" {
+				g.source = e.Source
+			}
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		x, y := out[a], out[b]
+		if !x.last.Equal(y.last) {
+			return x.last.Before(y.last)
+		}
+		if x.key != y.key {
+			if x.key.kind != y.key.kind {
+				return x.key.kind < y.key.kind
+			}
+			if x.key.ns != y.key.ns {
+				return x.key.ns < y.key.ns
+			}
+			return x.key.name < y.key.name
+		}
+		if x.typ != y.typ {
+			return x.typ < y.typ
+		}
+		return x.reason < y.reason
+	})
+	return out
+}
+
+type jobState struct {
+	job    *model.Job
+	res    *JobResult
+	phase  model.JobPhase
+	pods   []*podState
+	events []*eventGroup
+}
+
+type podState struct {
+	pod    *model.Pod
+	res    *PodResult
+	job    *jobState // nil for a bare pod
+	events []*eventGroup
+}
+
+func ownerString(o model.OwnerRef) string {
+	if o.IsZero() {
+		return ""
+	}
+	return o.Kind + "/" + o.Name
+}
+
+// correlate attributes pods to Jobs (ownerReferences, then the
+// controller-uid label, then the job-name label), joins events to Jobs and
+// pods by involvedObject/regarding kind, namespace and name (and uid when
+// both sides have one; never by labels, E2), applies the rules and fills
+// the report's Jobs and BarePods.
+func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, events []model.Event) {
+	defNS := ev.m.Namespace
+	byUID := map[string]*jobState{}
+	byName := map[objKey]*jobState{}
+	states := make([]*jobState, len(jobs))
+	jobResults := make([]JobResult, len(jobs))
+	for i := range jobs {
+		j := &jobs[i]
+		if j.Namespace == "" {
+			j.Namespace = defNS
+		}
+		phase, reason := JobPhase(j)
+		jobResults[i] = newJobResult(j, phase, reason)
+		st := &jobState{job: j, res: &jobResults[i], phase: phase}
+		states[i] = st
+		if j.UID != "" {
+			byUID[j.UID] = st
+		}
+		k := objKey{"Job", j.Namespace, j.Name}
+		if byName[k] == nil {
+			byName[k] = st
+		}
+	}
+	podStates := make([]*podState, len(pods))
+	podResults := make([]PodResult, len(pods))
+	podByName := map[objKey]*podState{}
+	for i := range pods {
+		p := &pods[i]
+		if p.Namespace == "" {
+			p.Namespace = defNS
+		}
+		podResults[i] = newPodResult(p)
+		ps := &podState{pod: p, res: &podResults[i]}
+		ps.job = findJob(p, byUID, byName)
+		if ps.job != nil {
+			ps.job.pods = append(ps.job.pods, ps)
+		}
+		podStates[i] = ps
+		k := objKey{"Pod", p.Namespace, p.Name}
+		if podByName[k] == nil {
+			podByName[k] = ps
+		}
+	}
+	for _, g := range dedupe(events, defNS) {
+		switch g.key.kind {
+		case "Job":
+			if st := byName[g.key]; st != nil && uidMatch(g.uid, st.job.UID) {
+				st.events = append(st.events, g)
+				ev.countEvent(g)
+			}
+		case "Pod":
+			if ps := podByName[g.key]; ps != nil && uidMatch(g.uid, ps.pod.UID) {
+				ps.events = append(ps.events, g)
+				ev.countEvent(g)
+			}
+		}
+	}
+	for _, ps := range podStates {
+		ev.podRules(ps)
+	}
+	for _, st := range states {
+		ev.jobRules(st)
+		res := st.res
+		sort.SliceStable(st.pods, func(a, b int) bool {
+			x, y := st.pods[a].pod, st.pods[b].pod
+			if x.Name != y.Name {
+				return x.Name < y.Name
+			}
+			return x.UID < y.UID
+		})
+		res.Pods = make([]PodResult, 0, len(st.pods))
+		for _, ps := range st.pods {
+			res.Health = res.Health.Worst(ps.res.Health)
+			res.Pods = append(res.Pods, *ps.res)
+		}
+		ev.rep.Jobs = append(ev.rep.Jobs, *res)
+	}
+	for _, ps := range podStates {
+		if ps.job == nil {
+			ev.rep.BarePods = append(ev.rep.BarePods, *ps.res)
+		}
+	}
+	sort.SliceStable(ev.rep.Jobs, func(a, b int) bool {
+		x, y := ev.rep.Jobs[a], ev.rep.Jobs[b]
+		if x.Namespace != y.Namespace {
+			return x.Namespace < y.Namespace
+		}
+		if x.Name != y.Name {
+			return x.Name < y.Name
+		}
+		return x.UID < y.UID
+	})
+	sort.SliceStable(ev.rep.BarePods, func(a, b int) bool {
+		x, y := ev.rep.BarePods[a], ev.rep.BarePods[b]
+		if x.Namespace != y.Namespace {
+			return x.Namespace < y.Namespace
+		}
+		if x.Name != y.Name {
+			return x.Name < y.Name
+		}
+		return x.UID < y.UID
+	})
+}
+
+func (ev *evaluation) countEvent(g *eventGroup) {
+	ev.rep.Counts.Events++
+	if g.typ == "Warning" {
+		ev.rep.Counts.WarningEvents++
+	}
+}
+
+func uidMatch(a, b string) bool { return a == "" || b == "" || a == b }
+
+func findJob(p *model.Pod, byUID map[string]*jobState, byName map[objKey]*jobState) *jobState {
+	if p.Owner.Kind == "Job" {
+		if p.Owner.UID != "" {
+			if st := byUID[p.Owner.UID]; st != nil {
+				return st
+			}
+		}
+		if st := byName[objKey{"Job", p.Namespace, p.Owner.Name}]; st != nil && uidMatch(p.Owner.UID, st.job.UID) {
+			return st
+		}
+		return nil
+	}
+	if !p.Owner.IsZero() {
+		return nil // owned by something else (ReplicaSet, ...)
+	}
+	if p.ControllerUIDLabel != "" {
+		if st := byUID[p.ControllerUIDLabel]; st != nil {
+			return st
+		}
+	}
+	if p.JobNameLabel != "" {
+		if st := byName[objKey{"Job", p.Namespace, p.JobNameLabel}]; st != nil && uidMatch(p.ControllerUIDLabel, st.job.UID) {
+			return st
+		}
+	}
+	return nil
+}
+
+func newJobResult(j *model.Job, phase model.JobPhase, reason string) JobResult {
+	r := JobResult{
+		Name: j.Name, Namespace: j.Namespace, UID: j.UID, Owner: ownerString(j.Owner),
+		Phase: phase, PhaseReason: reason,
+		Completions: OptInt(j.Completions), Parallelism: OptInt(j.Parallelism), BackoffLimit: OptInt(j.BackoffLimit),
+		ActiveDeadlineSeconds: OptInt(j.ActiveDeadlineSeconds),
+		Succeeded:             OptInt(j.Succeeded), Failed: OptInt(j.Failed), Active: OptInt(j.Active), Ready: OptInt(j.Ready),
+		Created: fmtTime(j.Created), StartTime: fmtTime(j.StartTime), CompletionTime: fmtTime(j.CompletionTime),
+		Labels: []Label{}, Findings: []model.Finding{}, Events: []EventResult{},
+	}
+	for k, v := range j.Labels {
+		r.Labels = append(r.Labels, Label{Key: k, Value: v})
+	}
+	sort.Slice(r.Labels, func(a, b int) bool { return r.Labels[a].Key < r.Labels[b].Key })
+	return r
+}
+
+func newPodResult(p *model.Pod) PodResult {
+	r := PodResult{
+		Name: p.Name, Namespace: p.Namespace, UID: p.UID, Owner: ownerString(p.Owner),
+		Phase: p.Phase, Reason: p.Reason, Node: p.NodeName, StartTime: fmtTime(p.StartTime),
+		Containers: make([]ContainerResult, 0, len(p.Containers)), Findings: []model.Finding{}, Events: []EventResult{},
+	}
+	for _, c := range p.Containers {
+		cr := ContainerResult{Name: c.Name, Type: c.Type, State: c.State.Kind, Reason: c.State.Reason, Restarts: c.RestartCount, Ready: c.Ready}
+		if c.State.Kind == model.StateTerminated {
+			cr.ExitCode = OptInt(model.Some(c.State.ExitCode))
+		}
+		r.Restarts += c.RestartCount
+		r.Containers = append(r.Containers, cr)
+	}
+	return r
+}
+
+// evidence helpers
+
+func jobEvidence(j *model.Job, fields ...model.Field) model.Evidence {
+	return model.Evidence{Member: bundle.JobsMember, Kind: "Job", Name: j.Name, Fields: fields}
+}
+
+func podEvidence(p *model.Pod, fields ...model.Field) model.Evidence {
+	return model.Evidence{Member: bundle.PodsMember, Kind: "Pod", Name: p.Name, Fields: fields}
+}

@@ -1,0 +1,144 @@
+package analyze
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/fixtures"
+	"github.com/ksnap/ksnap/internal/gen"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+type goldenCase struct {
+	name string // golden file stem
+	src  Source
+}
+
+// goldenCases are every fixture bundle (fixtures/realdata, fixtures/scenarios)
+// and a small generated bundle that covers every scenario of internal/gen.
+func goldenCases(t *testing.T) []goldenCase {
+	t.Helper()
+	var cases []goldenCase
+	err := fs.WalkDir(fixtures.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, bundle.Extension) {
+			return err
+		}
+		data, err := fixtures.FS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		b, err := bundle.Decode(path.Base(p), data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		stem := strings.ReplaceAll(strings.TrimSuffix(p, bundle.Extension), "/", "__")
+		cases = append(cases, goldenCase{stem, FromBundle(b)})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gen.Generate(gen.Options{Pods: 24})
+	members := map[string][]byte{}
+	for _, m := range g.Members {
+		members[m.Name] = m.Data
+	}
+	cases = append(cases, goldenCase{"gen__24-pods", &MapSource{File: "gen-24-pods.tar.zst", Sum: strings.Repeat("ab", 32), Man: g.Manifest, Members: members}})
+	return cases
+}
+
+func render(t *testing.T, src Source) map[string][]byte {
+	t.Helper()
+	rep, err := Evaluate(src, DefaultOptions())
+	if err != nil {
+		t.Fatalf("Evaluate: %v", err)
+	}
+	out := map[string][]byte{}
+	for ext, w := range map[string]func(*bytes.Buffer) error{
+		".txt":  func(b *bytes.Buffer) error { return WriteText(b, rep) },
+		".json": func(b *bytes.Buffer) error { return WriteJSON(b, rep) },
+		".xml":  func(b *bytes.Buffer) error { return WriteJUnit(b, rep) },
+	} {
+		var buf bytes.Buffer
+		if err := w(&buf); err != nil {
+			t.Fatalf("render %s: %v", ext, err)
+		}
+		out[ext] = buf.Bytes()
+	}
+	return out
+}
+
+// TestGolden renders every fixture bundle as text, JSON and JUnit and
+// compares with testdata/golden (rewrite with -update). Each bundle is
+// rendered twice and the two outputs must be identical bytes.
+func TestGolden(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			first, second := render(t, c.src), render(t, c.src)
+			for ext, got := range first {
+				if !bytes.Equal(got, second[ext]) {
+					t.Errorf("%s: two renders of the same bundle differ", ext)
+				}
+				file := filepath.Join("testdata", "golden", c.name+ext)
+				if *update {
+					if err := os.WriteFile(file, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatalf("%v (run go test -update to create it)", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from %s:\n%s", ext, file, diff(string(want), string(got)))
+				}
+			}
+		})
+	}
+}
+
+// TestGoldenOtherTZ reruns TestGolden in a child process with TZ=Asia/Seoul
+// and a Korean locale: output must not depend on either.
+func TestGoldenOtherTZ(t *testing.T) {
+	if os.Getenv("KSNAP_GOLDEN_CHILD") != "" || *update {
+		t.Skip("child process, or rewriting goldens")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestGolden$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "KSNAP_GOLDEN_CHILD=1", "TZ=Asia/Seoul", "LANG=ko_KR.UTF-8", "LC_ALL=ko_KR.UTF-8")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("TestGolden under TZ=Asia/Seoul: %v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("PASS")) {
+		t.Fatalf("child did not pass:\n%s", out)
+	}
+}
+
+// diff shows the first differing line of two texts with its neighbours.
+func diff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, wl, gl)
+		}
+	}
+	return "(same lines; different line endings?)"
+}

@@ -1,0 +1,53 @@
+package parse
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzParse feeds arbitrary bytes to every member parser, seeded with every
+// realdata file: no input may panic, every error names the member, and an
+// item error names an index inside the input.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "realdata", "*"))
+	for _, p := range files {
+		if strings.HasSuffix(p, ".md") || strings.HasSuffix(p, ".yaml") {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"items":null}`))
+	f.Add([]byte(`[{"metadata":{"name":"a"},"status":{"containerStatuses":[{"state":{"terminated":{"exitCode":1e3}}}]}}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		check := func(n int, errs []*ItemError, err error) {
+			if err != nil {
+				var me *MemberError
+				if !errors.As(err, &me) || me.Member != "m.json" || !strings.HasPrefix(err.Error(), "member m.json: ") {
+					t.Fatalf("error does not name the member: %v", err)
+				}
+				if n != 0 || len(errs) != 0 {
+					t.Fatalf("member error with %d items and %d item errors", n, len(errs))
+				}
+			}
+			for _, e := range errs {
+				if e.Member != "m.json" || e.Index < 0 || e.Index > len(data) || !strings.HasPrefix(e.Error(), "member m.json: item ") {
+					t.Fatalf("bad item error: %#v", e)
+				}
+			}
+		}
+		j, je, err := Jobs("m.json", data)
+		check(len(j), je, err)
+		p, pe, err := Pods("m.json", data)
+		check(len(p), pe, err)
+		e, ee, err := Events("m.json", data)
+		check(len(e), ee, err)
+		LogTail("p", "c", false, data)
+	})
+}

@@ -1,0 +1,298 @@
+// Package parse turns the bytes of bundle members (kubectl's JSON for jobs,
+// pods and events, and log tails) into analyze/model values. It is the only
+// package of ksnap that imports gjson.
+//
+// Each member is validated once with gjson.ValidBytes; a list is iterated
+// with ForEach and each item is read in one pass over its keys. A member may
+// be a List (kind List, JobList, PodList, EventList, ...) with items (an
+// array, or null), a bare JSON array of objects, or a single object. An item
+// that cannot be read (wrong type, unparseable time, missing name) is
+// skipped and reported as an *ItemError naming the member, the item index and
+// the field; the other items still count. A member that is not JSON at all,
+// or not a list or object, gives a *MemberError.
+//
+// The package opens no files, reads no clock and decides no health. The
+// returned models may share memory with the input: callers must not modify
+// the input bytes afterwards (bundle members are read-only).
+package parse
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+)
+
+// MemberError says a whole member could not be read.
+type MemberError struct {
+	Member string
+	Err    error
+}
+
+func (e *MemberError) Error() string { return "member " + e.Member + ": " + e.Err.Error() }
+
+func (e *MemberError) Unwrap() error { return e.Err }
+
+// ItemError says one item of a member could not be read and was skipped.
+// Index is the item's position in the list (0 for a single object); Field is
+// the JSON path inside the item, empty when the item as a whole is wrong.
+type ItemError struct {
+	Member string
+	Index  int
+	Field  string
+	Err    error
+}
+
+func (e *ItemError) Error() string {
+	var b strings.Builder
+	b.WriteString("member ")
+	b.WriteString(e.Member)
+	b.WriteString(": item ")
+	b.WriteString(strconv.Itoa(e.Index))
+	if e.Field != "" {
+		b.WriteString(": field ")
+		b.WriteString(e.Field)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *ItemError) Unwrap() error { return e.Err }
+
+// Sentinel causes wrapped by ItemError and MemberError, for errors.Is.
+var (
+	// ErrMissing: a required field is absent or null.
+	ErrMissing = errors.New("missing")
+	// ErrType: a field has the wrong JSON type.
+	ErrType = errors.New("wrong type")
+	// ErrTime: a timestamp is not RFC 3339.
+	ErrTime = errors.New("not an RFC 3339 time")
+	// ErrKind: an item's kind is not the member's kind.
+	ErrKind = errors.New("wrong kind")
+	// ErrSyntax: the member is not valid JSON.
+	ErrSyntax = errors.New("not valid JSON")
+	// ErrShape: the member is JSON but not a list, an array or an object.
+	ErrShape = errors.New("not a list, array or object")
+)
+
+// bstr views b as a string without copying. Callers must not modify b while
+// the string (or any substring kept in a model) is in use.
+func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// syntaxError explains invalid JSON with a byte offset. It runs only on the
+// failure path, so the extra decode costs nothing for good input.
+func syntaxError(member string, data []byte) error {
+	var raw json.RawMessage
+	err := json.Unmarshal(data, &raw)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return &MemberError{Member: member, Err: fmt.Errorf("%w at byte %d: %s", ErrSyntax, se.Offset, se.Error())}
+	}
+	if err != nil {
+		return &MemberError{Member: member, Err: fmt.Errorf("%w: %s", ErrSyntax, err.Error())}
+	}
+	return &MemberError{Member: member, Err: ErrSyntax}
+}
+
+func typeName(r gjson.Result) string {
+	switch r.Type {
+	case gjson.Null:
+		return "null"
+	case gjson.False, gjson.True:
+		return "a boolean"
+	case gjson.Number:
+		return "a number"
+	case gjson.String:
+		return "a string"
+	}
+	if r.IsArray() {
+		return "an array"
+	}
+	return "an object"
+}
+
+// items validates data and calls each for every item (list entry, array
+// element, or the single object) with its index. It returns errors for
+// items that are not objects or are of another kind, and a *MemberError when
+// the member as a whole cannot be read.
+// grow, when not nil, is called once with an estimate of the item count.
+func items(member, kind string, data []byte, grow func(n int), each func(i int, item gjson.Result) *ItemError) ([]*ItemError, error) {
+	trimmed := strings.TrimSpace(bstr(data))
+	if trimmed == "" {
+		return nil, &MemberError{Member: member, Err: errors.New("empty: kubectl printed nothing")}
+	}
+	if !gjson.Valid(trimmed) {
+		return nil, syntaxError(member, data)
+	}
+	root := gjson.Parse(trimmed)
+	var list gjson.Result
+	switch {
+	case root.IsArray():
+		list = root
+	case root.IsObject():
+		it := root.Get("items")
+		switch {
+		case it.Exists() && it.Type == gjson.Null:
+			return nil, nil // items: null (k3s 2025): an empty list
+		case it.Exists() && it.IsArray():
+			list = it
+		case it.Exists():
+			return nil, &MemberError{Member: member, Err: fmt.Errorf("%w: items is %s, want an array", ErrShape, typeName(it))}
+		case strings.HasSuffix(root.Get("kind").Str, "List"):
+			return nil, nil // a List with no items key
+		default:
+			return collect(nil, checkItem(member, kind, 0, root, each)), nil
+		}
+	default:
+		return nil, &MemberError{Member: member, Err: fmt.Errorf("%w: the document is %s", ErrShape, typeName(root))}
+	}
+	var errs []*ItemError
+	i := 0
+	list.ForEach(func(_, item gjson.Result) bool {
+		if i == 0 && grow != nil {
+			// Size the output once from the first item, instead of
+			// growing a slice of large structs by doubling.
+			grow(len(list.Raw)/(len(item.Raw)+1) + 1)
+		}
+		errs = collect(errs, checkItem(member, kind, i, item, each))
+		i++
+		return true
+	})
+	return errs, nil
+}
+
+func collect(errs []*ItemError, e *ItemError) []*ItemError {
+	if e != nil {
+		errs = append(errs, e)
+	}
+	return errs
+}
+
+func checkItem(member, kind string, i int, item gjson.Result, each func(int, gjson.Result) *ItemError) *ItemError {
+	if !item.IsObject() {
+		return &ItemError{Member: member, Index: i, Err: fmt.Errorf("%w: item is %s, want an object", ErrType, typeName(item))}
+	}
+	return each(i, item)
+}
+
+// item reads the fields of one item and remembers the first problem.
+type item struct {
+	member string
+	index  int
+	// base and idx locate nested list entries (e.g.
+	// status.containerStatuses[2]) for error messages without building
+	// strings on the good path.
+	base string
+	idx  int
+	// sub1 and sub2 are further path elements below base[idx] (for
+	// example "state" and "terminated").
+	sub1, sub2 string
+	err        *ItemError
+}
+
+func (p *item) reset(member string, i int) {
+	*p = item{member: member, index: i, idx: -1}
+}
+
+func (p *item) fail(field string, err error) {
+	if p.err != nil {
+		return
+	}
+	var parts []string
+	if p.base != "" {
+		b := p.base
+		if p.idx >= 0 {
+			b += "[" + strconv.Itoa(p.idx) + "]"
+		}
+		parts = append(parts, b)
+	}
+	for _, s := range []string{p.sub1, p.sub2, field} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	p.err = &ItemError{Member: p.member, Index: p.index, Field: strings.Join(parts, "."), Err: err}
+}
+
+func (p *item) typeErr(field string, r gjson.Result, want string) {
+	p.fail(field, fmt.Errorf("%w: %s, want %s", ErrType, typeName(r), want))
+}
+
+// str reads a string; null and absent give "".
+func (p *item) str(field string, r gjson.Result) string {
+	switch r.Type {
+	case gjson.String:
+		return r.Str
+	case gjson.Null:
+		return ""
+	}
+	p.typeErr(field, r, "a string")
+	return ""
+}
+
+// isObject reports whether r is an object; null is silently absent, any
+// other type is an error.
+func (p *item) isObject(field string, r gjson.Result) bool {
+	if r.IsObject() {
+		return true
+	}
+	if r.Type != gjson.Null {
+		p.typeErr(field, r, "an object")
+	}
+	return false
+}
+
+// isArray is isObject for arrays.
+func (p *item) isArray(field string, r gjson.Result) bool {
+	if r.IsArray() {
+		return true
+	}
+	if r.Type != gjson.Null {
+		p.typeErr(field, r, "an array")
+	}
+	return false
+}
+
+func (p *item) boolean(field string, r gjson.Result) bool {
+	switch r.Type {
+	case gjson.True:
+		return true
+	case gjson.False, gjson.Null:
+		return false
+	}
+	p.typeErr(field, r, "a boolean")
+	return false
+}
+
+// integer reads an integral JSON number; null gives (0, false).
+func (p *item) integer(field string, r gjson.Result) (int64, bool) {
+	switch r.Type {
+	case gjson.Null:
+		return 0, false
+	case gjson.Number:
+		if strings.ContainsAny(r.Raw, ".eE") {
+			if r.Num != float64(int64(r.Num)) {
+				p.fail(field, fmt.Errorf("%w: %s is not an integer", ErrType, r.Raw))
+				return 0, false
+			}
+			return int64(r.Num), true
+		}
+		v, err := strconv.ParseInt(r.Raw, 10, 64)
+		if err != nil {
+			p.fail(field, fmt.Errorf("%w: %s is out of range", ErrType, r.Raw))
+			return 0, false
+		}
+		return v, true
+	}
+	p.typeErr(field, r, "a number")
+	return 0, false
+}
+
+func errKind(got, want string) error {
+	return fmt.Errorf("%w: %q, want %q", ErrKind, got, want)
+}

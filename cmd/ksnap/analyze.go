@@ -1,0 +1,230 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ksnap/ksnap/analyze"
+	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/spf13/cobra"
+)
+
+// Output formats of analyze.
+const (
+	formatText  = "text"
+	formatJSON  = "json"
+	formatJUnit = "junit"
+)
+
+// analyzeOptions are the parsed flags of `ksnap analyze`.
+type analyzeOptions struct {
+	Paths  []string
+	Output string
+	Strict bool
+
+	WarnOnPending       bool
+	TreatUnknownAsError bool
+	PendingAfter        time.Duration
+	MaxRuntime          time.Duration
+	RestartWarn         int64
+	AllowEmpty          bool
+	Expect              []string
+
+	// Analyze are the library options built from the flags.
+	Analyze analyze.Options
+}
+
+func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
+	def := analyze.DefaultOptions()
+	opts := &analyzeOptions{}
+	cmd := &cobra.Command{
+		Use:   "analyze BUNDLE...|DIR",
+		Short: "Evaluate bundles offline into OK/WARN/ERROR/UNKNOWN verdicts",
+		Long: `Analyze reads bundles (a directory means every *.tar.zst in it, in file-name
+order, which is capture order) and evaluates the Jobs, Pods and Events they hold
+with the health rules of docs/rules.md (rule set ` + analyze.RuleSetVersion + `). It never
+contacts a cluster and never reads the clock: "now" is each bundle's capture
+time, so the same bundle always gives the same report, byte for byte, whatever
+the machine, TZ or locale.
+
+Output (-o): text (the default), json (schema in docs/report-schema.md; one
+document per bundle), or junit (one XML document, one testsuite per bundle,
+one testcase per Job; ERROR is a failure, WARN passes with its findings in
+system-out). With several bundles and text output, the reports are followed by
+one summary line per bundle: "VERDICT FILE jobs=N ok=N warn=N error=N ...".
+
+The verdict of a bundle is the worst of its Jobs, bare pods and bundle-level
+findings: ERROR, then UNKNOWN, then WARN, then OK. A failed kubectl command in
+the capture makes it at least WARN; a jobs list that failed or was not
+captured makes it UNKNOWN. The exit code is that of the worst verdict across
+all bundles, in the same order (ERROR > UNKNOWN > WARN > OK). A bundle that
+cannot be read prints one line "ksnap: FILE: member M: what" on stderr and
+counts as UNKNOWN; the other bundles are still analyzed.
+` + exitStatusHelp,
+		Example: `  ksnap analyze bundles/20251116T100000Z-trading-bots-1a2b3c4d.tar.zst
+  ksnap analyze --strict -o junit bundles/ > ksnap-junit.xml
+  ksnap analyze --expect nightly-etl --max-runtime 2h -o json bundles/latest.tar.zst`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			if err := opts.complete(cmd, def); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runAnalyze(e, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Output, "output", "o", formatText, "output format: text, json or junit")
+	f.BoolVar(&opts.Strict, "strict", false, "exit 1 on WARN instead of 0")
+	f.BoolVar(&opts.WarnOnPending, "warn-on-pending", def.WarnOnPending, "a Job that has not started is WARN (J8); false makes it OK")
+	f.BoolVar(&opts.TreatUnknownAsError, "treat-unknown-as-error", def.TreatUnknownAsError, "a Job whose phase is UNKNOWN is ERROR (J0); false makes it WARN")
+	f.DurationVar(&opts.PendingAfter, "pending-after", def.PendingAfter, "J8 warns only about Jobs pending at least this long since creation")
+	f.DurationVar(&opts.MaxRuntime, "max-runtime", def.MaxRuntime, "J6 warns about Jobs active longer than this")
+	f.Int64Var(&opts.RestartWarn, "restart-warn", def.RestartWarn, "P14 warns about containers restarted at least this many times")
+	f.BoolVar(&opts.AllowEmpty, "allow-empty", def.AllowEmpty, "zero matched Jobs is OK instead of WARN (O3)")
+	f.StringArrayVar(&opts.Expect, "expect", nil, "a Job that must be present (J9, ERROR when absent); repeatable")
+	return cmd
+}
+
+// complete checks flag values and combinations and builds the library options.
+func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error {
+	switch o.Output {
+	case formatText, formatJSON, formatJUnit:
+	default:
+		return usageErrorf("-o %q: want text, json or junit", o.Output)
+	}
+	a := def
+	a.WarnOnPending = o.WarnOnPending
+	a.TreatUnknownAsError = o.TreatUnknownAsError
+	a.PendingAfter = o.PendingAfter
+	a.MaxRuntime = o.MaxRuntime
+	a.RestartWarn = o.RestartWarn
+	a.AllowEmpty = o.AllowEmpty
+	a.Expect = append([]string(nil), o.Expect...)
+	if err := a.Validate(); err != nil {
+		return usageErrorf("%v", err)
+	}
+	o.Analyze = a
+	return nil
+}
+
+// expandPaths turns the arguments into bundle files: a directory stands for
+// every *.tar.zst in it, sorted by name (capture order). A directory with no
+// bundle is a usage error.
+func expandPaths(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil || !fi.IsDir() {
+			out = append(out, p) // a file, or an error reported when it is opened
+			continue
+		}
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		var names []string
+		for _, d := range ents {
+			if !d.IsDir() && strings.HasSuffix(d.Name(), bundle.Extension) {
+				names = append(names, d.Name())
+			}
+		}
+		if len(names) == 0 {
+			return nil, usageErrorf("%s: no *%s bundle in this directory", p, bundle.Extension)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			out = append(out, filepath.Join(p, n))
+		}
+	}
+	return out, nil
+}
+
+// verdictCode maps a verdict to its exit code (exit.go's table).
+func verdictCode(v model.Level, strict bool) int {
+	switch v {
+	case model.LevelError:
+		return exitError
+	case model.LevelUnknown:
+		return exitUnknown
+	case model.LevelWarn:
+		if strict {
+			return exitWarn
+		}
+	}
+	return exitOK
+}
+
+func runAnalyze(e *env, o *analyzeOptions) error {
+	files, err := expandPaths(o.Paths)
+	if err != nil {
+		return err
+	}
+	overall := model.LevelOK
+	var reps []*analyze.Report
+	for _, f := range files {
+		rep, err := analyzeFile(f, o.Analyze)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "ksnap: %s\n", oneLine(err.Error()))
+			overall = overall.Worst(model.LevelUnknown)
+			continue
+		}
+		overall = overall.Worst(rep.Verdict)
+		for _, p := range rep.InputProblems {
+			if p.Index < 0 { // a member that could not be read at all: say so on stderr too
+				fmt.Fprintf(e.stderr, "ksnap: %s: member %s: %s\n", f, p.Member, oneLine(p.Problem))
+			}
+		}
+		reps = append(reps, rep)
+		if o.Output == formatText {
+			if len(reps) > 1 {
+				fmt.Fprintln(e.stdout)
+			}
+			if err := analyze.WriteText(e.stdout, rep); err != nil {
+				return err
+			}
+		} else if o.Output == formatJSON {
+			if err := analyze.WriteJSON(e.stdout, rep); err != nil {
+				return err
+			}
+		}
+	}
+	switch {
+	case o.Output == formatJUnit && len(reps) > 0:
+		if err := analyze.WriteJUnit(e.stdout, reps...); err != nil {
+			return err
+		}
+	case o.Output == formatText && len(files) > 1:
+		fmt.Fprintln(e.stdout)
+		for _, rep := range reps {
+			fmt.Fprintln(e.stdout, analyze.SummaryLine(rep))
+		}
+	}
+	return silentExit(verdictCode(overall, o.Strict))
+}
+
+// analyzeFile opens, verifies and evaluates one bundle. Errors name the file
+// and, when known, the member.
+func analyzeFile(path string, opts analyze.Options) (*analyze.Report, error) {
+	b, err := bundle.Open(path)
+	if err != nil {
+		var ce *bundle.CorruptError
+		if errors.As(err, &ce) {
+			return nil, ce
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no such file", path)
+		}
+		return nil, err
+	}
+	return analyze.Evaluate(analyze.FromBundle(b), opts)
+}

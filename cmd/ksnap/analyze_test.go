@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ksnap/ksnap/analyze"
+	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/internal/gen"
+)
+
+// testEnv is an env whose clock and kubectl fail the test if used: analyze
+// must use neither.
+func testEnv(t *testing.T) (*env, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return &env{
+		stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(string) string { return "" },
+		now:    func() time.Time { t.Error("analyze read the clock"); return time.Time{} },
+		kubectl: func(kubectl.Exec) kubectl.Runner {
+			t.Error("analyze built a kubectl runner")
+			return nil
+		},
+	}, &out, &errb
+}
+
+// TestNewAnalyzeCmd checks flag parsing into options without running.
+func TestNewAnalyzeCmd(t *testing.T) {
+	def := analyze.DefaultOptions()
+	tests := []struct {
+		name    string
+		args    []string
+		want    func(o *analyze.Options)
+		output  string
+		strict  bool
+		wantErr string
+	}{
+		{name: "defaults", args: []string{"b.tar.zst"}, want: func(*analyze.Options) {}, output: "text"},
+		{name: "every flag", args: []string{"--strict", "-o", "junit", "--warn-on-pending=false", "--treat-unknown-as-error=false",
+			"--pending-after", "5m", "--max-runtime", "2h", "--restart-warn", "3", "--allow-empty", "--expect", "a", "--expect", "b", "dir"},
+			want: func(o *analyze.Options) {
+				o.WarnOnPending, o.TreatUnknownAsError, o.PendingAfter, o.MaxRuntime = false, false, 5*time.Minute, 2*time.Hour
+				o.RestartWarn, o.AllowEmpty, o.Expect = 3, true, []string{"a", "b"}
+			}, output: "junit", strict: true},
+		{name: "bad output", args: []string{"-o", "yaml", "x"}, wantErr: `-o "yaml": want text, json or junit`},
+		{name: "bad duration", args: []string{"--max-runtime", "0s", "x"}, wantErr: "max-runtime 0s must be positive"},
+		{name: "no args", args: nil, wantErr: "requires at least 1 arg(s), only received 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, _, _ := testEnv(t)
+			var got *analyzeOptions
+			cmd := newAnalyzeCmd(e, func(o *analyzeOptions) error { got = o; return nil })
+			usageArgs(cmd)
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(e.stdout)
+			cmd.SetErr(e.stderr)
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := def
+			tt.want(&want)
+			if want.Expect == nil {
+				want.Expect = []string{}
+			}
+			if got.Analyze.Expect == nil {
+				got.Analyze.Expect = []string{}
+			}
+			if !reflect.DeepEqual(got.Analyze, want) || got.Output != tt.output || got.Strict != tt.strict {
+				t.Errorf("options = %+v (output %s strict %v), want %+v", got.Analyze, got.Output, got.Strict, want)
+			}
+		})
+	}
+}
+
+// TestRunAnalyzeInProcess runs the whole command on a generated bundle
+// twice: same bytes, exit code of the worst verdict, no clock, no kubectl.
+func TestRunAnalyzeInProcess(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := gen.Generate(gen.Options{Pods: 40}).Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	var first []byte
+	for i := 0; i < 2; i++ {
+		e, out, errb := testEnv(t)
+		if code := run(context.Background(), []string{"analyze", "-o", "json", dir}, e); code != exitError {
+			t.Errorf("exit = %d, want %d; stderr %s", code, exitError, errb)
+		}
+		if errb.Len() != 0 {
+			t.Errorf("stderr = %q", errb)
+		}
+		if i == 0 {
+			first = append([]byte(nil), out.Bytes()...)
+		} else if !bytes.Equal(first, out.Bytes()) {
+			t.Error("two runs gave different bytes")
+		}
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "*.tar.zst"))
+	if len(matches) != 1 {
+		t.Fatalf("bundles = %v", matches)
+	}
+	if _, err := os.Stat(matches[0]); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestVerdictCode(t *testing.T) {
+	tests := []struct {
+		v      string
+		strict bool
+		want   int
+	}{
+		{"OK", false, 0}, {"OK", true, 0}, {"WARN", false, 0}, {"WARN", true, 1},
+		{"ERROR", false, 2}, {"ERROR", true, 2}, {"UNKNOWN", false, 3}, {"UNKNOWN", true, 3},
+	}
+	for _, tt := range tests {
+		var l = mustLevel(t, tt.v)
+		if got := verdictCode(l, tt.strict); got != tt.want {
+			t.Errorf("verdictCode(%s, strict=%v) = %d, want %d", tt.v, tt.strict, got, tt.want)
+		}
+	}
+}
+
+func mustLevel(t *testing.T, s string) model.Level {
+	t.Helper()
+	l, err := model.ParseLevel(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ksnap/ksnap/history"
+	"github.com/spf13/cobra"
+)
+
+// bundlePruneOptions are the parsed flags of bundle prune.
+type bundlePruneOptions struct {
+	Dir    string
+	Policy history.RetentionPolicy
+	DryRun bool
+}
+
+// newBundlePruneCmd is `ksnap bundle prune DIR`; the lead adds it to the
+// bundle command.
+func newBundlePruneCmd(e *env) *cobra.Command {
+	return newBundlePruneCmdF(e, nil)
+}
+
+func newBundlePruneCmdF(e *env, runF func(*bundlePruneOptions) error) *cobra.Command {
+	o := &bundlePruneOptions{}
+	cmd := &cobra.Command{
+		Use:   "prune DIR --keep-last N --keep-daily N --keep-weekly N [--dry-run]",
+		Short: "Remove old bundles from a directory by a keep-last/daily/weekly policy",
+		Long: `Prune applies a restic-forget-style policy to the bundles in DIR, separately
+for each namespace, using the capture time in each file name
+(YYYYMMDDTHHMMSSZ-NAMESPACE-XXXXXXXX.tar.zst), never the file's mtime:
+
+  --keep-last N    keep the N most recent bundles
+  --keep-daily N   keep the most recent bundle of each of the last N days (UTC)
+                   that have bundles
+  --keep-weekly N  the same for ISO weeks
+
+A bundle kept by several rules is kept once. Every bundle is listed with
+"keep" or "remove" and the reasons. Files whose names are not bundle names
+are left alone. At least one count must be set. --dry-run removes nothing.
+` + exitStatusHelp,
+		Example: `  ksnap bundle prune bundles --keep-last 288 --keep-daily 14 --keep-weekly 8 --dry-run`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Dir = args[0]
+			p := o.Policy
+			if p.Last < 0 || p.Daily < 0 || p.Weekly < 0 {
+				return usageErrorf("--keep-last, --keep-daily and --keep-weekly must not be negative")
+			}
+			if p.Last == 0 && p.Daily == 0 && p.Weekly == 0 {
+				return usageErrorf("set at least one of --keep-last, --keep-daily, --keep-weekly (refusing to remove every bundle)")
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runBundlePrune(e, o)
+		},
+	}
+	cmd.Flags().IntVar(&o.Policy.Last, "keep-last", 0, "keep the N most recent bundles of each namespace")
+	cmd.Flags().IntVar(&o.Policy.Daily, "keep-daily", 0, "keep the last bundle of each of the last N days with bundles")
+	cmd.Flags().IntVar(&o.Policy.Weekly, "keep-weekly", 0, "keep the last bundle of each of the last N ISO weeks with bundles")
+	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "list the decisions without removing anything")
+	return cmd
+}
+
+func runBundlePrune(e *env, o *bundlePruneOptions) error {
+	ents, err := os.ReadDir(o.Dir)
+	if err != nil {
+		return fmt.Errorf("read directory %s: %w", o.Dir, err)
+	}
+	log := e.logger()
+	var files []history.BundleFile
+	for _, d := range ents {
+		if !d.Type().IsRegular() || strings.HasPrefix(d.Name(), ".") {
+			continue
+		}
+		f, err := history.ParseBundleName(d.Name())
+		if err != nil {
+			log.Info("left alone", "file", filepath.Join(o.Dir, d.Name()), "reason", err.Error())
+			continue
+		}
+		files = append(files, f)
+	}
+	ds, err := history.ApplyRetention(files, o.Policy)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACTION\tBUNDLE\tREASONS")
+	kept, removed := 0, 0
+	var failed []string
+	for _, d := range ds {
+		action := "keep"
+		if !d.Keep {
+			action = "remove"
+			if o.DryRun {
+				action = "would remove"
+			} else if err := os.Remove(filepath.Join(o.Dir, d.Name)); err != nil {
+				failed = append(failed, err.Error())
+				action = "remove failed"
+			}
+			removed++
+		} else {
+			kept++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", action, d.Name, strings.Join(d.Reasons, ", "))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	verb := "removed"
+	if o.DryRun {
+		verb = "would remove"
+	}
+	fmt.Fprintf(e.stdout, "%s: kept %d bundles, %s %d\n", o.Dir, kept, verb, removed-len(failed))
+	if !o.DryRun && removed > 0 {
+		if d, err := os.Open(o.Dir); err == nil {
+			_ = d.Sync()
+			d.Close()
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d bundles could not be removed, first: %s", len(failed), failed[0])
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package history
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPrune(t *testing.T) {
+	t.Parallel()
+	r := func(i int) string { return lineOf(recAt(i, "OK")) }
+	old := seedLineOK + "\n" // 2025-11-16T10:00:00, same as recAt(0)
+	tests := []struct {
+		name    string
+		content string
+		opts    PruneOptions
+		want    string
+		res     PruneResult
+	}{
+		{
+			name:    "keep last 2",
+			content: r(0) + r(1) + r(2) + r(3),
+			opts:    PruneOptions{KeepLast: 2},
+			want:    r(2) + r(3),
+			res:     PruneResult{Kept: 2, Removed: 2, Oldest: tAt(2)},
+		},
+		{
+			name:    "older than 10 minutes",
+			content: old + r(1) + r(2) + r(3),
+			opts:    PruneOptions{OlderThan: 10 * time.Minute, Now: tAt(3)},
+			want:    r(1) + r(2) + r(3),
+			res:     PruneResult{Kept: 3, Removed: 1, Oldest: tAt(1)},
+		},
+		{
+			name:    "both: a record must pass both",
+			content: r(0) + r(1) + r(2) + r(3),
+			opts:    PruneOptions{KeepLast: 3, OlderThan: 7 * time.Minute, Now: tAt(3)},
+			want:    r(2) + r(3),
+			res:     PruneResult{Kept: 2, Removed: 2, Oldest: tAt(2)},
+		},
+		{
+			name:    "old-tool lines are kept byte for byte, corrupt lines before the first kept record go",
+			content: "junk\n" + r(0) + "junk2\n" + old + "junk3\n" + seedLineMicro + "\n" + `{"torn`,
+			opts:    PruneOptions{KeepLast: 2},
+			want:    old + "junk3\n" + seedLineMicro + "\n" + `{"torn` + "\n",
+			res:     PruneResult{Kept: 2, Removed: 1, CorruptKept: 2, CorruptRemoved: 2, Oldest: tAt(0)},
+		},
+		{
+			name:    "nothing to remove leaves the file alone",
+			content: r(0) + r(1),
+			opts:    PruneOptions{KeepLast: 5},
+			want:    r(0) + r(1),
+			res:     PruneResult{Kept: 2, Oldest: tAt(0)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for _, dry := range []bool{true, false} {
+				path := writeFile(t, tt.content)
+				os.Chmod(path, 0o600)
+				opts := tt.opts
+				opts.DryRun = dry
+				res, err := Prune(path, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Corrupt = Corrupt{}
+				want := tt.res
+				want.BytesBefore, want.BytesAfter = int64(len(tt.content)), int64(len(tt.want))
+				if !reflect.DeepEqual(*res, want) {
+					t.Errorf("dry=%v: result %+v, want %+v", dry, *res, want)
+				}
+				got, _ := os.ReadFile(path)
+				wantFile := tt.want
+				if dry {
+					wantFile = tt.content
+				}
+				if string(got) != wantFile {
+					t.Errorf("dry=%v: file\n%q\nwant\n%q", dry, got, wantFile)
+				}
+				if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+					t.Errorf("mode changed to %v", st.Mode())
+				}
+			}
+		})
+	}
+}
+
+func TestPruneErrors(t *testing.T) {
+	t.Parallel()
+	if _, err := Prune(writeFile(t, ""), PruneOptions{}); !errors.Is(err, ErrNoPolicy) {
+		t.Errorf("no policy: %v", err)
+	}
+	res, err := Prune(writeFile(t, "")+".missing", PruneOptions{KeepLast: 1})
+	if err != nil || !reflect.DeepEqual(*res, PruneResult{}) {
+		t.Errorf("missing file: %+v %v", res, err)
+	}
+	dir := t.TempDir()
+	if _, err := Prune(dir, PruneOptions{KeepLast: 1}); err == nil || !strings.Contains(err.Error(), dir) {
+		t.Errorf("directory: %v", err)
+	}
+}
+
+func TestRetention(t *testing.T) {
+	t.Parallel()
+	names := []string{
+		"20251110T100000Z-ns-00000001.tar.zst",
+		"20251116T090000Z-ns-00000002.tar.zst",
+		"20251116T100000Z-ns-00000003.tar.zst",
+		"20251117T080000Z-ns-00000004.tar.zst",
+		"20251117T090000Z-ns-00000005.tar.zst",
+		"20251118T000000Z-ns-00000006.tar.zst",
+		"20251117T090000Z-other-ns-00000007.tar.zst",
+	}
+	var files []BundleFile
+	for _, n := range names {
+		f, err := ParseBundleName(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	ds, err := ApplyRetention(files, RetentionPolicy{Last: 1, Daily: 2, Weekly: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.Name[:15]+" "+d.Namespace+" "+map[bool]string{true: "keep", false: "remove"}[d.Keep]+" "+strings.Join(d.Reasons, ", "))
+	}
+	want := []string{
+		"20251110T100000 ns remove not matched by the policy",
+		"20251116T090000 ns remove not matched by the policy",
+		"20251116T100000 ns keep weekly 2025-W46", // a Sunday: the newest of ISO week 46
+		"20251117T080000 ns remove not matched by the policy",
+		"20251117T090000 ns keep daily 2025-11-17",
+		"20251118T000000 ns keep last 1, daily 2025-11-18, weekly 2025-W47",
+		"20251117T090000 other-ns keep last 1, daily 2025-11-17, weekly 2025-W47",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("decisions:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := ApplyRetention(files, RetentionPolicy{}); !errors.Is(err, ErrEmptyPolicy) {
+		t.Errorf("empty policy: %v", err)
+	}
+	for _, bad := range []string{"x.tar.zst", "20251110T100000Z-ns-0000000g.tar.zst", "20251310T100000Z-ns-00000001.tar.zst", ".20251110T100000Z-ns-00000001.tar.zst.tmp-1"} {
+		if _, err := ParseBundleName(bad); err == nil {
+			t.Errorf("ParseBundleName(%q) accepted", bad)
+		}
+	}
+}

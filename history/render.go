@@ -1,0 +1,233 @@
+package history
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// JSON schema identifiers of the documents written by WriteRecordsJSON and
+// WriteSummaryJSON.
+const (
+	RecordsSchema = "ksnap.history.records/v1"
+	SummarySchema = "ksnap.history.summary/v1"
+)
+
+const rule80 = "================================================================================"
+
+// displayTime renders a record time for people: RFC 3339, UTC, seconds.
+func displayTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// WriteTable writes records as an aligned table, one row per record, oldest
+// first, numbered from 1. Timestamps print as RFC 3339 UTC to the second;
+// the Bundle column is "-" for records of the old tool.
+func WriteTable(w io.Writer, recs []Record) error {
+	bw := bufio.NewWriter(w)
+	if len(recs) == 0 {
+		fmt.Fprintln(bw, "No records found.")
+		return bw.Flush()
+	}
+	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tTIMESTAMP\tHEALTH\tOK\tWARN\tERR\tNAMESPACE\tSELECTOR\tBUNDLE")
+	for i := range recs {
+		r := &recs[i]
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", i+1, displayTime(r.Time), r.Level(),
+			r.JobsOK, r.JobsWarn, r.JobsError, dash(tabSafe(r.Namespace)), dash(tabSafe(r.Selector)), dash(tabSafe(r.Bundle)))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// tabSafe keeps a value on its cell: tabs and newlines would break the table.
+func tabSafe(s string) string {
+	if !strings.ContainsAny(s, "\t\n\r") {
+		return s
+	}
+	return strings.NewReplacer("\t", `\t`, "\n", `\n`, "\r", `\r`).Replace(s)
+}
+
+// label pads "Label:" so that the value starts at column 26, like every
+// report of the old tool.
+func label(indent, name string) string {
+	s := indent + name + ":"
+	if len(s) >= 25 {
+		return s + " "
+	}
+	return s + strings.Repeat(" ", 25-len(s))
+}
+
+// WriteSummaryText writes the summary block: the old tool's layout (counts,
+// last record) followed by ksnap's streak, last transition, jobs with errors
+// and findings. At most maxJobs jobs are listed (0: all).
+func WriteSummaryText(w io.Writer, s *Summary, maxJobs int) error {
+	bw := bufio.NewWriter(w)
+	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
+	p("\n%s\n[KSNAP_HISTORY] HEALTH HISTORY SUMMARY\n%s\n\n", rule80, rule80)
+	p("%s%d\n\n", label("", "Total Records"), s.Total)
+	p("Health Status Counts:\n")
+	p("%s%d\n", label("  ", "OK"), s.Counts.OK)
+	p("%s%d\n", label("  ", "WARN"), s.Counts.Warn)
+	p("%s%d\n", label("  ", "ERROR"), s.Counts.Error)
+	if s.Counts.Unknown > 0 {
+		p("%s%d\n", label("  ", "UNKNOWN"), s.Counts.Unknown)
+	}
+	p("\nLast Record:\n")
+	if s.Last == nil {
+		p("%s%s\n", label("  ", "Overall Health"), "none")
+		p("%s%s\n", label("  ", "Timestamp"), "none")
+	} else {
+		p("%s%s\n", label("  ", "Overall Health"), s.Last.Level())
+		p("%s%s\n", label("  ", "Timestamp"), displayTime(s.Last.Time))
+		p("%s%d\n", label("  ", "Jobs OK"), s.Last.JobsOK)
+		p("%s%d\n", label("  ", "Jobs WARN"), s.Last.JobsWarn)
+		p("%s%d\n", label("  ", "Jobs ERROR"), s.Last.JobsError)
+		if s.Last.Bundle != "" {
+			p("%s%s\n", label("  ", "Bundle"), s.Last.Bundle)
+		}
+		p("\n%s%s for %d record(s) since %s\n", label("", "Current Streak"), s.Streak.Level, s.Streak.Records, displayTime(s.Streak.Since))
+		if s.LastTransition != nil {
+			p("%s%s -> %s at %s\n", label("", "Last Transition"), s.LastTransition.From, s.LastTransition.To, displayTime(s.LastTransition.At))
+		} else {
+			p("%s%s\n", label("", "Last Transition"), "none in these records")
+		}
+		p("%s%s\n", label("", "First Record"), displayTime(s.First.Time))
+	}
+	if len(s.Jobs) > 0 {
+		p("\nJobs With Errors:\n")
+		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  JOB\tCRONJOB\tERRORS\tRECORDS\tLAST\tHEALTH\tLAST SEEN")
+		n := len(s.Jobs)
+		if maxJobs > 0 && n > maxJobs {
+			n = maxJobs
+		}
+		for _, j := range s.Jobs[:n] {
+			h := j.Health
+			if j.SupersededBy != "" {
+				h += " (J11)"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\n", tabSafe(j.Name), dash(tabSafe(j.Owner)), j.Errors, j.Records,
+				dash(j.LastHealth), h, displayTime(j.LastSeen))
+		}
+		tw.Flush()
+		if n < len(s.Jobs) {
+			p("  ... and %d more (-o json lists all)\n", len(s.Jobs)-n)
+		}
+	}
+	if len(s.Findings) > 0 {
+		p("\nFindings:\n")
+		for _, f := range s.Findings {
+			p("  [%s] %-5s %s\n", f.Rule, f.Level, f.Message)
+		}
+	}
+	if s.Corrupt.Count > 0 {
+		p("\n%s%d (skipped; listed on stderr)\n", label("", "Corrupt Lines"), s.Corrupt.Count)
+	}
+	p("%s\n\n", rule80)
+	return bw.Flush()
+}
+
+// RecordSummary is what the record command reports after an append.
+type RecordSummary struct {
+	Record      *Record
+	BundlePath  string
+	HistoryPath string
+}
+
+// WriteRecordSummary writes the old record tool's summary block (seed
+// layout), with the timestamp in RFC 3339 and the bundle added.
+func WriteRecordSummary(w io.Writer, rs RecordSummary) error {
+	bw := bufio.NewWriter(w)
+	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
+	r := rs.Record
+	p("\n%s\n[KSNAP_RECORD] HEALTH RECORD SUMMARY\n%s\n\n", rule80, rule80)
+	p("%s%s\n", label("", "Namespace"), r.Namespace)
+	p("%s%s\n", label("", "Label Selector"), r.Selector)
+	p("%s%s\n", label("", "Timestamp"), displayTime(r.Time))
+	p("%s%s\n\n", label("", "Overall Health"), r.OverallHealth)
+	p("Job Counts:\n")
+	p("%s%d\n", label("  ", "OK"), r.JobsOK)
+	p("%s%d\n", label("  ", "WARN"), r.JobsWarn)
+	p("%s%d\n\n", label("  ", "ERROR"), r.JobsError)
+	if r.CaptureErrors > 0 {
+		p("%s%d\n", label("", "Capture Errors"), r.CaptureErrors)
+	}
+	p("%s%s\n", label("", "Bundle"), rs.BundlePath)
+	p("%s%s\n", label("", "History File"), rs.HistoryPath)
+	p("%s\n\n", rule80)
+	return bw.Flush()
+}
+
+// WriteCompactLine writes one line per record, for watch --compact:
+// time, level, counts, namespace and bundle.
+func WriteCompactLine(w io.Writer, r *Record) error {
+	_, err := fmt.Fprintf(w, "%s %-7s ok=%d warn=%d error=%d capture_errors=%d ns=%s bundle=%s\n",
+		displayTime(r.Time), r.OverallHealth, r.JobsOK, r.JobsWarn, r.JobsError, r.CaptureErrors, r.Namespace, dash(r.Bundle))
+	return err
+}
+
+type recordsDoc struct {
+	Schema       string   `json:"schema"`
+	Records      []Record `json:"records"`
+	CorruptLines int      `json:"corrupt_lines"`
+}
+
+// WriteRecordsJSON writes records as one indented JSON document; each
+// record has the same keys and order as its history line.
+func WriteRecordsJSON(w io.Writer, recs []Record, corrupt int) error {
+	if recs == nil {
+		recs = []Record{}
+	}
+	return writeJSON(w, recordsDoc{Schema: RecordsSchema, Records: recs, CorruptLines: corrupt})
+}
+
+type summaryDoc struct {
+	Schema         string      `json:"schema"`
+	Total          int         `json:"total_records"`
+	Counts         LevelCounts `json:"counts"`
+	First          *Record     `json:"first"`
+	Last           *Record     `json:"last"`
+	Streak         *Streak     `json:"streak"`
+	LastTransition *Transition `json:"last_transition"`
+	Jobs           []JobStat   `json:"jobs"`
+	Findings       []Finding   `json:"findings"`
+	CorruptLines   int         `json:"corrupt_lines"`
+}
+
+// WriteSummaryJSON writes the summary as one indented JSON document.
+func WriteSummaryJSON(w io.Writer, s *Summary) error {
+	d := summaryDoc{
+		Schema: SummarySchema, Total: s.Total, Counts: s.Counts, First: s.First, Last: s.Last,
+		LastTransition: s.LastTransition, Jobs: s.Jobs, Findings: s.Findings, CorruptLines: s.Corrupt.Count,
+	}
+	if s.Total > 0 {
+		st := s.Streak
+		d.Streak = &st
+	}
+	if d.Jobs == nil {
+		d.Jobs = []JobStat{}
+	}
+	if d.Findings == nil {
+		d.Findings = []Finding{}
+	}
+	return writeJSON(w, d)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
