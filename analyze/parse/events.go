@@ -17,111 +17,144 @@ import (
 func Events(member string, data []byte) ([]model.Event, []*ItemError, error) {
 	var out []model.Event
 	var p item
-	errs, err := items(member, "Event", data, func(n int) { out = make([]model.Event, 0, n) }, func(i int, it gjson.Result) *ItemError {
-		p.reset(member, i)
+	errs, err := items(member, data, func(n int) { out = append(make([]model.Event, 0, n), out...) }, func(s string, n, at int) (int, *ItemError) {
+		p.reset(s, member, n)
 		var e model.Event
-		objField := p.event(&e, it)
+		objField, end := p.event(&e, at)
 		if p.err == nil && e.Object.Name == "" {
 			p.fail(objField+".name", ErrMissing)
 		}
 		if p.err != nil {
-			return p.err
+			return end, p.err
 		}
 		out = append(out, e)
-		return nil
+		return end, nil
 	})
 	return out, errs, err
 }
 
 // event reads one event and returns the name of its object field
 // (involvedObject or regarding), for error messages.
-func (p *item) event(e *model.Event, it gjson.Result) string {
+func (p *item) event(e *model.Event, at int) (string, int) {
 	objField := "involvedObject"
 	var count, seriesCount, deprecatedCount model.OptInt
-	var depFirst, depLast = gjson.Result{}, gjson.Result{}
-	it.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	var depFirst, depLast gjson.Result
+	end := object(p.s, at, func(k string, i int) int {
+		switch k {
 		case "kind":
-			p.kind("Event", v)
+			return p.kind("Event", i)
 		case "apiVersion":
-			if strings.HasPrefix(p.str("apiVersion", v), "events.k8s.io/") {
+			var v string
+			end := p.strAt("apiVersion", i, &v)
+			if strings.HasPrefix(v, "events.k8s.io/") {
 				e.Shape = model.EventEventsV1
 			}
+			return end
 		case "metadata":
-			if p.isObject("metadata", v) {
-				v.ForEach(func(mk, mv gjson.Result) bool {
-					switch mk.Str {
-					case "name":
-						e.Name = p.str("metadata.name", mv)
-					case "namespace":
-						e.Namespace = p.str("metadata.namespace", mv)
-					case "creationTimestamp":
-						e.Created = p.timestamp("metadata.creationTimestamp", mv)
-					}
-					return p.err == nil
-				})
+			if !p.obj("metadata", i) {
+				break
 			}
+			return object(p.s, i, func(mk string, mi int) int {
+				switch mk {
+				case "name":
+					return p.strAt("metadata.name", mi, &e.Name)
+				case "namespace":
+					return p.strAt("metadata.namespace", mi, &e.Namespace)
+				case "creationTimestamp":
+					r, end := p.val(mi)
+					e.Created = p.timestamp("metadata.creationTimestamp", r)
+					return end
+				}
+				return skip(p.s, mi)
+			})
 		case "type":
-			e.Type = p.str("type", v)
+			return p.strAt("type", i, &e.Type)
 		case "reason":
-			e.Reason = p.str("reason", v)
-		case "message":
-			if m := p.str("message", v); m != "" {
+			return p.strAt("reason", i, &e.Reason)
+		case "message", "note":
+			if k == "note" {
+				e.Shape = model.EventEventsV1
+			}
+			var m string
+			end := p.strAt(k, i, &m)
+			if m != "" {
 				e.Message = m
 			}
-		case "note":
-			e.Shape = model.EventEventsV1
-			if m := p.str("note", v); m != "" {
-				e.Message = m
+			return end
+		case "involvedObject", "regarding":
+			if k == "regarding" {
+				e.Shape = model.EventEventsV1
+				objField = "regarding"
 			}
-		case "involvedObject":
-			if p.isObject("involvedObject", v) {
-				e.Object = p.objectRef("involvedObject", v)
-			}
-		case "regarding":
-			e.Shape = model.EventEventsV1
-			objField = "regarding"
-			if p.isObject("regarding", v) {
-				e.Object = p.objectRef("regarding", v)
+			if p.obj(k, i) {
+				return p.objectRef(k, i, &e.Object)
 			}
 		case "firstTimestamp":
-			e.First = p.timestamp("firstTimestamp", v)
+			r, end := p.val(i)
+			e.First = p.timestamp("firstTimestamp", r)
+			return end
 		case "lastTimestamp":
-			e.Last = p.timestamp("lastTimestamp", v)
+			r, end := p.val(i)
+			e.Last = p.timestamp("lastTimestamp", r)
+			return end
 		case "deprecatedFirstTimestamp":
-			depFirst = v
+			var end int
+			depFirst, end = p.val(i)
+			return end
 		case "deprecatedLastTimestamp":
-			depLast = v
+			var end int
+			depLast, end = p.val(i)
+			return end
 		case "eventTime":
-			e.EventTime = p.timestamp("eventTime", v)
+			r, end := p.val(i)
+			e.EventTime = p.timestamp("eventTime", r)
+			return end
 		case "count":
-			count = p.optInt("count", v)
+			return p.intAt("count", i, &count)
 		case "deprecatedCount":
-			deprecatedCount = p.optInt("deprecatedCount", v)
+			return p.intAt("deprecatedCount", i, &deprecatedCount)
 		case "series":
-			if p.isObject("series", v) {
-				v.ForEach(func(sk, sv gjson.Result) bool {
-					switch sk.Str {
-					case "count":
-						seriesCount = p.optInt("series.count", sv)
-					case "lastObservedTime":
-						e.SeriesLast = p.timestamp("series.lastObservedTime", sv)
-					}
-					return p.err == nil
-				})
+			if !p.obj("series", i) {
+				break
 			}
+			return object(p.s, i, func(sk string, si int) int {
+				switch sk {
+				case "count":
+					return p.intAt("series.count", si, &seriesCount)
+				case "lastObservedTime":
+					r, end := p.val(si)
+					e.SeriesLast = p.timestamp("series.lastObservedTime", r)
+					return end
+				}
+				return skip(p.s, si)
+			})
 		case "source", "deprecatedSource":
-			if p.isObject(k.Str, v) && e.Source == "" {
-				p.sub1 = k.Str
-				e.Source = p.str("component", v.Get("component"))
-				p.sub1 = ""
+			if !p.obj(k, i) {
+				break
 			}
+			p.sub1 = k
+			end := object(p.s, i, func(sk string, si int) int {
+				if sk == "component" {
+					var c string
+					end := p.strAt("component", si, &c)
+					if e.Source == "" {
+						e.Source = c
+					}
+					return end
+				}
+				return skip(p.s, si)
+			})
+			p.sub1 = ""
+			return end
 		case "reportingController", "reportingComponent":
-			if s := p.str(k.Str, v); s != "" {
-				e.Source = s
+			var c string
+			end := p.strAt(k, i, &c)
+			if c != "" {
+				e.Source = c
 			}
+			return end
 		}
-		return p.err == nil
+		return skip(p.s, i)
 	})
 	if e.First.IsZero() && depFirst.Exists() {
 		e.First = p.timestamp("deprecatedFirstTimestamp", depFirst)
@@ -137,25 +170,24 @@ func (p *item) event(e *model.Event, it gjson.Result) string {
 			e.Count = c.Val
 		}
 	}
-	return objField
+	return objField, end
 }
 
-func (p *item) objectRef(field string, v gjson.Result) model.ObjectRef {
-	var r model.ObjectRef
+func (p *item) objectRef(field string, at int, r *model.ObjectRef) int {
 	p.sub1 = field
-	v.ForEach(func(k, f gjson.Result) bool {
-		switch k.Str {
+	end := object(p.s, at, func(k string, i int) int {
+		switch k {
 		case "kind":
-			r.Kind = p.str("kind", f)
+			return p.strAt("kind", i, &r.Kind)
 		case "namespace":
-			r.Namespace = p.str("namespace", f)
+			return p.strAt("namespace", i, &r.Namespace)
 		case "name":
-			r.Name = p.str("name", f)
+			return p.strAt("name", i, &r.Name)
 		case "uid":
-			r.UID = p.str("uid", f)
+			return p.strAt("uid", i, &r.UID)
 		}
-		return p.err == nil
+		return skip(p.s, i)
 	})
 	p.sub1 = ""
-	return r
+	return end
 }

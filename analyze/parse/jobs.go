@@ -2,7 +2,6 @@ package parse
 
 import (
 	"github.com/ksnap/ksnap/analyze/model"
-	"github.com/tidwall/gjson"
 )
 
 // Jobs parses a jobs member (kubectl get jobs -o json). Items whose kind is
@@ -10,108 +9,131 @@ import (
 func Jobs(member string, data []byte) ([]model.Job, []*ItemError, error) {
 	var out []model.Job
 	var p item
-	errs, err := items(member, "Job", data, func(n int) { out = make([]model.Job, 0, n) }, func(i int, it gjson.Result) *ItemError {
-		p.reset(member, i)
+	errs, err := items(member, data, func(n int) { out = append(make([]model.Job, 0, n), out...) }, func(s string, n, at int) (int, *ItemError) {
+		p.reset(s, member, n)
 		var j model.Job
-		p.job(&j, it)
+		end := p.job(&j, at)
 		if p.err == nil && j.Name == "" {
 			p.fail("metadata.name", ErrMissing)
 		}
 		if p.err != nil {
-			return p.err
+			return end, p.err
 		}
 		out = append(out, j)
-		return nil
+		return end, nil
 	})
 	return out, errs, err
 }
 
-func (p *item) kind(want string, v gjson.Result) {
-	if k := p.str("kind", v); k != "" && k != want {
+func (p *item) kind(want string, at int) int {
+	r, end := p.val(at)
+	if k := p.str("kind", r); k != "" && k != want {
 		p.fail("kind", errKind(k, want))
 	}
+	return end
 }
 
-func (p *item) job(j *model.Job, it gjson.Result) {
-	it.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+func (p *item) job(j *model.Job, at int) int {
+	return object(p.s, at, func(k string, i int) int {
+		switch k {
 		case "kind":
-			p.kind("Job", v)
+			return p.kind("Job", i)
 		case "metadata":
-			if p.isObject("metadata", v) {
-				p.jobMeta(j, v)
+			if p.obj("metadata", i) {
+				return p.jobMeta(j, i)
 			}
 		case "spec":
-			if p.isObject("spec", v) {
-				p.jobSpec(j, v)
+			if p.obj("spec", i) {
+				return p.jobSpec(j, i)
 			}
 		case "status":
-			if p.isObject("status", v) {
+			if p.obj("status", i) {
 				j.HasStatus = true
-				p.jobStatus(j, v)
+				return p.jobStatus(j, i)
 			}
 		}
-		return p.err == nil
+		return skip(p.s, i)
 	})
 }
 
-func (p *item) jobMeta(j *model.Job, m gjson.Result) {
-	m.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+// strAt reads a string at i and returns the offset after it.
+func (p *item) strAt(field string, i int, dst *string) int {
+	r, end := p.val(i)
+	*dst = p.str(field, r)
+	return end
+}
+
+func (p *item) intAt(field string, i int, dst *model.OptInt) int {
+	r, end := p.val(i)
+	n, ok := p.integer(field, r)
+	*dst = model.OptInt{Val: n, Set: ok}
+	return end
+}
+
+func (p *item) jobMeta(j *model.Job, at int) int {
+	return object(p.s, at, func(k string, i int) int {
+		switch k {
 		case "name":
-			j.Name = p.str("metadata.name", v)
+			return p.strAt("metadata.name", i, &j.Name)
 		case "namespace":
-			j.Namespace = p.str("metadata.namespace", v)
+			return p.strAt("metadata.namespace", i, &j.Namespace)
 		case "uid":
-			j.UID = p.str("metadata.uid", v)
+			return p.strAt("metadata.uid", i, &j.UID)
 		case "creationTimestamp":
-			j.Created = p.timestamp("metadata.creationTimestamp", v)
+			r, end := p.val(i)
+			j.Created = p.timestamp("metadata.creationTimestamp", r)
+			return end
 		case "labels":
-			if p.isObject("metadata.labels", v) {
-				v.ForEach(func(lk, lv gjson.Result) bool {
+			if p.obj("metadata.labels", i) {
+				return object(p.s, i, func(lk string, li int) int {
 					if j.Labels == nil {
 						j.Labels = map[string]string{}
 					}
-					j.Labels[lk.Str] = p.str("metadata.labels", lv)
-					return p.err == nil
+					var v string
+					end := p.strAt("metadata.labels", li, &v)
+					j.Labels[lk] = v
+					return end
 				})
 			}
 		case "ownerReferences":
-			j.Owner = p.owner(v)
+			var end int
+			j.Owner, end = p.owner(i)
+			return end
 		}
-		return p.err == nil
+		return skip(p.s, i)
 	})
 }
 
 // owner returns the ownerReferences entry with controller=true, or the
 // first entry when none is marked.
-func (p *item) owner(v gjson.Result) model.OwnerRef {
-	if !p.isArray("metadata.ownerReferences", v) {
-		return model.OwnerRef{}
+func (p *item) owner(at int) (model.OwnerRef, int) {
+	if !p.arr("metadata.ownerReferences", at) {
+		return model.OwnerRef{}, skip(p.s, at)
 	}
 	var first, ctrl model.OwnerRef
-	n := 0
 	found := false
-	v.ForEach(func(_, o gjson.Result) bool {
-		if !p.isObject("metadata.ownerReferences", o) {
-			return false
+	end := array(p.s, at, func(n, i int) int {
+		if !p.obj("metadata.ownerReferences", i) {
+			return skip(p.s, i)
 		}
 		var ref model.OwnerRef
 		isCtrl := false
-		o.ForEach(func(k, f gjson.Result) bool {
-			switch k.Str {
+		end := object(p.s, i, func(k string, fi int) int {
+			switch k {
 			case "apiVersion":
-				ref.APIVersion = p.str("metadata.ownerReferences.apiVersion", f)
+				return p.strAt("metadata.ownerReferences.apiVersion", fi, &ref.APIVersion)
 			case "kind":
-				ref.Kind = p.str("metadata.ownerReferences.kind", f)
+				return p.strAt("metadata.ownerReferences.kind", fi, &ref.Kind)
 			case "name":
-				ref.Name = p.str("metadata.ownerReferences.name", f)
+				return p.strAt("metadata.ownerReferences.name", fi, &ref.Name)
 			case "uid":
-				ref.UID = p.str("metadata.ownerReferences.uid", f)
+				return p.strAt("metadata.ownerReferences.uid", fi, &ref.UID)
 			case "controller":
-				isCtrl = p.boolean("metadata.ownerReferences.controller", f)
+				r, end := p.val(fi)
+				isCtrl = p.boolean("metadata.ownerReferences.controller", r)
+				return end
 			}
-			return p.err == nil
+			return skip(p.s, fi)
 		})
 		if n == 0 {
 			first = ref
@@ -119,96 +141,100 @@ func (p *item) owner(v gjson.Result) model.OwnerRef {
 		if isCtrl && !found {
 			ctrl, found = ref, true
 		}
-		n++
-		return p.err == nil
+		return end
 	})
 	if found {
-		return ctrl
+		return ctrl, end
 	}
-	return first
+	return first, end
 }
 
-func (p *item) optInt(field string, v gjson.Result) model.OptInt {
-	n, ok := p.integer(field, v)
-	return model.OptInt{Val: n, Set: ok}
-}
-
-func (p *item) jobSpec(j *model.Job, s gjson.Result) {
-	s.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+func (p *item) jobSpec(j *model.Job, at int) int {
+	return object(p.s, at, func(k string, i int) int {
+		switch k {
 		case "completions":
-			j.Completions = p.optInt("spec.completions", v)
+			return p.intAt("spec.completions", i, &j.Completions)
 		case "parallelism":
-			j.Parallelism = p.optInt("spec.parallelism", v)
+			return p.intAt("spec.parallelism", i, &j.Parallelism)
 		case "completionMode":
-			j.CompletionMode = p.str("spec.completionMode", v)
+			return p.strAt("spec.completionMode", i, &j.CompletionMode)
 		case "backoffLimit":
-			j.BackoffLimit = p.optInt("spec.backoffLimit", v)
+			return p.intAt("spec.backoffLimit", i, &j.BackoffLimit)
 		case "activeDeadlineSeconds":
-			j.ActiveDeadlineSeconds = p.optInt("spec.activeDeadlineSeconds", v)
+			return p.intAt("spec.activeDeadlineSeconds", i, &j.ActiveDeadlineSeconds)
 		case "suspend":
-			j.Suspend = p.boolean("spec.suspend", v)
+			r, end := p.val(i)
+			j.Suspend = p.boolean("spec.suspend", r)
+			return end
 		}
-		return p.err == nil
+		return skip(p.s, i)
 	})
 }
 
-func (p *item) jobStatus(j *model.Job, s gjson.Result) {
-	s.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+func (p *item) jobStatus(j *model.Job, at int) int {
+	return object(p.s, at, func(k string, i int) int {
+		switch k {
 		case "succeeded":
-			j.Succeeded = p.optInt("status.succeeded", v)
+			return p.intAt("status.succeeded", i, &j.Succeeded)
 		case "failed":
-			j.Failed = p.optInt("status.failed", v)
+			return p.intAt("status.failed", i, &j.Failed)
 		case "active":
-			j.Active = p.optInt("status.active", v)
+			return p.intAt("status.active", i, &j.Active)
 		case "ready":
-			j.Ready = p.optInt("status.ready", v)
+			return p.intAt("status.ready", i, &j.Ready)
 		case "terminating":
-			j.Terminating = p.optInt("status.terminating", v)
+			return p.intAt("status.terminating", i, &j.Terminating)
 		case "startTime":
-			j.StartTime = p.timestamp("status.startTime", v)
+			r, end := p.val(i)
+			j.StartTime = p.timestamp("status.startTime", r)
+			return end
 		case "completionTime":
-			j.CompletionTime = p.timestamp("status.completionTime", v)
+			r, end := p.val(i)
+			j.CompletionTime = p.timestamp("status.completionTime", r)
+			return end
 		case "conditions":
-			j.Conditions = p.conditions("status.conditions", v)
+			var end int
+			j.Conditions, end = p.conditions("status.conditions", i)
+			return end
 		}
-		return p.err == nil
+		return skip(p.s, i)
 	})
 }
 
 // conditions reads a conditions array (Job or Pod).
-func (p *item) conditions(field string, v gjson.Result) []model.Condition {
-	if !p.isArray(field, v) {
-		return nil
+func (p *item) conditions(field string, at int) ([]model.Condition, int) {
+	if !p.arr(field, at) {
+		return nil, skip(p.s, at)
 	}
 	var out []model.Condition
 	saveBase, saveIdx := p.base, p.idx
-	p.base, p.idx = field, 0
-	v.ForEach(func(_, c gjson.Result) bool {
-		if !p.isObject("", c) {
-			return false
+	p.base = field
+	end := array(p.s, at, func(n, i int) int {
+		p.idx = n
+		if !p.obj("", i) {
+			return skip(p.s, i)
 		}
 		var cond model.Condition
-		c.ForEach(func(k, f gjson.Result) bool {
-			switch k.Str {
+		end := object(p.s, i, func(k string, fi int) int {
+			switch k {
 			case "type":
-				cond.Type = p.str("type", f)
+				return p.strAt("type", fi, &cond.Type)
 			case "status":
-				cond.Status = p.str("status", f)
+				return p.strAt("status", fi, &cond.Status)
 			case "reason":
-				cond.Reason = p.str("reason", f)
+				return p.strAt("reason", fi, &cond.Reason)
 			case "message":
-				cond.Message = p.str("message", f)
+				return p.strAt("message", fi, &cond.Message)
 			case "lastTransitionTime":
-				cond.LastTransitionTime = p.timestamp("lastTransitionTime", f)
+				r, end := p.val(fi)
+				cond.LastTransitionTime = p.timestamp("lastTransitionTime", r)
+				return end
 			}
-			return p.err == nil
+			return skip(p.s, fi)
 		})
 		out = append(out, cond)
-		p.idx++
-		return p.err == nil
+		return end
 	})
 	p.base, p.idx = saveBase, saveIdx
-	return out
+	return out, end
 }

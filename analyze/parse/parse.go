@@ -1,14 +1,18 @@
 // Package parse turns the bytes of bundle members (kubectl's JSON for jobs,
 // pods and events, and log tails) into analyze/model values. It is the only
-// package of ksnap that imports gjson.
+// package of the analyzer that imports gjson (capture reads pod names with
+// it, and history its own records).
 //
-// Each member is validated once with gjson.ValidBytes; a list is iterated
-// with ForEach and each item is read in one pass over its keys. A member may
-// be a List (kind List, JobList, PodList, EventList, ...) with items (an
-// array, or null), a bare JSON array of objects, or a single object. An item
-// that cannot be read (wrong type, unparseable time, missing name) is
-// skipped and reported as an *ItemError naming the member, the item index and
-// the field; the other items still count. A member that is not JSON at all,
+// Each member is validated once with gjson.Valid, then read in a single
+// pass (walk.go): the list's items and each item's keys are walked in order,
+// descending only into the fields the models need and skipping the rest
+// (managedFields, specs, ...) without scanning them twice; scalars are read
+// as gjson.Result values. A member may be a List (kind List, JobList,
+// PodList, EventList, ...) with items (an array, or null), a bare JSON
+// array of objects, or a single object. An item that cannot be read (wrong
+// type, unparseable time, missing name) is skipped and reported as an
+// *ItemError naming the member, the item index and the field; the other
+// items still count. A member that is not JSON at all,
 // or not a list or object, gives a *MemberError.
 //
 // The package opens no files, reads no clock and decides no health. The
@@ -117,71 +121,80 @@ func typeName(r gjson.Result) string {
 }
 
 // items validates data and calls each for every item (list entry, array
-// element, or the single object) with its index. It returns errors for
-// items that are not objects or are of another kind, and a *MemberError when
-// the member as a whole cannot be read.
-// grow, when not nil, is called once with an estimate of the item count.
-func items(member, kind string, data []byte, grow func(n int), each func(i int, item gjson.Result) *ItemError) ([]*ItemError, error) {
-	trimmed := strings.TrimSpace(bstr(data))
-	if trimmed == "" {
+// element, or the single object) with its index and offset; each returns
+// the offset after the item and its error, if any. Items that are not
+// objects are reported without calling each. A *MemberError means the
+// member as a whole cannot be read. grow, when not nil, is called once with
+// an estimate of the item count.
+func items(member string, data []byte, grow func(n int), each func(s string, n, at int) (int, *ItemError)) ([]*ItemError, error) {
+	s := strings.TrimSpace(bstr(data))
+	if s == "" {
 		return nil, &MemberError{Member: member, Err: errors.New("empty: kubectl printed nothing")}
 	}
-	if !gjson.Valid(trimmed) {
+	if !gjson.Valid(s) {
 		return nil, syntaxError(member, data)
 	}
-	root := gjson.Parse(trimmed)
-	var list gjson.Result
-	switch {
-	case root.IsArray():
-		list = root
-	case root.IsObject():
-		it := root.Get("items")
-		switch {
-		case it.Exists() && it.Type == gjson.Null:
-			return nil, nil // items: null (k3s 2025): an empty list
-		case it.Exists() && it.IsArray():
-			list = it
-		case it.Exists():
-			return nil, &MemberError{Member: member, Err: fmt.Errorf("%w: items is %s, want an array", ErrShape, typeName(it))}
-		case strings.HasSuffix(root.Get("kind").Str, "List"):
-			return nil, nil // a List with no items key
-		default:
-			return collect(nil, checkItem(member, kind, 0, root, each)), nil
-		}
-	default:
-		return nil, &MemberError{Member: member, Err: fmt.Errorf("%w: the document is %s", ErrShape, typeName(root))}
-	}
 	var errs []*ItemError
-	i := 0
-	list.ForEach(func(_, item gjson.Result) bool {
-		if i == 0 && grow != nil {
+	one := func(n, at int) int {
+		if s[at] != '{' {
+			r, end := value(s, at)
+			errs = append(errs, &ItemError{Member: member, Index: n, Err: fmt.Errorf("%w: item is %s, want an object", ErrType, typeName(r))})
+			return end
+		}
+		end, e := each(s, n, at)
+		if n == 0 && grow != nil {
 			// Size the output once from the first item, instead of
 			// growing a slice of large structs by doubling.
-			grow(len(list.Raw)/(len(item.Raw)+1) + 1)
+			grow((len(s)-at)/(end-at+1) + 1)
 		}
-		errs = collect(errs, checkItem(member, kind, i, item, each))
-		i++
-		return true
+		if e != nil {
+			errs = append(errs, e)
+		}
+		return end
+	}
+	switch s[0] {
+	case '[':
+		array(s, 0, one)
+		return errs, nil
+	case '{':
+	default:
+		r, _ := value(s, 0)
+		return nil, &MemberError{Member: member, Err: fmt.Errorf("%w: the document is %s", ErrShape, typeName(r))}
+	}
+	var shapeErr error
+	hasItems, listKind := false, false
+	object(s, 0, func(key string, at int) int {
+		switch key {
+		case "items":
+			hasItems = true
+			switch s[at] {
+			case '[':
+				return array(s, at, one)
+			case 'n': // items: null (k3s 2025): an empty list
+			default:
+				r, _ := value(s, at)
+				shapeErr = fmt.Errorf("%w: items is %s, want an array", ErrShape, typeName(r))
+			}
+		case "kind":
+			r, end := value(s, at)
+			listKind = r.Type == gjson.String && strings.HasSuffix(r.Str, "List")
+			return end
+		}
+		return skip(s, at)
 	})
+	switch {
+	case shapeErr != nil:
+		return nil, &MemberError{Member: member, Err: shapeErr}
+	case hasItems || listKind:
+		return errs, nil
+	}
+	one(0, 0) // a single object
 	return errs, nil
-}
-
-func collect(errs []*ItemError, e *ItemError) []*ItemError {
-	if e != nil {
-		errs = append(errs, e)
-	}
-	return errs
-}
-
-func checkItem(member, kind string, i int, item gjson.Result, each func(int, gjson.Result) *ItemError) *ItemError {
-	if !item.IsObject() {
-		return &ItemError{Member: member, Index: i, Err: fmt.Errorf("%w: item is %s, want an object", ErrType, typeName(item))}
-	}
-	return each(i, item)
 }
 
 // item reads the fields of one item and remembers the first problem.
 type item struct {
+	s      string // the whole member
 	member string
 	index  int
 	// base and idx locate nested list entries (e.g.
@@ -195,8 +208,38 @@ type item struct {
 	err        *ItemError
 }
 
-func (p *item) reset(member string, i int) {
-	*p = item{member: member, index: i, idx: -1}
+func (p *item) reset(s, member string, i int) {
+	*p = item{s: s, member: member, index: i, idx: -1}
+}
+
+// val reads the value at offset i.
+func (p *item) val(i int) (gjson.Result, int) { return value(p.s, i) }
+
+// obj reports whether the value at i is an object; null is silently
+// absent, any other type is an error.
+func (p *item) obj(field string, i int) bool {
+	switch p.s[i] {
+	case '{':
+		return true
+	case 'n':
+		return false
+	}
+	r, _ := p.val(i)
+	p.typeErr(field, r, "an object")
+	return false
+}
+
+// arr is obj for arrays.
+func (p *item) arr(field string, i int) bool {
+	switch p.s[i] {
+	case '[':
+		return true
+	case 'n':
+		return false
+	}
+	r, _ := p.val(i)
+	p.typeErr(field, r, "an array")
+	return false
 }
 
 func (p *item) fail(field string, err error) {
@@ -233,29 +276,6 @@ func (p *item) str(field string, r gjson.Result) string {
 	}
 	p.typeErr(field, r, "a string")
 	return ""
-}
-
-// isObject reports whether r is an object; null is silently absent, any
-// other type is an error.
-func (p *item) isObject(field string, r gjson.Result) bool {
-	if r.IsObject() {
-		return true
-	}
-	if r.Type != gjson.Null {
-		p.typeErr(field, r, "an object")
-	}
-	return false
-}
-
-// isArray is isObject for arrays.
-func (p *item) isArray(field string, r gjson.Result) bool {
-	if r.IsArray() {
-		return true
-	}
-	if r.Type != gjson.Null {
-		p.typeErr(field, r, "an array")
-	}
-	return false
 }
 
 func (p *item) boolean(field string, r gjson.Result) bool {

@@ -2,7 +2,6 @@ package parse
 
 import (
 	"github.com/ksnap/ksnap/analyze/model"
-	"github.com/tidwall/gjson"
 )
 
 // Pods parses a pods member (kubectl get pods -o json). Items whose kind is
@@ -11,211 +10,236 @@ import (
 func Pods(member string, data []byte) ([]model.Pod, []*ItemError, error) {
 	var out []model.Pod
 	var p item
-	errs, err := items(member, "Pod", data, func(n int) { out = make([]model.Pod, 0, n) }, func(i int, it gjson.Result) *ItemError {
-		p.reset(member, i)
+	errs, err := items(member, data, func(n int) { out = append(make([]model.Pod, 0, n), out...) }, func(s string, n, at int) (int, *ItemError) {
+		p.reset(s, member, n)
 		var pod model.Pod
-		p.pod(&pod, it)
+		end := p.pod(&pod, at)
 		if p.err == nil && pod.Name == "" {
 			p.fail("metadata.name", ErrMissing)
 		}
 		if p.err != nil {
-			return p.err
+			return end, p.err
 		}
 		out = append(out, pod)
-		return nil
+		return end, nil
 	})
 	return out, errs, err
 }
 
-func (p *item) pod(pod *model.Pod, it gjson.Result) {
+func (p *item) pod(pod *model.Pod, at int) int {
 	var sidecars []string
-	var initStatus, appStatus gjson.Result
-	it.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	var initC, appC []model.ContainerStatus
+	end := object(p.s, at, func(k string, i int) int {
+		switch k {
 		case "kind":
-			p.kind("Pod", v)
+			return p.kind("Pod", i)
 		case "metadata":
-			if p.isObject("metadata", v) {
-				p.podMeta(pod, v)
+			if p.obj("metadata", i) {
+				return p.podMeta(pod, i)
 			}
 		case "spec":
-			if p.isObject("spec", v) {
-				sidecars = p.podSpec(pod, v)
+			if p.obj("spec", i) {
+				var end int
+				sidecars, end = p.podSpec(pod, i)
+				return end
 			}
 		case "status":
-			if p.isObject("status", v) {
-				initStatus, appStatus = p.podStatus(pod, v)
+			if p.obj("status", i) {
+				return p.podStatus(pod, i, &initC, &appC)
 			}
 		}
-		return p.err == nil
+		return skip(p.s, i)
 	})
-	if p.err != nil {
-		return
+	// Native sidecars are known from the spec, which may come after the status.
+	for k := range initC {
+		for _, s := range sidecars {
+			if s == initC[k].Name {
+				initC[k].Sidecar = true
+			}
+		}
 	}
-	// Statuses are read after the spec so that native sidecars are known.
-	n := 0
-	if initStatus.IsArray() {
-		n += len(sidecars) + 1
+	switch {
+	case len(initC) == 0:
+		pod.Containers = appC
+	default:
+		pod.Containers = append(initC, appC...)
 	}
-	if n > 0 || appStatus.IsArray() {
-		pod.Containers = make([]model.ContainerStatus, 0, n+2)
-	}
-	p.containers(pod, "status.initContainerStatuses", model.ContainerInit, initStatus, sidecars)
-	p.containers(pod, "status.containerStatuses", model.ContainerApp, appStatus, nil)
+	return end
 }
 
-func (p *item) podMeta(pod *model.Pod, m gjson.Result) {
-	m.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+func (p *item) podMeta(pod *model.Pod, at int) int {
+	return object(p.s, at, func(k string, i int) int {
+		switch k {
 		case "name":
-			pod.Name = p.str("metadata.name", v)
+			return p.strAt("metadata.name", i, &pod.Name)
 		case "namespace":
-			pod.Namespace = p.str("metadata.namespace", v)
+			return p.strAt("metadata.namespace", i, &pod.Namespace)
 		case "uid":
-			pod.UID = p.str("metadata.uid", v)
+			return p.strAt("metadata.uid", i, &pod.UID)
 		case "creationTimestamp":
-			pod.Created = p.timestamp("metadata.creationTimestamp", v)
+			r, end := p.val(i)
+			pod.Created = p.timestamp("metadata.creationTimestamp", r)
+			return end
 		case "deletionTimestamp":
-			pod.Deleted = p.timestamp("metadata.deletionTimestamp", v)
+			r, end := p.val(i)
+			pod.Deleted = p.timestamp("metadata.deletionTimestamp", r)
+			return end
 		case "labels":
-			if p.isObject("metadata.labels", v) {
-				v.ForEach(func(lk, lv gjson.Result) bool {
-					switch lk.Str {
-					case "batch.kubernetes.io/job-name":
-						pod.JobNameLabel = p.str("metadata.labels", lv)
-					case "job-name":
-						if pod.JobNameLabel == "" {
-							pod.JobNameLabel = p.str("metadata.labels", lv)
-						}
-					case "batch.kubernetes.io/controller-uid":
-						pod.ControllerUIDLabel = p.str("metadata.labels", lv)
-					case "controller-uid":
-						if pod.ControllerUIDLabel == "" {
-							pod.ControllerUIDLabel = p.str("metadata.labels", lv)
-						}
-					}
-					return p.err == nil
-				})
+			if !p.obj("metadata.labels", i) {
+				break
 			}
+			var legacyName, legacyUID string
+			end := object(p.s, i, func(lk string, li int) int {
+				switch lk {
+				case "batch.kubernetes.io/job-name":
+					return p.strAt("metadata.labels", li, &pod.JobNameLabel)
+				case "job-name":
+					return p.strAt("metadata.labels", li, &legacyName)
+				case "batch.kubernetes.io/controller-uid":
+					return p.strAt("metadata.labels", li, &pod.ControllerUIDLabel)
+				case "controller-uid":
+					return p.strAt("metadata.labels", li, &legacyUID)
+				}
+				return skip(p.s, li)
+			})
+			if pod.JobNameLabel == "" {
+				pod.JobNameLabel = legacyName
+			}
+			if pod.ControllerUIDLabel == "" {
+				pod.ControllerUIDLabel = legacyUID
+			}
+			return end
 		case "ownerReferences":
-			pod.Owner = p.owner(v)
+			var end int
+			pod.Owner, end = p.owner(i)
+			return end
 		}
-		return p.err == nil
+		return skip(p.s, i)
 	})
 }
 
 // podSpec reads what the rules need from the spec and returns the names of
 // native sidecars (init containers with restartPolicy Always).
-func (p *item) podSpec(pod *model.Pod, s gjson.Result) []string {
+func (p *item) podSpec(pod *model.Pod, at int) ([]string, int) {
 	var sidecars []string
-	s.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	end := object(p.s, at, func(k string, i int) int {
+		switch k {
 		case "restartPolicy":
-			pod.RestartPolicy = p.str("spec.restartPolicy", v)
+			return p.strAt("spec.restartPolicy", i, &pod.RestartPolicy)
 		case "nodeName":
-			pod.NodeName = p.str("spec.nodeName", v)
+			return p.strAt("spec.nodeName", i, &pod.NodeName)
 		case "initContainers":
-			if !p.isArray("spec.initContainers", v) {
-				break
+			if p.s[i] != '[' {
+				break // the status side reports what matters
 			}
-			v.ForEach(func(_, c gjson.Result) bool {
-				if !c.IsObject() {
-					return true // the status side reports what matters
+			return array(p.s, i, func(_, ci int) int {
+				if p.s[ci] != '{' {
+					return skip(p.s, ci)
 				}
-				name, policy := "", ""
-				c.ForEach(func(ck, cv gjson.Result) bool {
-					switch ck.Str {
+				var name, policy gjsonStr
+				end := object(p.s, ci, func(ck string, vi int) int {
+					switch ck {
 					case "name":
-						name = cv.Str
+						return name.read(p.s, vi)
 					case "restartPolicy":
-						policy = cv.Str
+						return policy.read(p.s, vi)
 					}
-					return true
+					return skip(p.s, vi)
 				})
 				if policy == "Always" {
-					sidecars = append(sidecars, name)
+					sidecars = append(sidecars, string(name))
 				}
-				return true
+				return end
 			})
 		}
-		return p.err == nil
+		return skip(p.s, i)
 	})
-	return sidecars
+	return sidecars, end
 }
 
-func (p *item) podStatus(pod *model.Pod, s gjson.Result) (initStatus, appStatus gjson.Result) {
-	s.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+// gjsonStr reads a string leniently (any other type reads as "").
+type gjsonStr string
+
+func (g *gjsonStr) read(s string, i int) int {
+	r, end := value(s, i)
+	*g = gjsonStr(r.Str)
+	return end
+}
+
+func (p *item) podStatus(pod *model.Pod, at int, initC, appC *[]model.ContainerStatus) int {
+	return object(p.s, at, func(k string, i int) int {
+		switch k {
 		case "phase":
-			pod.Phase = p.str("status.phase", v)
+			return p.strAt("status.phase", i, &pod.Phase)
 		case "reason":
-			pod.Reason = p.str("status.reason", v)
+			return p.strAt("status.reason", i, &pod.Reason)
 		case "message":
-			pod.Message = p.str("status.message", v)
+			return p.strAt("status.message", i, &pod.Message)
 		case "startTime":
-			pod.StartTime = p.timestamp("status.startTime", v)
+			r, end := p.val(i)
+			pod.StartTime = p.timestamp("status.startTime", r)
+			return end
 		case "conditions":
-			pod.Conditions = p.conditions("status.conditions", v)
+			var end int
+			pod.Conditions, end = p.conditions("status.conditions", i)
+			return end
 		case "initContainerStatuses":
-			if p.isArray("status.initContainerStatuses", v) {
-				initStatus = v
-			}
+			return p.containers("status.initContainerStatuses", model.ContainerInit, i, initC)
 		case "containerStatuses":
-			if p.isArray("status.containerStatuses", v) {
-				appStatus = v
-			}
+			return p.containers("status.containerStatuses", model.ContainerApp, i, appC)
 		}
-		return p.err == nil
+		return skip(p.s, i)
 	})
-	return initStatus, appStatus
 }
 
-func (p *item) containers(pod *model.Pod, field string, typ model.ContainerType, list gjson.Result, sidecars []string) {
-	if p.err != nil || !list.IsArray() {
-		return
+func (p *item) containers(field string, typ model.ContainerType, at int, dst *[]model.ContainerStatus) int {
+	if !p.arr(field, at) {
+		return skip(p.s, at)
 	}
 	saveBase, saveIdx := p.base, p.idx
-	p.base, p.idx = field, 0
-	list.ForEach(func(_, c gjson.Result) bool {
-		if !p.isObject("", c) {
-			return false
+	p.base = field
+	end := array(p.s, at, func(n, i int) int {
+		p.idx = n
+		if !p.obj("", i) {
+			return skip(p.s, i)
 		}
 		cs := model.ContainerStatus{Type: typ}
-		c.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
+		end := object(p.s, i, func(k string, vi int) int {
+			switch k {
 			case "name":
-				cs.Name = p.str("name", v)
+				return p.strAt("name", vi, &cs.Name)
 			case "ready":
-				cs.Ready = p.boolean("ready", v)
+				r, end := p.val(vi)
+				cs.Ready = p.boolean("ready", r)
+				return end
 			case "restartCount":
-				cs.RestartCount, _ = p.integer("restartCount", v)
+				r, end := p.val(vi)
+				cs.RestartCount, _ = p.integer("restartCount", r)
+				return end
 			case "state":
-				cs.State = p.state("state", v)
+				return p.state("state", vi, &cs.State)
 			case "lastState":
-				cs.LastState = p.state("lastState", v)
+				return p.state("lastState", vi, &cs.LastState)
 			}
-			return p.err == nil
+			return skip(p.s, vi)
 		})
-		for _, s := range sidecars {
-			if s == cs.Name {
-				cs.Sidecar = true
-			}
+		if *dst == nil {
+			*dst = make([]model.ContainerStatus, 0, 2)
 		}
-		pod.Containers = append(pod.Containers, cs)
-		p.idx++
-		return p.err == nil
+		*dst = append(*dst, cs)
+		return end
 	})
 	p.base, p.idx = saveBase, saveIdx
+	return end
 }
 
-func (p *item) state(field string, v gjson.Result) model.ContainerState {
-	var st model.ContainerState
-	if !p.isObject(field, v) {
-		return st
+func (p *item) state(field string, at int, st *model.ContainerState) int {
+	if !p.obj(field, at) {
+		return skip(p.s, at)
 	}
-	v.ForEach(func(k, body gjson.Result) bool {
+	return object(p.s, at, func(k string, i int) int {
 		var kind model.StateKind
-		switch k.Str {
+		switch k {
 		case "waiting":
 			kind = model.StateWaiting
 		case "running":
@@ -223,33 +247,32 @@ func (p *item) state(field string, v gjson.Result) model.ContainerState {
 		case "terminated":
 			kind = model.StateTerminated
 		default:
-			return true
+			return skip(p.s, i)
 		}
 		// fail() joins base[idx].sub1.sub2.field, so no path is built here.
-		p.sub1, p.sub2 = field, k.Str
+		p.sub1, p.sub2 = field, k
 		defer func() { p.sub1, p.sub2 = "", "" }()
-		if !p.isObject("", body) {
-			return p.err == nil // null: that member is not set
+		if !p.obj("", i) {
+			return skip(p.s, i) // null: that member is not set
 		}
 		st.Kind = kind
-		body.ForEach(func(fk, fv gjson.Result) bool {
-			switch fk.Str {
+		return object(p.s, i, func(fk string, fi int) int {
+			r, end := p.val(fi)
+			switch fk {
 			case "reason":
-				st.Reason = p.str("reason", fv)
+				st.Reason = p.str("reason", r)
 			case "message":
-				st.Message = p.str("message", fv)
+				st.Message = p.str("message", r)
 			case "exitCode":
-				st.ExitCode, _ = p.integer("exitCode", fv)
+				st.ExitCode, _ = p.integer("exitCode", r)
 			case "signal":
-				st.Signal, _ = p.integer("signal", fv)
+				st.Signal, _ = p.integer("signal", r)
 			case "startedAt":
-				st.StartedAt = p.timestamp("startedAt", fv)
+				st.StartedAt = p.timestamp("startedAt", r)
 			case "finishedAt":
-				st.FinishedAt = p.timestamp("finishedAt", fv)
+				st.FinishedAt = p.timestamp("finishedAt", r)
 			}
-			return p.err == nil
+			return end
 		})
-		return p.err == nil
 	})
-	return st
 }

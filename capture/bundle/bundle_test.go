@@ -427,3 +427,23 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// The frame header carries the content size, so readers allocate the
+// decompressed archive once instead of growing it block by block.
+func TestFrameCarriesContentSize(t *testing.T) {
+	t.Parallel()
+	data := encode(t)
+	var h zstd.Header
+	if err := h.Decode(data); err != nil {
+		t.Fatal(err)
+	}
+	dec, _ := zstd.NewReader(nil)
+	defer dec.Close()
+	raw, err := dec.DecodeAll(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.HasFCS || h.FrameContentSize != uint64(len(raw)) {
+		t.Errorf("frame content size: has %v, %d; archive is %d bytes", h.HasFCS, h.FrameContentSize, len(raw))
+	}
+}

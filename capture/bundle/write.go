@@ -33,12 +33,14 @@ const FileMode = 0o600
 
 // newEncoder builds the one zstd encoder configuration of format v1. Every
 // option is fixed so that the same tar bytes always give the same file.
-func newEncoder(w io.Writer) (*zstd.Encoder, error) {
-	return zstd.NewWriter(w,
+func newEncoder() (*zstd.Encoder, error) {
+	return zstd.NewWriter(nil,
 		// SpeedDefault (zstd level 3): ~4-6x on kubectl JSON at several hundred MB/s.
 		zstd.WithEncoderLevel(zstd.SpeedDefault),
 		// One goroutine: output does not depend on scheduling or GOMAXPROCS.
 		zstd.WithEncoderConcurrency(1),
+		// EncodeAll writes one frame with its content size in the header.
+		zstd.WithSingleSegment(false),
 		// Frame checksum on, so readers detect corruption of the payload.
 		zstd.WithEncoderCRC(true),
 		// An empty archive still gets a frame; never emit a zero-length file.
@@ -151,11 +153,15 @@ func Encode(w io.Writer, m *Manifest, ms []Member) ([]byte, error) {
 		return nil, fmt.Errorf("manifest: captured_at: %w", err)
 	}
 	mtime = mtime.Truncate(time.Second)
-	enc, err := newEncoder(w)
-	if err != nil {
-		return nil, fmt.Errorf("zstd encoder: %w", err)
+	// The whole tar is built in memory and compressed with EncodeAll, so the
+	// frame header carries the content size and readers allocate once.
+	var tarBuf bytes.Buffer
+	size := 1024 + len(manifest)
+	for _, mb := range sorted {
+		size += 1024 + len(mb.Data)
 	}
-	tw := tar.NewWriter(enc)
+	tarBuf.Grow(size)
+	tw := tar.NewWriter(&tarBuf)
 	write := func(name string, data []byte) error {
 		hdr := &tar.Header{
 			Typeflag: tar.TypeReg,
@@ -173,21 +179,24 @@ func Encode(w io.Writer, m *Manifest, ms []Member) ([]byte, error) {
 		return nil
 	}
 	if err := write(ManifestMember, manifest); err != nil {
-		enc.Close()
 		return nil, err
 	}
 	for _, mb := range sorted {
 		if err := write(mb.Name, mb.Data); err != nil {
-			enc.Close()
 			return nil, err
 		}
 	}
 	if err := tw.Close(); err != nil {
-		enc.Close()
 		return nil, fmt.Errorf("tar: %w", err)
 	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("zstd: %w", err)
+	enc, err := newEncoder()
+	if err != nil {
+		return nil, fmt.Errorf("zstd encoder: %w", err)
+	}
+	defer enc.Close()
+	out := enc.EncodeAll(tarBuf.Bytes(), make([]byte, 0, tarBuf.Len()/4+1024))
+	if _, err := w.Write(out); err != nil {
+		return nil, fmt.Errorf("write: %w", err)
 	}
 	return manifest, nil
 }
