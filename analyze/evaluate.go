@@ -248,12 +248,11 @@ func (ev *evaluation) captureFinding(c bundle.Command) {
 		level = model.LevelUnknown
 		msg += ", so no Job can be evaluated"
 	}
+	// The command's error already quotes kubectl's final stderr line (earlier
+	// lines are often klog noise); stderr is the detail only when it has none.
 	detail := oneLine(c.Error)
-	if d := firstLine(c.Stderr); d != "" {
-		if detail != "" {
-			detail += ": "
-		}
-		detail += d
+	if detail == "" {
+		detail = lastLine(c.Stderr)
 	}
 	if detail != "" {
 		msg += ": " + detail
@@ -262,7 +261,7 @@ func (ev *evaluation) captureFinding(c bundle.Command) {
 	if c.Error != "" {
 		fields = append(fields, fld("error", oneLine(c.Error)))
 	}
-	if d := firstLine(c.Stderr); d != "" {
+	if d := lastLine(c.Stderr); d != "" {
 		fields = append(fields, fld("stderr", d))
 	}
 	ev.rep.Findings = append(ev.rep.Findings, model.Finding{
@@ -271,9 +270,12 @@ func (ev *evaluation) captureFinding(c bundle.Command) {
 	})
 }
 
-func firstLine(s string) string {
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
+// lastLine returns the last non-empty line of s: kubectl prints its error
+// last, after any klog noise.
+func lastLine(s string) string {
+	lines := strings.Split(s, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
 			return l
 		}
 	}

@@ -129,11 +129,11 @@ func captureLine(f CaptureFailure) string {
 	if f.ExitCode >= 0 && f.Status == "failed" {
 		s += fmt.Sprintf(", exit %d", f.ExitCode)
 	}
-	if f.Error != "" {
+	switch {
+	case f.Error != "":
 		s += ": " + f.Error
-	}
-	if l := firstLine(f.Stderr); l != "" {
-		s += ": " + l
+	case lastLine(f.Stderr) != "":
+		s += ": " + lastLine(f.Stderr)
 	}
 	return s
 }
