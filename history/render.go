@@ -154,7 +154,11 @@ func WriteRecordSummary(w io.Writer, rs RecordSummary) error {
 	r := rs.Record
 	p("\n%s\n[KSNAP_RECORD] HEALTH RECORD SUMMARY\n%s\n\n", rule80, rule80)
 	p("%s%s\n", label("", "Namespace"), r.Namespace)
-	p("%s%s\n", label("", "Label Selector"), r.Selector)
+	sel := r.Selector
+	if sel == "" {
+		sel = "(none: every object)" // as analyze prints it
+	}
+	p("%s%s\n", label("", "Label Selector"), sel)
 	p("%s%s\n", label("", "Timestamp"), displayTime(r.Time))
 	p("%s%s\n\n", label("", "Overall Health"), r.OverallHealth)
 	p("Job Counts:\n")
