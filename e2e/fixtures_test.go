@@ -3,10 +3,15 @@
 package e2e
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,21 +19,246 @@ import (
 
 var recordFixtures = flag.String("record-fixtures", "", "write scenario bundles into this directory (scripts/record-fixtures); the test is skipped without it")
 
+// fixtureScenarios are the Jobs only scripts/record-fixtures needs, beyond the
+// e2e scenarios (cluster_test.go). Their pods are driven by the kwok Stages
+// pod-fail-first, pod-crashloop and pod-imagepull of scripts/cluster, and
+// they hold still once ready, like the e2e ones.
+var fixtureScenarios = []fixtureScenario{
+	{file: "retrying.yaml", job: "e2e-retrying", ready: retrying},
+	{file: "crashloop.yaml", job: "e2e-crashloop", ready: podWaiting("CrashLoopBackOff", "BackOff")},
+	{file: "imagepull.yaml", job: "e2e-imagepull", ready: podWaiting("ImagePullBackOff", "Failed")},
+	{file: "suspended.yaml", job: "e2e-suspended", ready: suspended},
+}
+
+type fixtureScenario struct {
+	file, job string
+	ready     func(s *fixtureState, job string) bool
+}
+
+// fixtureObject is the part of a Job, Pod or Event the readiness checks of
+// fixtureScenarios look at (object of cluster_test.go lacks counts).
+type fixtureObject struct {
+	Metadata struct {
+		Name              string            `json:"name"`
+		ResourceVersion   string            `json:"resourceVersion"`
+		Labels            map[string]string `json:"labels"`
+		Annotations       map[string]string `json:"annotations"`
+		Finalizers        []string          `json:"finalizers"`
+		DeletionTimestamp string            `json:"deletionTimestamp"`
+	} `json:"metadata"`
+	InvolvedObject struct {
+		Kind string `json:"kind"`
+		Name string `json:"name"`
+	} `json:"involvedObject"`
+	Reason string `json:"reason"`
+	Type   string `json:"type"`
+	Status struct {
+		Phase      string `json:"phase"`
+		Active     int    `json:"active"`
+		Failed     int    `json:"failed"`
+		Conditions []struct {
+			Type   string `json:"type"`
+			Status string `json:"status"`
+		} `json:"conditions"`
+		ContainerStatuses []struct {
+			RestartCount int `json:"restartCount"`
+			State        struct {
+				Waiting *struct {
+					Reason string `json:"reason"`
+				} `json:"waiting"`
+				Running *struct{} `json:"running"`
+			} `json:"state"`
+		} `json:"containerStatuses"`
+	} `json:"status"`
+}
+
+func (o *fixtureObject) condition(typ string) string {
+	for _, c := range o.Status.Conditions {
+		if c.Type == typ {
+			return c.Status
+		}
+	}
+	return ""
+}
+
+type fixtureState struct {
+	jobs, pods, events []fixtureObject
+}
+
+func (s *fixtureState) job(name string) *fixtureObject {
+	for i := range s.jobs {
+		if s.jobs[i].Metadata.Name == name {
+			return &s.jobs[i]
+		}
+	}
+	return nil
+}
+
+// podsOf returns the pods of job; ok is false while one of them is still
+// being accounted for by the Job controller (finalizer or deletion pending).
+func (s *fixtureState) podsOf(job string) (pods []fixtureObject, ok bool) {
+	ok = true
+	for _, p := range s.pods {
+		if p.Metadata.Labels["batch.kubernetes.io/job-name"] != job {
+			continue
+		}
+		pods = append(pods, p)
+		if p.Metadata.DeletionTimestamp != "" || p.Status.Phase == "Failed" && slices.Contains(p.Metadata.Finalizers, "batch.kubernetes.io/job-tracking") {
+			ok = false
+		}
+	}
+	return pods, ok
+}
+
+func (s *fixtureState) hasEvent(kind, name, typ, reason string) bool {
+	for _, e := range s.events {
+		if e.InvolvedObject.Kind == kind && e.InvolvedObject.Name == name && e.Type == typ && e.Reason == reason {
+			return true
+		}
+	}
+	return false
+}
+
+// retrying: the first attempt failed and was counted, its replacement (the
+// second attempt) is Running: failed=1, active=1.
+func retrying(s *fixtureState, name string) bool {
+	j := s.job(name)
+	pods, settled := s.podsOf(name)
+	if j == nil || !settled || j.Status.Failed != 1 || j.Status.Active != 1 || len(pods) != 2 {
+		return false
+	}
+	for _, p := range pods {
+		if p.Metadata.Annotations["batch.kubernetes.io/job-index-failure-count"] == "1" && p.Status.Phase == "Running" && p.condition("Ready") == "True" {
+			return true
+		}
+	}
+	return false
+}
+
+// podWaiting: the Job's one pod has every container waiting for reason and
+// the kubelet's Warning event.
+func podWaiting(reason, event string) func(*fixtureState, string) bool {
+	return func(s *fixtureState, name string) bool {
+		pods, _ := s.podsOf(name)
+		if len(pods) != 1 || len(pods[0].Status.ContainerStatuses) == 0 {
+			return false
+		}
+		for _, c := range pods[0].Status.ContainerStatuses {
+			if c.State.Waiting == nil || c.State.Waiting.Reason != reason {
+				return false
+			}
+		}
+		return s.hasEvent("Pod", pods[0].Metadata.Name, "Warning", event)
+	}
+}
+
+// suspended: the Job controller set Suspended=True and made no pod.
+func suspended(s *fixtureState, name string) bool {
+	j := s.job(name)
+	pods, _ := s.podsOf(name)
+	return j != nil && j.condition("Suspended") == "True" && len(pods) == 0 && s.hasEvent("Job", name, "Normal", "Suspended")
+}
+
+func lookFixtures(ctx context.Context) (*fixtureState, error) {
+	var s fixtureState
+	for _, r := range []struct {
+		resource string
+		into     *[]fixtureObject
+	}{{"jobs", &s.jobs}, {"pods", &s.pods}, {"events", &s.events}} {
+		out, err := admin(ctx, "get", r.resource, "-o", "json")
+		if err != nil {
+			return nil, err
+		}
+		var l struct {
+			Items []fixtureObject `json:"items"`
+		}
+		if err := json.Unmarshal(out, &l); err != nil {
+			return nil, fmt.Errorf("get %s: %w", r.resource, err)
+		}
+		*r.into = l.Items
+	}
+	return &s, nil
+}
+
+// setupFixtureScenarios creates the fixtureScenarios Jobs that do not exist
+// yet (scripts/record-fixtures creates them before the e2e setup, so both
+// settle at the same time) and waits until each is ready and nothing in the
+// namespace changes any more.
+func setupFixtureScenarios(ctx context.Context, jobsDir string) error {
+	s, err := lookFixtures(ctx)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, sc := range fixtureScenarios {
+		if s.job(sc.job) == nil {
+			missing = append(missing, "-f", filepath.Join(jobsDir, sc.file))
+		}
+	}
+	if len(missing) > 0 {
+		if _, err := admin(ctx, append([]string{"create"}, missing...)...); err != nil {
+			return err
+		}
+	}
+	var notReady []string
+	for {
+		s, err = lookFixtures(ctx)
+		if err == nil {
+			notReady = notReady[:0]
+			for _, sc := range fixtureScenarios {
+				if !sc.ready(s, sc.job) {
+					notReady = append(notReady, sc.job)
+				}
+			}
+			if len(notReady) == 0 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("jobs not in their states: %s (last error: %v)", strings.Join(notReady, ", "), err)
+		case <-time.After(time.Second):
+		}
+	}
+	// Quiescent: two looks 2 s apart agree on every Job and Pod.
+	last, err := look(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return errors.New("jobs and pods kept changing")
+		case <-time.After(2 * time.Second):
+		}
+		now, err := look(ctx)
+		if err != nil {
+			return err
+		}
+		if equalMaps(versions(last), versions(now)) {
+			return nil
+		}
+		last = now
+	}
+}
+
 // fixture is one bundle scripts/record-fixtures writes.
 type fixture struct {
-	name       string // directory under the fixtures dir
+	name       string // DIR/<name>.tar.zst
 	job        string // the one Job the bundle must hold, "" for any
 	selector   string // -l; "" captures the whole namespace
 	kubeconfig string
 	extra      []string
 	wantExit   int
-	jobFile    string // testdata/jobs file copied next to the bundle, "" for none
+	jobFile    string // testdata/jobs file copied to DIR/jobs/<name>.yaml, "" for none
 }
 
 // TestRecordFixtures captures each scenario with the read-only identities
-// into DIR/<name>/bundle.tar.zst (next to the Job definition it came from).
-// KUBECONFIG is passed through the environment rather than --kubeconfig so
-// that the argv recorded in the manifests holds no temporary paths.
+// into DIR/<name>.tar.zst (fixed names: `ksnap analyze DIR` reads DIR/*.tar.zst
+// and the goldens are named after them) and copies the Job definitions to
+// DIR/jobs/<name>.yaml. KUBECONFIG is passed through the environment rather
+// than --kubeconfig so that the argv recorded in the manifests holds no
+// temporary paths.
 func TestRecordFixtures(t *testing.T) {
 	if *recordFixtures == "" {
 		t.Skip("only with -record-fixtures DIR (scripts/record-fixtures)")
@@ -38,25 +268,44 @@ func TestRecordFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, file, _, _ := runtime.Caller(0)
+	jobsDir := filepath.Join(filepath.Dir(file), "testdata", "jobs")
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	start := time.Now()
+	if err := setupFixtureScenarios(ctx, jobsDir); err != nil {
+		dumpState()
+		t.Fatalf("fixture scenarios: %v", err)
+	}
+	t.Logf("fixture scenarios ready in %s", time.Since(start).Round(time.Millisecond))
+
 	var fixtures []fixture
-	for _, sc := range scenarios {
-		name := strings.TrimSuffix(sc.file, ".yaml")
+	add := func(file, job string) {
+		name := strings.TrimSuffix(file, ".yaml")
 		fixtures = append(fixtures, fixture{
-			name: name, job: sc.job, selector: "ktest.ksnap.io/scenario=" + name,
-			kubeconfig: env.roKubeconfig, jobFile: sc.file,
+			name: name, job: job, selector: "ktest.ksnap.io/scenario=" + name,
+			kubeconfig: env.roKubeconfig, jobFile: file,
 		})
+	}
+	for _, sc := range scenarios {
+		add(sc.file, sc.job)
+	}
+	for _, sc := range fixtureScenarios {
+		add(sc.file, sc.job)
 	}
 	fixtures = append(fixtures,
 		fixture{name: "namespace", kubeconfig: env.roKubeconfig},
 		fixture{name: "events-forbidden", kubeconfig: env.noEventsKubeconfig, wantExit: exitPartial},
 		fixture{name: "unknown-context", kubeconfig: env.roKubeconfig, extra: []string{"--context", "no-such-context"}, wantExit: exitPartial},
 	)
-	_, file, _, _ := runtime.Caller(0)
-	jobsDir := filepath.Join(filepath.Dir(file), "testdata", "jobs")
+	if err := os.MkdirAll(filepath.Join(dir, "jobs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := clusterVersions(t)
 	for _, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {
 			tmp := t.TempDir()
-			args := []string{env.ksnap, "capture", "-n", env.namespace, "--out", tmp}
+			args := []string{env.ksnap, "capture", "-n", env.namespace, "--logs", "all", "--out", tmp}
 			if f.selector != "" {
 				args = append(args, "-l", f.selector)
 			}
@@ -76,11 +325,8 @@ func TestRecordFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := filepath.Join(dir, f.name)
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(out, "bundle.tar.zst"), data, 0o644); err != nil {
+			out := filepath.Join(dir, f.name+".tar.zst")
+			if err := os.WriteFile(out, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			if f.jobFile != "" {
@@ -88,14 +334,12 @@ func TestRecordFixtures(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(filepath.Join(out, "job.yaml"), job, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, "jobs", f.name+".yaml"), job, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if r := ksnap(t, "bundle", "verify", filepath.Join(out, "bundle.tar.zst")); r.code != exitOK {
-				t.Errorf("verify: %s", r)
-			}
-			b := openBundle(t, filepath.Join(out, "bundle.tar.zst"))
+			verify(t, out)
+			b := openBundle(t, out)
 			if f.job != "" {
 				jobs, err := b.Member("jobs.json")
 				if err != nil {
@@ -110,7 +354,10 @@ func TestRecordFixtures(t *testing.T) {
 					t.Errorf("%s: recorded argv %q names the temporary cluster dir", c.Member, c.Argv)
 				}
 			}
-			t.Logf("wrote %s (%d bytes)", filepath.Join(out, "bundle.tar.zst"), len(data))
+			t.Logf("wrote %s (%d bytes)", out, len(data))
 		})
 	}
+	// The scenarios held still while they were recorded, so the bundles
+	// agree with each other.
+	assertUnchanged(t, before)
 }
