@@ -1,7 +1,9 @@
 package analyze
 
 import (
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ksnap/ksnap/analyze/model"
@@ -31,15 +33,17 @@ func (g *eventGroup) result() EventResult {
 
 // dedupe groups events by object (kind, namespace, name, uid), type and
 // reason (E6), summing counts and keeping the earliest and latest time and
-// the latest message. The result is sorted by last time, then kind, name,
-// type and reason.
+// the latest message. The result is in order of each group's first event;
+// correlate sorts each object's groups (sortGroups).
 func dedupe(events []model.Event, defNS string) []*eventGroup {
 	type gk struct {
 		obj              objKey
 		uid, typ, reason string
 	}
-	idx := map[gk]*eventGroup{}
-	var out []*eventGroup
+	idx := make(map[gk]*eventGroup, len(events))
+	// Groups live in one slice, allocated once (E6 rarely merges much).
+	groups := make([]eventGroup, 0, len(events))
+	out := make([]*eventGroup, 0, len(events))
 	for i := range events {
 		e := &events[i]
 		ns := e.Object.Namespace
@@ -57,10 +61,10 @@ func dedupe(events []model.Event, defNS string) []*eventGroup {
 		}
 		g := idx[k]
 		if g == nil {
-			g = &eventGroup{key: k.obj, uid: k.uid, typ: e.Type, reason: e.Reason, first: first, last: t, msg: e.Message, source: e.Source}
+			groups = append(groups, eventGroup{key: k.obj, uid: k.uid, typ: e.Type, reason: e.Reason, first: first, last: t, msg: e.Message, source: e.Source, count: e.Count})
+			g = &groups[len(groups)-1]
 			idx[k] = g
 			out = append(out, g)
-			g.count = e.Count
 			continue
 		}
 		g.count += e.Count
@@ -74,26 +78,24 @@ func dedupe(events []model.Event, defNS string) []*eventGroup {
 			}
 		}
 	}
-	sort.SliceStable(out, func(a, b int) bool {
-		x, y := out[a], out[b]
-		if !x.last.Equal(y.last) {
-			return x.last.Before(y.last)
-		}
-		if x.key != y.key {
-			if x.key.kind != y.key.kind {
-				return x.key.kind < y.key.kind
-			}
-			if x.key.ns != y.key.ns {
-				return x.key.ns < y.key.ns
-			}
-			return x.key.name < y.key.name
-		}
-		if x.typ != y.typ {
-			return x.typ < y.typ
-		}
-		return x.reason < y.reason
-	})
 	return out
+}
+
+// sortGroups orders one object's event groups by last time, then type and
+// reason, keeping their first-seen order on ties. It is the order of
+// sorting all groups by last time, kind, namespace, name, type and reason,
+// restricted to one object: sorting per object instead of globally costs
+// a few insertion sorts instead of comparing tens of thousands of names.
+func sortGroups(gs []*eventGroup) {
+	slices.SortStableFunc(gs, func(x, y *eventGroup) int {
+		if c := x.last.Compare(y.last); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.typ, y.typ); c != 0 {
+			return c
+		}
+		return strings.Compare(x.reason, y.reason)
+	})
 }
 
 type jobState struct {
@@ -123,7 +125,10 @@ func ownerString(o model.OwnerRef) string {
 // pods by involvedObject/regarding kind, namespace and name (and uid when
 // both sides have one; never by labels, E2), applies the rules and fills
 // the report's Jobs and BarePods.
-func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, events []model.Event) {
+//
+// groups are the events deduplicated by dedupe (computed while the pods are
+// parsed).
+func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*eventGroup) {
 	defNS := ev.m.Namespace
 	byUID := map[string]*jobState{}
 	byName := map[objKey]*jobState{}
@@ -166,7 +171,7 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, events []mod
 			podByName[k] = ps
 		}
 	}
-	for _, g := range dedupe(events, defNS) {
+	for _, g := range groups {
 		switch g.key.kind {
 		case "Job":
 			if st := byName[g.key]; st != nil && uidMatch(g.uid, st.job.UID) {
@@ -181,17 +186,26 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, events []mod
 		}
 	}
 	for _, ps := range podStates {
+		sortGroups(ps.events)
 		ev.podRules(ps)
 	}
 	for _, st := range states {
+		sortGroups(st.events)
+	}
+	// Reports list Jobs and bare pods by namespace, name, uid: sort the
+	// states (pointers, stable) rather than the large result structs.
+	slices.SortStableFunc(states, func(a, b *jobState) int {
+		return cmpNsNameUID(a.job.Namespace, a.job.Name, a.job.UID, b.job.Namespace, b.job.Name, b.job.UID)
+	})
+	ev.rep.Jobs = slices.Grow(ev.rep.Jobs, len(states))
+	for _, st := range states {
 		ev.jobRules(st)
 		res := st.res
-		sort.SliceStable(st.pods, func(a, b int) bool {
-			x, y := st.pods[a].pod, st.pods[b].pod
-			if x.Name != y.Name {
-				return x.Name < y.Name
+		slices.SortStableFunc(st.pods, func(a, b *podState) int {
+			if c := strings.Compare(a.pod.Name, b.pod.Name); c != 0 {
+				return c
 			}
-			return x.UID < y.UID
+			return strings.Compare(a.pod.UID, b.pod.UID)
 		})
 		res.Pods = make([]PodResult, 0, len(st.pods))
 		for _, ps := range st.pods {
@@ -200,31 +214,30 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, events []mod
 		}
 		ev.rep.Jobs = append(ev.rep.Jobs, *res)
 	}
+	var bare []*podState
 	for _, ps := range podStates {
 		if ps.job == nil {
-			ev.rep.BarePods = append(ev.rep.BarePods, *ps.res)
+			bare = append(bare, ps)
 		}
 	}
-	sort.SliceStable(ev.rep.Jobs, func(a, b int) bool {
-		x, y := ev.rep.Jobs[a], ev.rep.Jobs[b]
-		if x.Namespace != y.Namespace {
-			return x.Namespace < y.Namespace
-		}
-		if x.Name != y.Name {
-			return x.Name < y.Name
-		}
-		return x.UID < y.UID
+	slices.SortStableFunc(bare, func(a, b *podState) int {
+		return cmpNsNameUID(a.pod.Namespace, a.pod.Name, a.pod.UID, b.pod.Namespace, b.pod.Name, b.pod.UID)
 	})
-	sort.SliceStable(ev.rep.BarePods, func(a, b int) bool {
-		x, y := ev.rep.BarePods[a], ev.rep.BarePods[b]
-		if x.Namespace != y.Namespace {
-			return x.Namespace < y.Namespace
-		}
-		if x.Name != y.Name {
-			return x.Name < y.Name
-		}
-		return x.UID < y.UID
-	})
+	ev.rep.BarePods = slices.Grow(ev.rep.BarePods, len(bare))
+	for _, ps := range bare {
+		ev.rep.BarePods = append(ev.rep.BarePods, *ps.res)
+	}
+}
+
+// cmpNsNameUID orders objects by namespace, name, then uid.
+func cmpNsNameUID(ns1, name1, uid1, ns2, name2, uid2 string) int {
+	if c := strings.Compare(ns1, ns2); c != 0 {
+		return c
+	}
+	if c := strings.Compare(name1, name2); c != 0 {
+		return c
+	}
+	return strings.Compare(uid1, uid2)
 }
 
 func (ev *evaluation) countEvent(g *eventGroup) {

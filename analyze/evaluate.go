@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ksnap/ksnap/analyze/model"
@@ -36,7 +37,34 @@ func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(timeLayout)
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	if y < 0 || y > 9999 {
+		return t.Format(timeLayout)
+	}
+	// timeLayout by hand: reports format a time per pod, container and
+	// event, and time.Format's generic layout walk dominated.
+	var b [20]byte
+	put := func(i, v, n int) {
+		for k := i + n - 1; k >= i; k-- {
+			b[k] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, y, 4)
+	b[4] = '-'
+	put(5, int(mo), 2)
+	b[7] = '-'
+	put(8, d, 2)
+	b[10] = 'T'
+	put(11, h, 2)
+	b[13] = ':'
+	put(14, mi, 2)
+	b[16] = ':'
+	put(17, s, 2)
+	b[19] = 'Z'
+	return string(b[:])
 }
 
 // fmtAge prints a duration rounded to seconds, e.g. 1h2m3s.
@@ -69,24 +97,44 @@ type evaluation struct {
 	rep  *Report
 }
 
-// member loads and parses one list member. ok is false when the member is
-// unavailable (command failed, not captured, missing or unreadable); the
-// reason is already recorded in the report.
-func (ev *evaluation) member(kind, defMember string) ([]byte, string, bool) {
-	c, found := ev.m.Command(kind)
-	if !found {
-		ev.captureFinding(bundle.Command{Kind: kind, Member: defMember, Status: bundle.StatusNotCaptured, ExitCode: -1, Error: "no " + kind + " command in the manifest"})
-		return nil, defMember, false
+// memberRef is where one list member's bytes come from: the manifest's
+// command for its kind and the member it names. lookup finds it without
+// side effects, so the members can be parsed concurrently; use then records
+// what went wrong, in a fixed order.
+type memberRef struct {
+	kind, defMember string
+	cmd             bundle.Command
+	found           bool // the manifest has a command of this kind
+	data            []byte
+	err             error // reading the member
+}
+
+func (ev *evaluation) lookup(kind, defMember string) memberRef {
+	r := memberRef{kind: kind, defMember: defMember}
+	r.cmd, r.found = ev.m.Command(kind)
+	if r.found && !r.cmd.Failed() {
+		r.data, r.err = ev.src.Member(r.cmd.Member)
 	}
-	if c.Failed() {
-		return nil, c.Member, false // reported by captureFailures
+	return r
+}
+
+// ok reports whether the member can be parsed.
+func (r *memberRef) ok() bool { return r.found && !r.cmd.Failed() && r.err == nil }
+
+// use records why a member is unavailable (command failed, not captured,
+// missing or unreadable) and returns its name and whether it is available.
+func (ev *evaluation) use(r *memberRef) (string, bool) {
+	switch {
+	case !r.found:
+		ev.captureFinding(bundle.Command{Kind: r.kind, Member: r.defMember, Status: bundle.StatusNotCaptured, ExitCode: -1, Error: "no " + r.kind + " command in the manifest"})
+		return r.defMember, false
+	case r.cmd.Failed():
+		return r.cmd.Member, false // reported by captureFailures
+	case r.err != nil:
+		ev.inputProblem(r.cmd.Member, -1, "", r.err.Error(), r.kind == bundle.KindJobs)
+		return r.cmd.Member, false
 	}
-	data, err := ev.src.Member(c.Member)
-	if err != nil {
-		ev.inputProblem(c.Member, -1, "", err.Error(), kind == bundle.KindJobs)
-		return nil, c.Member, false
-	}
-	return data, c.Member, true
+	return r.cmd.Member, true
 }
 
 func (ev *evaluation) inputProblem(member string, index int, field, problem string, fatal bool) {
@@ -135,31 +183,50 @@ func (ev *evaluation) run() *Report {
 	sort.Strings(ev.rep.Options.Expect)
 	ev.captureFailures()
 
-	var jobs []model.Job
+	// The three lists are parsed concurrently (they are independent, and
+	// together most of the work); what went wrong is recorded afterwards,
+	// in the order jobs, pods, events.
+	jobsRef := ev.lookup(bundle.KindJobs, bundle.JobsMember)
+	podsRef := ev.lookup(bundle.KindPods, bundle.PodsMember)
+	eventsRef := ev.lookup(bundle.KindEvents, bundle.EventsMember)
+	var (
+		jobs                        []model.Job
+		pods                        []model.Pod
+		events                      []model.Event
+		groups                      []*eventGroup // events deduplicated (E6)
+		jobErrs, podErrs, eventErrs []*parse.ItemError
+		jobErr, podErr, eventErr    error
+		wg                          sync.WaitGroup
+	)
+	if jobsRef.ok() {
+		wg.Go(func() { jobs, jobErrs, jobErr = parse.Jobs(jobsRef.cmd.Member, jobsRef.data) })
+	}
+	if eventsRef.ok() {
+		wg.Go(func() {
+			events, eventErrs, eventErr = parse.Events(eventsRef.cmd.Member, eventsRef.data)
+			groups = dedupe(events, ev.m.Namespace)
+		})
+	}
+	if podsRef.ok() {
+		pods, podErrs, podErr = parse.Pods(podsRef.cmd.Member, podsRef.data)
+	}
+	wg.Wait()
 	jobsOK := false
-	if data, member, ok := ev.member(bundle.KindJobs, bundle.JobsMember); ok {
-		var errs []*parse.ItemError
-		var err error
-		jobs, errs, err = parse.Jobs(member, data)
-		ev.parseErrors(member, errs, err, true)
-		jobsOK = err == nil
+	if member, ok := ev.use(&jobsRef); ok {
+		ev.parseErrors(member, jobErrs, jobErr, true)
+		jobsOK = jobErr == nil
 	}
-	var pods []model.Pod
-	if data, member, ok := ev.member(bundle.KindPods, bundle.PodsMember); ok {
-		var errs []*parse.ItemError
-		var err error
-		pods, errs, err = parse.Pods(member, data)
-		ev.parseErrors(member, errs, err, false)
+	if member, ok := ev.use(&podsRef); ok {
+		ev.parseErrors(member, podErrs, podErr, false)
 	}
-	var events []model.Event
-	if data, member, ok := ev.member(bundle.KindEvents, bundle.EventsMember); ok {
-		var errs []*parse.ItemError
-		var err error
-		events, errs, err = parse.Events(member, data)
-		ev.parseErrors(member, errs, err, false)
+	if member, ok := ev.use(&eventsRef); ok {
+		ev.parseErrors(member, eventErrs, eventErr, false)
 	}
 	ev.inputFindings()
-	ev.correlate(jobs, pods, events)
+	if groups == nil {
+		groups = dedupe(nil, ev.m.Namespace)
+	}
+	ev.correlate(jobs, pods, groups)
 
 	if jobsOK {
 		if len(jobs) == 0 && !o.AllowEmpty {

@@ -1,23 +1,383 @@
 package analyze
 
 import (
-	"bytes"
-	"encoding/json"
+	"fmt"
 	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/ksnap/ksnap/analyze/model"
 )
 
 // WriteJSON renders rep as the versioned JSON report (docs/report-schema.md):
 // typed fields in snake_case, schema_version first, 2-space indent, a
 // trailing newline. Non-ASCII is written as UTF-8; <, > and & are not
 // escaped. Lists are never null.
+//
+// The bytes are exactly those of encoding/json (Encoder with
+// SetEscapeHTML(false) and SetIndent("", "  ")) over the tagged structs of
+// report.go, which TestWriteJSONMatchesEncodingJSON checks; the writer is
+// hand-written because a 10,000-pod report is tens of MB, and reflection,
+// a second indenting pass and whole-document buffers made rendering cost as
+// much as parsing the bundle. Output is streamed to w in 64 KiB chunks.
 func WriteJSON(w io.Writer, rep *Report) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
-		return err
+	j := &jsonWriter{w: w, buf: make([]byte, 0, jsonChunk+4096)}
+	j.report(rep)
+	j.buf = append(j.buf, '\n')
+	j.flush()
+	return j.err
+}
+
+// jsonChunk is how much output is buffered before it is written.
+const jsonChunk = 64 << 10
+
+// jsonWriter appends indented JSON to buf and flushes it to w. The first
+// error (from w, or an invalid enum value) sticks; later output is dropped.
+type jsonWriter struct {
+	w     io.Writer
+	buf   []byte
+	depth int
+	// first is true right after an opening bracket.
+	first bool
+	err   error
+}
+
+func (j *jsonWriter) flush() {
+	if j.err == nil && len(j.buf) > 0 {
+		_, j.err = j.w.Write(j.buf)
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	j.buf = j.buf[:0]
+}
+
+func (j *jsonWriter) newline() {
+	j.buf = append(j.buf, '\n')
+	for range j.depth {
+		j.buf = append(j.buf, ' ', ' ')
+	}
+}
+
+// open starts an object or array.
+func (j *jsonWriter) open(c byte) {
+	j.buf = append(j.buf, c)
+	j.depth++
+	j.first = true
+}
+
+// close ends an object or array; an empty one stays on one line ({} or []).
+func (j *jsonWriter) close(c byte) {
+	j.depth--
+	if !j.first {
+		j.newline()
+	}
+	j.first = false
+	j.buf = append(j.buf, c)
+	if len(j.buf) >= jsonChunk {
+		j.flush()
+	}
+}
+
+// elem starts an array element.
+func (j *jsonWriter) elem() {
+	if !j.first {
+		j.buf = append(j.buf, ',')
+	}
+	j.first = false
+	j.newline()
+}
+
+// key starts an object member; keys are plain ASCII and need no escaping.
+func (j *jsonWriter) key(k string) {
+	j.elem()
+	j.buf = append(j.buf, '"')
+	j.buf = append(j.buf, k...)
+	j.buf = append(j.buf, '"', ':', ' ')
+}
+
+func (j *jsonWriter) str(k, v string) {
+	j.key(k)
+	j.buf = appendJSONString(j.buf, v)
+}
+
+func (j *jsonWriter) int(k string, v int64) {
+	j.key(k)
+	j.buf = strconv.AppendInt(j.buf, v, 10)
+}
+
+func (j *jsonWriter) bool(k string, v bool) {
+	j.key(k)
+	j.buf = strconv.AppendBool(j.buf, v)
+}
+
+func (j *jsonWriter) optInt(k string, v OptInt) {
+	j.key(k)
+	if !v.Set {
+		j.buf = append(j.buf, "null"...)
+		return
+	}
+	j.buf = strconv.AppendInt(j.buf, v.Val, 10)
+}
+
+// text writes a value's MarshalText as a string, like encoding/json.
+func (j *jsonWriter) text(k string, v interface{ MarshalText() ([]byte, error) }) {
+	j.key(k)
+	b, err := v.MarshalText()
+	if err != nil {
+		if j.err == nil {
+			j.err = fmt.Errorf("json: error calling MarshalText for type %T: %w", v, err)
+		}
+		j.buf = append(j.buf, `""`...)
+		return
+	}
+	j.buf = appendJSONString(j.buf, b)
+}
+
+// jsonList writes a slice: null when nil, like encoding/json.
+func jsonList[T any](j *jsonWriter, k string, s []T, each func(*T)) {
+	j.key(k)
+	if s == nil {
+		j.buf = append(j.buf, "null"...)
+		return
+	}
+	j.open('[')
+	for i := range s {
+		j.elem()
+		each(&s[i])
+	}
+	j.close(']')
+}
+
+func (j *jsonWriter) report(r *Report) {
+	j.open('{')
+	j.int("schema_version", int64(r.SchemaVersion))
+	j.str("rule_set", r.RuleSet)
+	j.key("bundle")
+	j.open('{')
+	j.str("file", r.Bundle.File)
+	j.str("sha256", r.Bundle.SHA256)
+	j.str("source", r.Bundle.Source)
+	j.close('}')
+	j.str("captured_at", r.CapturedAt)
+	j.str("namespace", r.Namespace)
+	j.str("selector", r.Selector)
+	j.text("verdict", r.Verdict)
+
+	o := &r.Options
+	j.key("options")
+	j.open('{')
+	j.bool("warn_on_pending", o.WarnOnPending)
+	j.bool("treat_unknown_as_error", o.TreatUnknownAsError)
+	j.str("pending_after", o.PendingAfter)
+	j.str("max_runtime", o.MaxRuntime)
+	j.int("deadline_warn_percent", int64(o.DeadlineWarnPercent))
+	j.str("suspended_level", o.SuspendedLevel)
+	j.int("restart_warn", o.RestartWarn)
+	j.str("waiting_warn_after", o.WaitingWarnAfter)
+	j.str("unschedulable_error_after", o.UnschedulableErrorAfter)
+	j.str("terminating_warn_after", o.TerminatingWarnAfter)
+	j.bool("allow_empty", o.AllowEmpty)
+	jsonList(j, "expect", o.Expect, func(s *string) { j.buf = appendJSONString(j.buf, *s) })
+	j.int("event_rules", int64(o.EventRules))
+	j.close('}')
+
+	c := &r.Counts
+	j.key("counts")
+	j.open('{')
+	j.int("jobs", int64(c.Jobs))
+	j.int("jobs_ok", int64(c.JobsOK))
+	j.int("jobs_warn", int64(c.JobsWarn))
+	j.int("jobs_error", int64(c.JobsError))
+	j.int("pods", int64(c.Pods))
+	j.int("bare_pods", int64(c.BarePods))
+	j.int("events", int64(c.Events))
+	j.int("warning_events", int64(c.WarningEvents))
+	j.close('}')
+
+	jsonList(j, "findings", r.Findings, j.finding)
+	jsonList(j, "jobs", r.Jobs, j.job)
+	jsonList(j, "bare_pods", r.BarePods, j.pod)
+	jsonList(j, "capture_failures", r.CaptureFailures, func(f *CaptureFailure) {
+		j.open('{')
+		j.str("kind", f.Kind)
+		j.str("member", f.Member)
+		j.str("pod", f.Pod)
+		j.str("container", f.Container)
+		j.str("status", f.Status)
+		j.int("exit_code", int64(f.ExitCode))
+		j.str("error", f.Error)
+		j.str("stderr", f.Stderr)
+		j.close('}')
+	})
+	jsonList(j, "input_problems", r.InputProblems, func(p *InputProblem) {
+		j.open('{')
+		j.str("member", p.Member)
+		j.int("index", int64(p.Index))
+		j.str("field", p.Field)
+		j.str("problem", p.Problem)
+		j.close('}')
+	})
+	j.close('}')
+}
+
+func (j *jsonWriter) finding(f *model.Finding) {
+	j.open('{')
+	j.str("rule", f.Rule)
+	j.text("level", f.Level)
+	j.str("message", f.Message)
+	j.key("evidence")
+	j.open('{')
+	j.str("member", f.Evidence.Member)
+	if f.Evidence.Kind != "" {
+		j.str("kind", f.Evidence.Kind)
+	}
+	if f.Evidence.Name != "" {
+		j.str("name", f.Evidence.Name)
+	}
+	jsonList(j, "fields", f.Evidence.Fields, func(fl *model.Field) {
+		j.open('{')
+		j.str("path", fl.Path)
+		j.str("value", fl.Value)
+		j.close('}')
+	})
+	j.close('}')
+	j.close('}')
+}
+
+func (j *jsonWriter) job(r *JobResult) {
+	j.open('{')
+	j.str("name", r.Name)
+	j.str("namespace", r.Namespace)
+	j.str("uid", r.UID)
+	j.str("owner", r.Owner)
+	j.text("phase", r.Phase)
+	j.str("phase_reason", r.PhaseReason)
+	j.text("health", r.Health)
+	j.optInt("completions", r.Completions)
+	j.optInt("parallelism", r.Parallelism)
+	j.optInt("backoff_limit", r.BackoffLimit)
+	j.optInt("active_deadline_seconds", r.ActiveDeadlineSeconds)
+	j.optInt("succeeded", r.Succeeded)
+	j.optInt("failed", r.Failed)
+	j.optInt("active", r.Active)
+	j.optInt("ready", r.Ready)
+	j.str("created", r.Created)
+	j.str("start_time", r.StartTime)
+	j.str("completion_time", r.CompletionTime)
+	jsonList(j, "labels", r.Labels, func(l *Label) {
+		j.open('{')
+		j.str("key", l.Key)
+		j.str("value", l.Value)
+		j.close('}')
+	})
+	jsonList(j, "findings", r.Findings, j.finding)
+	jsonList(j, "pods", r.Pods, j.pod)
+	jsonList(j, "events", r.Events, j.event)
+	j.close('}')
+}
+
+func (j *jsonWriter) pod(r *PodResult) {
+	j.open('{')
+	j.str("name", r.Name)
+	j.str("namespace", r.Namespace)
+	j.str("uid", r.UID)
+	j.str("owner", r.Owner)
+	j.str("phase", r.Phase)
+	j.str("reason", r.Reason)
+	j.str("node", r.Node)
+	j.str("start_time", r.StartTime)
+	j.int("restarts", r.Restarts)
+	j.text("health", r.Health)
+	jsonList(j, "containers", r.Containers, func(c *ContainerResult) {
+		j.open('{')
+		j.str("name", c.Name)
+		j.text("type", c.Type)
+		j.text("state", c.State)
+		j.str("reason", c.Reason)
+		j.optInt("exit_code", c.ExitCode)
+		j.int("restarts", c.Restarts)
+		j.bool("ready", c.Ready)
+		j.close('}')
+	})
+	jsonList(j, "findings", r.Findings, j.finding)
+	jsonList(j, "events", r.Events, j.event)
+	j.close('}')
+}
+
+func (j *jsonWriter) event(e *EventResult) {
+	j.open('{')
+	j.str("type", e.Type)
+	j.str("reason", e.Reason)
+	j.str("kind", e.Kind)
+	j.str("name", e.Name)
+	j.int("count", e.Count)
+	j.str("first", e.First)
+	j.str("last", e.Last)
+	j.str("message", e.Message)
+	j.str("source", e.Source)
+	j.close('}')
+}
+
+// jsonSafe marks the ASCII bytes encoding/json copies as they are (without
+// HTML escaping): printable ASCII except '"' and '\\'.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// appendJSONString appends s as a JSON string exactly as encoding/json does
+// with HTML escaping off: short escapes for \b \f \n \r \t, \u00XX for other
+// control bytes, \ufffd for invalid UTF-8, and \u2028 \u2029 escaped.
+func appendJSONString[S []byte | string](dst []byte, s S) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if jsonSafe[b] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		n := min(len(s)-i, utf8.UTFMax)
+		c, size := utf8.DecodeRuneInString(string(s[i : i+n]))
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }

@@ -1,7 +1,8 @@
 package analyze
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -72,18 +73,17 @@ func sortFindings(fs []model.Finding) {
 			fs[i].Evidence.Fields = []model.Field{}
 		}
 	}
-	sort.SliceStable(fs, func(a, b int) bool {
-		x, y := fs[a], fs[b]
+	slices.SortStableFunc(fs, func(x, y model.Finding) int {
 		if x.Level != y.Level {
-			return x.Level > y.Level
+			return cmp.Compare(y.Level, x.Level)
 		}
-		if ruleOrder[x.Rule] != ruleOrder[y.Rule] {
-			return ruleOrder[x.Rule] < ruleOrder[y.Rule]
+		if rx, ry := ruleOrder[x.Rule], ruleOrder[y.Rule]; rx != ry {
+			return cmp.Compare(rx, ry)
 		}
-		if x.Evidence.Name != y.Evidence.Name {
-			return x.Evidence.Name < y.Evidence.Name
+		if c := strings.Compare(x.Evidence.Name, y.Evidence.Name); c != 0 {
+			return c
 		}
-		return x.Message < y.Message
+		return strings.Compare(x.Message, y.Message)
 	})
 }
 

@@ -307,11 +307,18 @@ func (ev *evaluation) eventRules(ps *podState, st *jobState) {
 		groups = st.events
 	}
 	for _, g := range groups {
-		fields := []model.Field{fld("type", g.typ), fld("reason", g.reason), fld("count", itoa(g.count)), fld("last", fmtTime(g.last)), fld("message", oneLine(g.msg))}
-		ev_ := model.Evidence{Member: bundle.EventsMember, Kind: g.key.kind, Name: g.key.name, Fields: fields}
+		// Most groups raise nothing: build the evidence only for a finding.
+		var ev_ model.Evidence
+		evidence := func() model.Evidence {
+			if ev_.Fields == nil {
+				fields := []model.Field{fld("type", g.typ), fld("reason", g.reason), fld("count", itoa(g.count)), fld("last", fmtTime(g.last)), fld("message", oneLine(g.msg))}
+				ev_ = model.Evidence{Member: bundle.EventsMember, Kind: g.key.kind, Name: g.key.name, Fields: fields}
+			}
+			return ev_
+		}
 		if g.typ == "Warning" && notableEvents[g.reason] && !(st != nil && (g.reason == "BackoffLimitExceeded" || g.reason == "DeadlineExceeded")) {
 			msg := fmt.Sprintf("Warning event %s on %s %s (×%d, last %s)%s", g.reason, g.key.kind, g.key.name, g.count, fmtTime(g.last), msgSuffix(g.msg))
-			f := model.Finding{Rule: RuleWarningEvent, Level: model.LevelWarn, Message: msg, Evidence: ev_}
+			f := model.Finding{Rule: RuleWarningEvent, Level: model.LevelWarn, Message: msg, Evidence: evidence()}
 			if ps != nil {
 				f.Level = podLevel(ps, RuleWarningEvent, f.Level)
 				ps.res.Findings = append(ps.res.Findings, f)
@@ -326,7 +333,7 @@ func (ev *evaluation) eventRules(ps *podState, st *jobState) {
 			if r.When != Present || !r.matches(g) {
 				continue
 			}
-			f := model.Finding{Rule: RuleUserEvent, Level: r.Level, Message: fmt.Sprintf("event rule %s matched on %s %s (×%d)%s", r.Reason, g.key.kind, g.key.name, g.count, msgSuffix(g.msg)), Evidence: ev_}
+			f := model.Finding{Rule: RuleUserEvent, Level: r.Level, Message: fmt.Sprintf("event rule %s matched on %s %s (×%d)%s", r.Reason, g.key.kind, g.key.name, g.count, msgSuffix(g.msg)), Evidence: evidence()}
 			if ps != nil {
 				ps.res.Findings = append(ps.res.Findings, f)
 			} else {

@@ -144,3 +144,34 @@ func BenchmarkSummarize1M(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseLine decodes one realistic line as the summary's workers
+// do (fast path, arena); general is the gjson path every other line takes.
+func BenchmarkParseLine(b *testing.B) {
+	r := benchRecord(4)
+	line := AppendJSON(nil, &r)
+	b.Run("canonical", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(line)))
+		var a arena
+		var rec Record
+		for b.Loop() {
+			a.jobs, a.rules = a.jobs[:0], a.rules[:0]
+			rec.Jobs = nil
+			if err := parseIntoArena(&rec, line, true, &a); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("general", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(line)))
+		var rec Record
+		for b.Loop() {
+			rec.Jobs = nil
+			if err := parseGeneral(&rec, line, string(line)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

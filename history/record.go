@@ -95,9 +95,15 @@ type Job struct {
 func (r *Record) Level() string { return foldLevel(r.OverallHealth) }
 
 func foldLevel(s string) string {
+	// The constants, not s: a summary keeps levels long after the line
+	// they were read from is gone.
 	switch s {
-	case LevelOK, LevelWarn, LevelError:
-		return s
+	case LevelOK:
+		return LevelOK
+	case LevelWarn:
+		return LevelWarn
+	case LevelError:
+		return LevelError
 	}
 	return LevelUnknown
 }
@@ -290,6 +296,27 @@ func typeName(v gjson.Result) string {
 // is true the caller guarantees that line's bytes are never modified again,
 // and the record's strings may point into them instead of a copy.
 func parseInto(r *Record, line []byte, stable bool) error {
+	return parseIntoArena(r, line, stable, nil)
+}
+
+// parseIntoArena is parseInto taking the Jobs and Rules slices of lines in
+// AppendJSON's form from a (nil: allocate them).
+func parseIntoArena(r *Record, line []byte, stable bool, a *arena) error {
+	var js string
+	if stable && len(line) > 0 {
+		js = unsafe.String(&line[0], len(line))
+	} else {
+		js = string(line)
+	}
+	if parseCanonical(r, js, a) {
+		return nil
+	}
+	return parseGeneral(r, line, js)
+}
+
+// parseGeneral is parseInto's general path: any JSON spacing and key order,
+// every accepted variation and every error. js holds line's bytes.
+func parseGeneral(r *Record, line []byte, js string) error {
 	jobs := r.Jobs[:0]
 	*r = Record{OverallHealth: LevelUnknown}
 	if !utf8.Valid(line) {
@@ -297,12 +324,6 @@ func parseInto(r *Record, line []byte, stable bool) error {
 	}
 	if !gjson.ValidBytes(line) {
 		return ErrInvalidJSON
-	}
-	var js string
-	if stable && len(line) > 0 {
-		js = unsafe.String(&line[0], len(line))
-	} else {
-		js = string(line)
 	}
 	root := gjson.Parse(js)
 	if !root.IsObject() {

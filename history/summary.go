@@ -2,6 +2,7 @@ package history
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -164,18 +165,26 @@ func SummarizeRecords(recs []Record, escalateAfter int) *Summary {
 	return fo.finish()
 }
 
-// block is a run of whole lines handed to a parse worker.
+// block is a run of whole lines handed to a parse worker. Blocks are
+// recycled once folded: the records, their job and rule slices and their
+// strings (which point into data) must not be kept past the fold, which is
+// why the folder clones what it keeps.
 type block struct {
+	buf        []byte // backing array of data, reused
 	data       []byte
 	offset     int64 // file offset of data[0]
-	firstLine  int   // 1-based number of data's first line
+	lines      int   // number of lines in data, counted by the worker
 	terminated bool  // false: data is a final fragment without '\n'
-	tooLong    bool  // data is empty; the line at firstLine exceeded MaxLineSize
+	tooLong    bool  // data is empty; the line it stands for exceeded MaxLineSize
 	recs       []Record
-	errs       []LineError
+	ar         arena
+	errs       []LineError // Line counts from 1 at the block's first line
 	done       chan struct{}
 }
 
+// forwardBlock is the read size of the forward pass: large enough that the
+// per-block hand-offs cost nothing, small enough that the pipeline stays
+// full and the recycled buffers stay in cache-friendly numbers.
 const forwardBlock = 1 << 20
 
 func streamForward(path string, opts *SummaryOptions, fo *folder) (Corrupt, error) {
@@ -198,11 +207,14 @@ func streamForward(path string, opts *SummaryOptions, fo *folder) (Corrupt, erro
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *block, workers)
 	ordered := make(chan *block, 2*workers)
+	// free holds folded blocks for reuse; the reader allocates when it is
+	// empty, so at most about len(ordered)+workers+2 blocks ever exist.
+	free := make(chan *block, 4*workers)
 	stop := make(chan struct{})
 	defer close(stop)
 	readErr := make(chan error, 1)
 	go func() {
-		readErr <- splitBlocks(f, path, work, ordered, stop)
+		readErr <- splitBlocks(f, path, work, ordered, free, stop)
 		close(work)
 		close(ordered)
 	}()
@@ -214,13 +226,23 @@ func streamForward(path string, opts *SummaryOptions, fo *folder) (Corrupt, erro
 			}
 		}()
 	}
+	line := 1 // number of the next block's first line
 	for b := range ordered {
 		<-b.done
 		for _, e := range b.errs {
+			e.Line += line - 1
 			corrupt.add(e, opts.Log)
 		}
+		line += b.lines
 		for i := range b.recs {
 			fo.add(&b.recs[i])
+		}
+		if len(b.recs) > 0 {
+			fo.detach()
+		}
+		select {
+		case free <- b:
+		default:
 		}
 	}
 	if err := <-readErr; err != nil {
@@ -229,11 +251,30 @@ func streamForward(path string, opts *SummaryOptions, fo *folder) (Corrupt, erro
 	return corrupt, nil
 }
 
+// newBlock returns a recycled block, or a new one, with a buffer of at
+// least n bytes.
+func newBlock(free <-chan *block, n int) *block {
+	var b *block
+	select {
+	case b = <-free:
+		b.recs, b.errs = b.recs[:0], b.errs[:0]
+		b.ar.jobs, b.ar.rules = b.ar.jobs[:0], b.ar.rules[:0]
+		b.tooLong, b.lines = false, 0
+	default:
+		b = &block{}
+	}
+	if cap(b.buf) < n {
+		b.buf = make([]byte, n)
+	}
+	b.buf = b.buf[:cap(b.buf)]
+	b.done = make(chan struct{})
+	return b
+}
+
 // splitBlocks reads f forwards and sends blocks of whole lines, in order, to
 // both channels.
-func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, stop <-chan struct{}) error {
+func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, free <-chan *block, stop <-chan struct{}) error {
 	send := func(b *block) bool {
-		b.done = make(chan struct{})
 		select {
 		case ordered <- b:
 		case <-stop:
@@ -246,12 +287,12 @@ func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, stop <-c
 		}
 		return true
 	}
-	var pending []byte
-	var offset int64 // file offset of pending[0]
-	line := 1
+	var pending []byte // a copy of the start of a line cut by the last read
+	var offset int64   // file offset of pending[0]
 	skipping := false // inside an over-long line
 	for {
-		data := make([]byte, len(pending)+forwardBlock)
+		b := newBlock(free, len(pending)+forwardBlock)
+		data := b.buf[:len(pending)+forwardBlock]
 		copy(data, pending)
 		n, err := io.ReadFull(f, data[len(pending):])
 		data = data[:len(pending)+n]
@@ -263,29 +304,31 @@ func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, stop <-c
 			i := bytes.IndexByte(data, '\n')
 			if i < 0 {
 				offset += int64(len(data))
-				pending = nil
+				pending = pending[:0]
 				if eof {
 					return nil
 				}
 				continue
 			}
 			skipping = false
-			line++
 			offset += int64(i + 1)
 			data = data[i+1:]
 		}
 		cut := bytes.LastIndexByte(data, '\n') + 1
+		// Keep the cut line's start before b goes to the workers: once
+		// folded, b and its buffer are reused.
+		pending = append(pending[:0], data[cut:]...)
 		if cut > 0 {
-			b := &block{data: data[:cut], offset: offset, firstLine: line, terminated: true}
-			line += bytes.Count(b.data, []byte{'\n'})
+			b.data, b.offset, b.terminated = data[:cut], offset, true
 			offset += int64(cut)
 			if !send(b) {
 				return nil
 			}
 		}
-		pending = data[cut:]
 		if len(pending) > MaxLineSize {
-			if !send(&block{offset: offset, firstLine: line, tooLong: true, terminated: true}) {
+			tb := newBlock(free, 0)
+			tb.data, tb.offset, tb.tooLong, tb.terminated = nil, offset, true, true
+			if !send(tb) {
 				return nil
 			}
 			offset += int64(len(pending))
@@ -294,7 +337,10 @@ func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, stop <-c
 		}
 		if eof {
 			if len(pending) > 0 {
-				send(&block{data: pending, offset: offset, firstLine: line, terminated: false})
+				tb := newBlock(free, len(pending))
+				tb.data = tb.buf[:copy(tb.buf, pending)]
+				tb.offset, tb.terminated = offset, false
+				send(tb)
 			}
 			return nil
 		}
@@ -303,13 +349,13 @@ func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, stop <-c
 
 func parseBlock(b *block, path string, filter *Filter) {
 	if b.tooLong {
-		b.errs = append(b.errs, LineError{Path: path, Line: b.firstLine, Offset: b.offset, Err: ErrLineTooLong})
+		b.errs = append(b.errs, LineError{Path: path, Line: 1, Offset: b.offset, Err: ErrLineTooLong})
+		b.lines = 1
 		return
 	}
 	data := b.data
-	line := b.firstLine
+	line := 1
 	off := b.offset
-	var rec Record
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		var l []byte
@@ -330,18 +376,25 @@ func parseBlock(b *block, path string, filter *Filter) {
 		if len(l) == 0 {
 			continue
 		}
+		// Decode straight into the next slot; it is kept only if it matches.
+		k := len(b.recs)
+		if k == cap(b.recs) {
+			b.recs = append(b.recs, Record{})[:k]
+		}
+		rec := &b.recs[:k+1][k]
 		rec.Jobs = nil
-		if err := parseInto(&rec, l, true); err != nil {
+		if err := parseIntoArena(rec, l, true, &b.ar); err != nil {
 			if !b.terminated {
 				err = fmt.Errorf("%w: %v", ErrTorn, err)
 			}
 			b.errs = append(b.errs, LineError{Path: path, Line: n, Offset: start, Err: err})
 			continue
 		}
-		if filter.Match(&rec) {
-			b.recs = append(b.recs, rec)
+		if filter.Match(rec) {
+			b.recs = b.recs[:k+1]
 		}
 	}
+	b.lines = line - 1
 }
 
 // jobAcc accumulates one job's history.
@@ -379,10 +432,22 @@ type folder struct {
 	n             int
 	escalateAfter int
 	s             Summary
-	first, last   Record
+	first         Record
+	firstOwned    bool    // first no longer points into a reader's buffers
+	last          *Record // the caller's, until detach copies it
+	lastOwned     Record  // detach's copy
+	transition    Transition
+	hasTransition bool
 	jobs          map[string]*jobAcc
 	owners        map[string]*runAcc
 	latest        []ownerLatest // scratch, per record
+	// prev and cur are the accumulators of the previous and current
+	// record's jobs, by position: consecutive records mostly list the same
+	// jobs in the same order, so a name compare replaces a map look-up.
+	prev, cur []*jobAcc
+	// lastOwner and lastRun cache the last CronJob's run for the same reason.
+	lastOwner string
+	lastRun   *runAcc
 }
 
 type ownerLatest struct {
@@ -393,6 +458,77 @@ type ownerLatest struct {
 
 func newFolder(escalateAfter int) *folder {
 	return &folder{escalateAfter: escalateAfter, jobs: map[string]*jobAcc{}, owners: map[string]*runAcc{}}
+}
+
+// detach makes the first and last records own their memory, so the buffers
+// the records added so far point into can be reused. Everything else the
+// folder keeps is already its own (see keep).
+func (fo *folder) detach() {
+	if fo.n == 0 {
+		return
+	}
+	if !fo.firstOwned {
+		fo.first = cloneRecord(&fo.first)
+		fo.firstOwned = true
+	}
+	fo.lastOwned = cloneRecord(fo.last)
+	fo.last = &fo.lastOwned
+}
+
+// cloneRecord returns a deep copy of r that shares no memory with it.
+func cloneRecord(r *Record) Record {
+	c := *r
+	for _, p := range []*string{&c.Timestamp, &c.Namespace, &c.Selector, &c.OverallHealth, &c.Bundle, &c.BundleSHA256, &c.Ruleset} {
+		*p = strings.Clone(*p)
+	}
+	if r.RawSnapshot != nil {
+		c.RawSnapshot = append(json.RawMessage{}, r.RawSnapshot...)
+	}
+	if r.Jobs != nil {
+		c.Jobs = make([]Job, len(r.Jobs))
+		for i, j := range r.Jobs {
+			j.Name, j.Phase, j.Health, j.Owner = strings.Clone(j.Name), strings.Clone(j.Phase), strings.Clone(j.Health), strings.Clone(j.Owner)
+			if j.Rules != nil {
+				rules := make([]string, len(j.Rules))
+				for k, code := range j.Rules {
+					rules[k] = strings.Clone(code)
+				}
+				j.Rules = rules
+			}
+			c.Jobs[i] = j
+		}
+	}
+	return c
+}
+
+// keep sets *dst to a string equal to s that does not share s's memory,
+// unless *dst already equals s: the common health and phase values become
+// constants, anything else a copy.
+func keep(dst *string, s string) {
+	switch s { // constant compares, inlined
+	case LevelOK:
+		*dst = LevelOK
+	case LevelWarn:
+		*dst = LevelWarn
+	case LevelError:
+		*dst = LevelError
+	case LevelUnknown:
+		*dst = LevelUnknown
+	case "SUCCEEDED":
+		*dst = "SUCCEEDED"
+	case "FAILED":
+		*dst = "FAILED"
+	case "RUNNING":
+		*dst = "RUNNING"
+	case "PENDING":
+		*dst = "PENDING"
+	case "SUSPENDED":
+		*dst = "SUSPENDED"
+	default:
+		if *dst != s {
+			*dst = strings.Clone(s)
+		}
+	}
 }
 
 func (fo *folder) add(r *Record) {
@@ -416,30 +552,38 @@ func (fo *folder) add(r *Record) {
 		fo.first = *r
 		s.Streak = Streak{Level: lvl, Since: r.Time}
 	case lvl != s.Streak.Level:
-		s.LastTransition = &Transition{From: s.Streak.Level, To: lvl, At: r.Time}
+		fo.transition, fo.hasTransition = Transition{From: s.Streak.Level, To: lvl, At: r.Time}, true
 		s.Streak = Streak{Level: lvl, Since: r.Time}
 	}
 	s.Streak.Records++
-	fo.last = *r
+	fo.last = r
 
 	fo.latest = fo.latest[:0]
+	fo.cur = fo.cur[:0]
 	for k := range r.Jobs {
 		j := &r.Jobs[k]
-		acc := fo.jobs[j.Name]
-		if acc == nil {
-			acc = &jobAcc{name: j.Name, firstIdx: idx}
-			fo.jobs[j.Name] = acc
+		var acc *jobAcc
+		if k < len(fo.prev) && fo.prev[k].name == j.Name {
+			acc = fo.prev[k]
+		} else if acc = fo.jobs[j.Name]; acc == nil {
+			acc = &jobAcc{name: strings.Clone(j.Name), firstIdx: idx}
+			fo.jobs[acc.name] = acc
 		}
+		fo.cur = append(fo.cur, acc)
 		acc.records++
 		if j.Health == LevelError {
 			acc.errors++
 		}
-		acc.lastIdx, acc.lastHealth, acc.lastPhase, acc.lastSeen = idx, j.Health, j.Phase, r.Time
+		acc.lastIdx, acc.lastSeen = idx, r.Time
+		keep(&acc.lastHealth, j.Health)
+		keep(&acc.lastPhase, j.Phase)
 		if j.Owner == "" {
-			acc.run.observe(idx, j.Health, r.Time, j.Name)
+			acc.run.observe(idx, j.Health, r.Time, acc.name)
 			continue
 		}
-		acc.owner = j.Owner
+		if acc.owner != j.Owner {
+			acc.owner = strings.Clone(j.Owner)
+		}
 		// A CronJob's state in a record is its latest job's health.
 		found := false
 		for i := range fo.latest {
@@ -454,11 +598,15 @@ func (fo *folder) add(r *Record) {
 			fo.latest = append(fo.latest, ownerLatest{owner: j.Owner, job: acc, hlth: j.Health})
 		}
 	}
+	fo.prev, fo.cur = fo.cur, fo.prev
 	for _, ol := range fo.latest {
-		run := fo.owners[ol.owner]
-		if run == nil {
-			run = &runAcc{}
-			fo.owners[ol.owner] = run
+		run := fo.lastRun
+		if run == nil || fo.lastOwner != ol.owner {
+			if run = fo.owners[ol.owner]; run == nil {
+				run = &runAcc{}
+				fo.owners[ol.job.owner] = run // ol.job.owner == ol.owner, and owned
+			}
+			fo.lastOwner, fo.lastRun = ol.job.owner, run
 		}
 		run.observe(idx, ol.hlth, r.Time, ol.job.name)
 	}
@@ -499,7 +647,11 @@ func (fo *folder) finish() *Summary {
 	if s.Total == 0 {
 		return s
 	}
-	first, last := fo.first, fo.last
+	first, last := fo.first, *fo.last
+	if fo.hasTransition {
+		t := fo.transition
+		s.LastTransition = &t
+	}
 	s.First, s.Last = &first, &last
 	lastIdx := fo.n - 1
 

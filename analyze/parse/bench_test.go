@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/internal/cputime"
 	"github.com/ksnap/ksnap/internal/gen"
 )
 
@@ -13,6 +14,7 @@ func BenchmarkPods(b *testing.B) {
 	data := gen.Generate(gen.Options{Pods: 10000}).Member(bundle.PodsMember)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	defer cputime.Report(b, cputime.Now(), int64(len(data)))
 	for b.Loop() {
 		pods, errs, err := Pods(bundle.PodsMember, data)
 		if err != nil || len(errs) > 0 || len(pods) != 10000 {
@@ -26,6 +28,7 @@ func BenchmarkEvents(b *testing.B) {
 	data := gen.Generate(gen.Options{Pods: 10000}).Member(bundle.EventsMember)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	defer cputime.Report(b, cputime.Now(), int64(len(data)))
 	for b.Loop() {
 		if _, errs, err := Events(bundle.EventsMember, data); err != nil || len(errs) > 0 {
 			b.Fatalf("errs=%v err=%v", errs, err)
@@ -38,6 +41,7 @@ func BenchmarkJobs(b *testing.B) {
 	data := gen.Generate(gen.Options{Pods: 10000}).Member(bundle.JobsMember)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	defer cputime.Report(b, cputime.Now(), int64(len(data)))
 	for b.Loop() {
 		if _, errs, err := Jobs(bundle.JobsMember, data); err != nil || len(errs) > 0 {
 			b.Fatalf("errs=%v err=%v", errs, err)

@@ -30,7 +30,10 @@ func Events(member string, data []byte) ([]model.Event, []*ItemError, error) {
 		out = append(out, e)
 		return end, nil
 	})
-	return out, errs, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, errs, nil
 }
 
 // event reads one event and returns the name of its object field

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tidwall/gjson"
 )
 
 // FuzzParse feeds arbitrary bytes to every member parser, seeded with every
@@ -25,8 +27,16 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(`{"items":null}`))
 	f.Add([]byte(`[{"metadata":{"name":"a"},"status":{"containerStatuses":[{"state":{"terminated":{"exitCode":1e3}}}]}}]`))
+	f.Add([]byte(`{"items":[{"metadata":{"name":"a\u00e9\"","x":[1.5e+3,-0,true,false,null,{}]}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The walker validates as it reads: it must accept exactly what
+		// gjson.Valid accepts.
+		trimmed := strings.TrimSpace(string(data))
+		wantSyntax := trimmed != "" && !gjson.Valid(trimmed)
 		check := func(n int, errs []*ItemError, err error) {
+			if errors.Is(err, ErrSyntax) != wantSyntax {
+				t.Fatalf("gjson.Valid = %v, but err = %v", !wantSyntax, err)
+			}
 			if err != nil {
 				var me *MemberError
 				if !errors.As(err, &me) || me.Member != "m.json" || !strings.HasPrefix(err.Error(), "member m.json: ") {

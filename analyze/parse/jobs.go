@@ -22,7 +22,10 @@ func Jobs(member string, data []byte) ([]model.Job, []*ItemError, error) {
 		out = append(out, j)
 		return end, nil
 	})
-	return out, errs, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, errs, nil
 }
 
 func (p *item) kind(want string, at int) int {
@@ -58,6 +61,12 @@ func (p *item) job(j *model.Job, at int) int {
 
 // strAt reads a string at i and returns the offset after it.
 func (p *item) strAt(field string, i int, dst *string) int {
+	if p.s[i] == '"' { // the usual case: a plain string, no gjson.Result
+		if e, esc := skipString(p.s, i); !esc {
+			*dst = p.s[i+1 : e-1]
+			return e
+		}
+	}
 	r, end := p.val(i)
 	*dst = p.str(field, r)
 	return end

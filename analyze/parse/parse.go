@@ -3,11 +3,11 @@
 // package of the analyzer that imports gjson (capture reads pod names with
 // it, and history its own records).
 //
-// Each member is validated once with gjson.Valid, then read in a single
-// pass (walk.go): the list's items and each item's keys are walked in order,
-// descending only into the fields the models need and skipping the rest
-// (managedFields, specs, ...) without scanning them twice; scalars are read
-// as gjson.Result values. A member may be a List (kind List, JobList,
+// Each member is validated and read in a single pass (walk.go): the list's
+// items and each item's keys are walked in order, checking the JSON grammar
+// as gjson.Valid would, descending only into the fields the models need and
+// skipping (and validating) the rest (managedFields, specs, ...) without
+// scanning anything twice; scalars are read as gjson.Result values. A member may be a List (kind List, JobList,
 // PodList, EventList, ...) with items (an array, or null), a bare JSON
 // array of objects, or a single object. An item that cannot be read (wrong
 // type, unparseable time, missing name) is skipped and reported as an
@@ -124,17 +124,26 @@ func typeName(r gjson.Result) string {
 // element, or the single object) with its index and offset; each returns
 // the offset after the item and its error, if any. Items that are not
 // objects are reported without calling each. A *MemberError means the
-// member as a whole cannot be read. grow, when not nil, is called once with
-// an estimate of the item count.
-func items(member string, data []byte, grow func(n int), each func(s string, n, at int) (int, *ItemError)) ([]*ItemError, error) {
+// member as a whole cannot be read; item errors and items already handed to
+// each must then be discarded. grow, when not nil, is called once with an
+// estimate of the item count.
+//
+// Validation is part of the walk (walk.go): invalid JSON anywhere, even
+// after the last item, panics inside the walk and is reported here as the
+// same *MemberError a separate validation pass would give.
+func items(member string, data []byte, grow func(n int), each func(s string, n, at int) (int, *ItemError)) (errs []*ItemError, err error) {
 	s := strings.TrimSpace(bstr(data))
 	if s == "" {
 		return nil, &MemberError{Member: member, Err: errors.New("empty: kubectl printed nothing")}
 	}
-	if !gjson.Valid(s) {
-		return nil, syntaxError(member, data)
-	}
-	var errs []*ItemError
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(syntaxPanic); !ok {
+				panic(r)
+			}
+			errs, err = nil, syntaxError(member, data)
+		}
+	}()
 	one := func(n, at int) int {
 		if s[at] != '{' {
 			r, end := value(s, at)
@@ -152,18 +161,25 @@ func items(member string, data []byte, grow func(n int), each func(s string, n, 
 		}
 		return end
 	}
+	// Whatever the shape, the document must be one value and nothing else.
+	whole := func(end int) {
+		if end != len(s) {
+			errSyntax()
+		}
+	}
 	switch s[0] {
 	case '[':
-		array(s, 0, one)
+		whole(array(s, 0, one))
 		return errs, nil
 	case '{':
 	default:
-		r, _ := value(s, 0)
+		r, end := value(s, 0)
+		whole(end)
 		return nil, &MemberError{Member: member, Err: fmt.Errorf("%w: the document is %s", ErrShape, typeName(r))}
 	}
 	var shapeErr error
 	hasItems, listKind := false, false
-	object(s, 0, func(key string, at int) int {
+	whole(object(s, 0, func(key string, at int) int {
 		switch key {
 		case "items":
 			hasItems = true
@@ -172,8 +188,9 @@ func items(member string, data []byte, grow func(n int), each func(s string, n, 
 				return array(s, at, one)
 			case 'n': // items: null (k3s 2025): an empty list
 			default:
-				r, _ := value(s, at)
+				r, end := value(s, at)
 				shapeErr = fmt.Errorf("%w: items is %s, want an array", ErrShape, typeName(r))
+				return end
 			}
 		case "kind":
 			r, end := value(s, at)
@@ -181,7 +198,7 @@ func items(member string, data []byte, grow func(n int), each func(s string, n, 
 			return end
 		}
 		return skip(s, at)
-	})
+	}))
 	switch {
 	case shapeErr != nil:
 		return nil, &MemberError{Member: member, Err: shapeErr}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/tidwall/gjson"
 	"sigs.k8s.io/yaml"
 )
 
@@ -265,5 +266,44 @@ func TestRealdataFragments(t *testing.T) {
 	_, errs, err := Jobs("jobs.json", realdata(t, "issue-k8s-90551-job-deadline-status.fragment.yaml"))
 	if err != nil || len(errs) != 1 || errs[0].Error() != "member jobs.json: item 0: field metadata.name: missing" {
 		t.Errorf("fragment: errs=%v err=%v", errs, err)
+	}
+}
+
+// TestValidLikeGjson checks that the single-pass walker accepts exactly the
+// JSON that gjson.Valid accepts, for tricky values in every position the
+// walker handles differently: a skipped field, a read field, an item, a
+// list member and the whole document.
+func TestValidLikeGjson(t *testing.T) {
+	values := []string{
+		`""`, `"a"`, `"\""`, `"\\"`, `"\/\b\f\n\r\t"`, `"\u00e9"`, `"\u00G9"`, `"\u00e"`, `"\x"`, `"a` + "\x01" + `"`,
+		`"` + "\x7f\xff" + `"`, `"abcdefghijklmnop\"qrstuvwxyz"`, `"abcdefgh\\"`, `"abcdefg`, `"`,
+		`0`, `-0`, `01`, `-`, `1.`, `1.5`, `.5`, `1e5`, `1E+5`, `1e-5`, `1e`, `1e+`, `-1.5e3`, `1x`, `+1`, `123456789012345678901234567890`,
+		`true`, `tru`, `false`, `fals`, `null`, `nul`, `nulll`, `True`,
+		`{}`, `{ }`, `[]`, `[ ]`, `{"a":1}`, `{"a" : 1 , "b" : [ 1 , 2 ] }`, `{"a":1,}`, `[1,]`, `[,1]`, `{,}`, `{"a"}`, `{"a":}`,
+		`{"a":1 "b":2}`, `[1 2]`, `{1:2}`, `[[[[[[]]]]]]`, `[[[[[[]]]]]`, `[{"a":[{"b":{}}]}]`, `{"a":[}`, `[}`, `{]`,
+		"[1,\t2,\n3,\r4]", "[1,\v2]", "[1,\f2]", `{"k:{\"name\":\"x\"}":{".":{}}}`, strings.Repeat(`[`, 100) + strings.Repeat(`]`, 100),
+	}
+	for _, v := range values {
+		docs := []string{
+			`{"items":[{"metadata":{"name":"a","x":` + v + `}}]}`,
+			`{"items":[{"metadata":{"name":` + v + `}}]}`,
+			`{"items":[` + v + `]}`,
+			`[` + v + `,{"metadata":{"name":"a"}}]`,
+			`{"kind":` + v + `,"items":[]}`,
+			`{"items":[{"status":{"conditions":[{"type":` + v + `}]}}]}`,
+			v,
+		}
+		for _, d := range docs {
+			for _, parse := range []func(string, []byte) error{
+				func(m string, b []byte) error { _, _, err := Jobs(m, b); return err },
+				func(m string, b []byte) error { _, _, err := Pods(m, b); return err },
+				func(m string, b []byte) error { _, _, err := Events(m, b); return err },
+			} {
+				err := parse("m.json", []byte(d))
+				if got, want := errors.Is(err, ErrSyntax), !gjson.Valid(d); got != want {
+					t.Errorf("%s: syntax error %v (%v), gjson.Valid says %v", d, got, err, !want)
+				}
+			}
+		}
 	}
 }

@@ -23,7 +23,10 @@ func Pods(member string, data []byte) ([]model.Pod, []*ItemError, error) {
 		out = append(out, pod)
 		return end, nil
 	})
-	return out, errs, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, errs, nil
 }
 
 func (p *item) pod(pod *model.Pod, at int) int {

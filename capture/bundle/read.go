@@ -8,6 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -57,6 +61,11 @@ type Bundle struct {
 
 	names   []string
 	members map[string][]byte
+
+	// verified is closed when the member checks of StartDecode are done;
+	// verifyErr is their result.
+	verified  chan struct{}
+	verifyErr error
 }
 
 // Name returns the bundle's file name without directories.
@@ -120,21 +129,61 @@ func Open(path string) (*Bundle, error) {
 	return Decode(path, data)
 }
 
+// StartOpen reads the bundle at path and starts its verification (see
+// StartDecode).
+func StartOpen(path string) (*Bundle, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return StartDecode(path, data)
+}
+
 // Decode verifies a bundle's bytes: zstd frames and checksums, tar structure,
 // regular-file members with allowed names and capped sizes, the manifest
 // first and valid, no member twice, every member listed in the manifest with
 // the right size and sha256, and nothing listed missing. path names the
-// bundle in errors. Members alias data's decompressed copy.
+// bundle in errors. Members alias data's decompressed copy. The members'
+// sha256s are computed in parallel (at most GOMAXPROCS at a time).
 func Decode(path string, data []byte) (*Bundle, error) {
+	b, err := StartDecode(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Wait(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// StartDecode is Decode that returns once the archive's structure is
+// checked (zstd, tar, names, types, sizes, the manifest), while the checks
+// of the members against the manifest (presence, size, sha256) run in the
+// background. Members can be read at once, so a caller can work on them
+// while they are hashed; but nothing derived from them may be shown or
+// kept before Wait returns nil: until then the bundle is unverified
+// input. Wait gives the same error Decode would.
+func StartDecode(path string, data []byte) (*Bundle, error) {
 	corrupt := func(member string, err error) error {
 		return &CorruptError{Path: path, Member: member, Err: err}
 	}
-	b := &Bundle{Path: path, Size: int64(len(data)), SHA256: sha256Hex(data), members: map[string][]byte{}}
-	dec, err := newDecoder(decodeLimit(len(data)))
+	b := &Bundle{Path: path, Size: int64(len(data)), SHA256: sha256Hex(data), members: map[string][]byte{}, verified: make(chan struct{})}
+	limit := decodeLimit(len(data))
+	dec, err := newDecoder(limit)
 	if err != nil {
 		return nil, corrupt("", fmt.Errorf("zstd decoder: %w", err))
 	}
-	raw, err := dec.DecodeAll(data, nil)
+	// The frame header tells the decoded size (the writer records it):
+	// allocate the buffer here, within the same limit the decoder applies,
+	// so that its memory can be faulted in while the decoder fills it.
+	var dst []byte
+	var h zstd.Header
+	if h.Decode(data) == nil && h.HasFCS && h.FrameContentSize <= limit {
+		dst = make([]byte, 0, h.FrameContentSize+16)
+	}
+	stop := prefault(dst[:cap(dst)])
+	raw, err := dec.DecodeAll(data, dst)
+	stop()
 	dec.Close()
 	if err != nil {
 		return nil, corrupt("", fmt.Errorf("not a valid zstd stream: %w", err))
@@ -197,24 +246,71 @@ func Decode(path string, data []byte) (*Bundle, error) {
 	if b.Manifest == nil {
 		return nil, corrupt(ManifestMember, errors.New("missing: the archive is empty"))
 	}
-	listed := make(map[string]bool, len(b.Manifest.Members))
-	for _, mi := range b.Manifest.Members {
+	go func() {
+		b.verifyErr = b.verify(corrupt)
+		close(b.verified)
+	}()
+	return b, nil
+}
+
+// Wait waits for the member checks started by StartDecode and returns
+// their result: nil, or the *CorruptError Decode would return. It may be
+// called any number of times.
+func (b *Bundle) Wait() error {
+	<-b.verified
+	return b.verifyErr
+}
+
+// verify checks the members against the manifest: each listed member
+// present with its size and sha256, in manifest order (the first problem is
+// the error), then nothing unlisted. The sha256s run in parallel, at most
+// GOMAXPROCS at a time, largest members first.
+func (b *Bundle) verify(corrupt func(member string, err error) error) error {
+	ms := b.Manifest.Members
+	sums := make([]string, len(ms))
+	order := make([]int, 0, len(ms))
+	for i, mi := range ms {
+		if content, ok := b.members[mi.Name]; ok && int64(len(content)) == mi.Size {
+			order = append(order, i)
+		}
+	}
+	sort.SliceStable(order, func(x, y int) bool { return ms[order[x]].Size > ms[order[y]].Size })
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	workers := min(runtime.GOMAXPROCS(0), len(order))
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(order) {
+					return
+				}
+				i := order[k]
+				sums[i] = sha256Hex(b.members[ms[i].Name])
+			}
+		}()
+	}
+	wg.Wait()
+	listed := make(map[string]bool, len(ms))
+	for i, mi := range ms {
 		listed[mi.Name] = true
 		content, ok := b.members[mi.Name]
 		if !ok {
-			return nil, corrupt(mi.Name, errors.New("listed in the manifest but missing from the archive"))
+			return corrupt(mi.Name, errors.New("listed in the manifest but missing from the archive"))
 		}
 		if int64(len(content)) != mi.Size {
-			return nil, corrupt(mi.Name, fmt.Errorf("size %d, manifest says %d", len(content), mi.Size))
+			return corrupt(mi.Name, fmt.Errorf("size %d, manifest says %d", len(content), mi.Size))
 		}
-		if got := sha256Hex(content); got != mi.SHA256 {
-			return nil, corrupt(mi.Name, fmt.Errorf("sha256 %s, manifest says %s", got[:12], mi.SHA256[:12]))
+		if got := sums[i]; got != mi.SHA256 {
+			return corrupt(mi.Name, fmt.Errorf("sha256 %s, manifest says %s", got[:12], mi.SHA256[:12]))
 		}
 	}
 	for _, name := range b.names {
 		if !listed[name] {
-			return nil, corrupt(name, errors.New("present in the archive but not listed in the manifest"))
+			return corrupt(name, errors.New("present in the archive but not listed in the manifest"))
 		}
 	}
-	return b, nil
+	return nil
 }

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -169,33 +172,34 @@ func runAnalyze(e *env, o *analyzeOptions) error {
 	if err != nil {
 		return err
 	}
+	stop := make(chan struct{})
+	defer close(stop) // an early return (a write error) ends the pool
+	pool := analyzeAll(files, o, runtime.GOMAXPROCS(0), stop)
 	overall := model.LevelOK
-	var reps []*analyze.Report
-	for _, f := range files {
-		rep, err := analyzeFile(f, o.Analyze)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "ksnap: %s\n", oneLine(err.Error()))
+	var reps []*analyze.Report // junit renders them all at the end
+	var summaries []string
+	for i, f := range files {
+		r := pool.result(i)
+		if r.err != nil {
+			fmt.Fprintf(e.stderr, "ksnap: %s\n", oneLine(r.err.Error()))
 			overall = overall.Worst(model.LevelUnknown)
 			continue
 		}
-		overall = overall.Worst(rep.Verdict)
-		for _, p := range rep.InputProblems {
+		overall = overall.Worst(r.rep.Verdict)
+		for _, p := range r.rep.InputProblems {
 			if p.Index < 0 { // a member that could not be read at all: say so on stderr too
 				fmt.Fprintf(e.stderr, "ksnap: %s: member %s: %s\n", f, p.Member, oneLine(p.Problem))
 			}
 		}
-		reps = append(reps, rep)
-		if o.Output == formatText {
-			if len(reps) > 1 {
-				fmt.Fprintln(e.stdout)
-			}
-			if err := analyze.WriteText(e.stdout, rep); err != nil {
-				return err
-			}
-		} else if o.Output == formatJSON {
-			if err := analyze.WriteJSON(e.stdout, rep); err != nil {
-				return err
-			}
+		summaries = append(summaries, r.summary)
+		if o.Output == formatText && len(summaries) > 1 {
+			fmt.Fprintln(e.stdout)
+		}
+		if err := r.write(e.stdout, o.Output); err != nil {
+			return err
+		}
+		if o.Output == formatJUnit {
+			reps = append(reps, r.rep)
 		}
 	}
 	switch {
@@ -205,26 +209,140 @@ func runAnalyze(e *env, o *analyzeOptions) error {
 		}
 	case o.Output == formatText && len(files) > 1:
 		fmt.Fprintln(e.stdout)
-		for _, rep := range reps {
-			fmt.Fprintln(e.stdout, analyze.SummaryLine(rep))
+		for _, s := range summaries {
+			fmt.Fprintln(e.stdout, s)
 		}
 	}
 	return silentExit(verdictCode(overall, o.Strict))
 }
 
+// analyzed is the result of one bundle. With several bundles the report
+// is rendered by the worker (text or json) into out, so that a finished
+// report waiting for its turn holds only its output; with one bundle it is
+// rendered straight to stdout.
+type analyzed struct {
+	rep       *analyze.Report
+	err       error
+	out       []byte
+	renderErr error
+	rendered  bool
+	summary   string
+}
+
+// write renders the report (or copies the worker's rendering) to w.
+func (r *analyzed) write(w io.Writer, format string) error {
+	if r.rendered {
+		if r.renderErr != nil {
+			return r.renderErr
+		}
+		_, err := w.Write(r.out)
+		return err
+	}
+	return render(w, format, r.rep)
+}
+
+func render(w io.Writer, format string, rep *analyze.Report) error {
+	switch format {
+	case formatText:
+		return analyze.WriteText(w, rep)
+	case formatJSON:
+		return analyze.WriteJSON(w, rep)
+	}
+	return nil // junit: all reports at the end
+}
+
+// analyzePool analyzes bundles with a fixed number of workers, in file
+// order, and hands the results back in file order.
+type analyzePool struct {
+	results []chan analyzed
+	// slots bounds the bundles in memory: one is taken before a bundle is
+	// started and given back when its result is read.
+	slots chan struct{}
+}
+
+// result waits for file i's result. Call it for i = 0, 1, ... in order.
+func (p *analyzePool) result(i int) analyzed {
+	r := <-p.results[i]
+	<-p.slots
+	return r
+}
+
+// analyzeAll starts analyzing files with workers goroutines (at most one
+// per file). At most 2*workers bundles are in memory at once, being
+// analyzed or waiting to be read. Closing stop abandons the files not yet
+// started.
+func analyzeAll(files []string, o *analyzeOptions, workers int, stop <-chan struct{}) *analyzePool {
+	workers = max(1, min(workers, len(files)))
+	p := &analyzePool{results: make([]chan analyzed, len(files)), slots: make(chan struct{}, 2*workers)}
+	for i := range p.results {
+		p.results[i] = make(chan analyzed, 1) // workers never block on a slow reader
+	}
+	todo := make(chan int)
+	go func() {
+		defer close(todo)
+		for i := range files {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			select {
+			case p.slots <- struct{}{}:
+			case <-stop:
+				return
+			}
+			todo <- i // a worker is free or about to be: it never waits on the reader
+		}
+	}()
+	batch := len(files) > 1
+	for range workers {
+		go func() {
+			for i := range todo {
+				p.results[i] <- analyzeOne(files[i], o, batch)
+			}
+		}()
+	}
+	return p
+}
+
+// analyzeOne analyzes one file. In batch mode it also renders text and
+// json reports and keeps only what the caller still needs (verdict, input
+// problems, summary line): the full report shares memory with the decoded
+// bundle, which can then be freed while the output waits for its turn.
+func analyzeOne(path string, o *analyzeOptions, batch bool) analyzed {
+	var r analyzed
+	r.rep, r.err = analyzeFile(path, o.Analyze)
+	if r.err != nil {
+		return r
+	}
+	r.summary = analyze.SummaryLine(r.rep)
+	if batch && o.Output != formatJUnit {
+		var buf bytes.Buffer
+		r.renderErr = render(&buf, o.Output, r.rep)
+		r.out, r.rendered = buf.Bytes(), true
+		r.rep = &analyze.Report{Verdict: r.rep.Verdict, InputProblems: r.rep.InputProblems}
+	}
+	return r
+}
+
 // analyzeFile opens, verifies and evaluates one bundle. Errors name the file
 // and, when known, the member.
 func analyzeFile(path string, opts analyze.Options) (*analyze.Report, error) {
-	b, err := bundle.Open(path)
-	if err != nil {
-		var ce *bundle.CorruptError
-		if errors.As(err, &ce) {
-			return nil, ce
+	// The members' sha256s are checked while the analysis runs; its report
+	// is used only once they all match.
+	b, err := bundle.StartOpen(path)
+	if err == nil {
+		rep, evalErr := analyze.Evaluate(analyze.FromBundle(b), opts)
+		if err = b.Wait(); err == nil {
+			return rep, evalErr
 		}
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: no such file", path)
-		}
-		return nil, err
 	}
-	return analyze.Evaluate(analyze.FromBundle(b), opts)
+	var ce *bundle.CorruptError
+	if errors.As(err, &ce) {
+		return nil, ce
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no such file", path)
+	}
+	return nil, err
 }
