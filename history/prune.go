@@ -2,15 +2,14 @@ package history
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/ksnap/ksnap/internal/atomicfile"
 )
 
 // PruneOptions select the records Prune keeps. At least one of KeepLast and
@@ -157,48 +156,11 @@ func Prune(path string, opts PruneOptions) (*PruneResult, error) {
 	if opts.DryRun || (res.Removed == 0 && res.CorruptRemoved == 0 && res.BytesAfter == res.BytesBefore) {
 		return res, nil
 	}
-	if err := replaceFile(path, out.Bytes(), st.Mode().Perm()); err != nil {
+	if err := atomicfile.Replace(path, out.Bytes(), st.Mode().Perm()); err != nil {
 		return nil, err
 	}
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("close %s: %w", path, err)
 	}
 	return res, nil
-}
-
-// replaceFile atomically replaces path with data: a temp file in the same
-// directory, fsync, rename, fsync of the directory.
-func replaceFile(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := filepath.Join(dir, "."+filepath.Base(path)+".prune-"+hex.EncodeToString(rnd[:]))
-	t, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", tmp, err)
-	}
-	defer os.Remove(tmp)
-	if _, err := t.Write(data); err != nil {
-		t.Close()
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := t.Sync(); err != nil {
-		t.Close()
-		return fmt.Errorf("fsync %s: %w", tmp, err)
-	}
-	if err := t.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("rename %s over %s: %w", tmp, path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open dir %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync dir %s: %w", dir, err)
-	}
-	return nil
 }

@@ -3,20 +3,17 @@ package bundle
 import (
 	"archive/tar"
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/ksnap/ksnap/internal/atomicfile"
 )
 
 // Member is one named blob to store in a bundle.
@@ -215,7 +212,7 @@ func FileName(m *Manifest, manifest []byte) string {
 
 // ErrExists is returned (wrapped) by Write when a different file already has
 // the bundle's name. Write never overwrites a file.
-var ErrExists = errors.New("a different file already exists at that path")
+var ErrExists = atomicfile.ErrExists
 
 // Write encodes the bundle into dir durably and returns its path: a temp file
 // in dir (mode 0600), fsync, link to the final name (never overwriting), fsync
@@ -233,63 +230,9 @@ func Write(dir string, m *Manifest, ms []Member) (string, error) {
 	return final, nil
 }
 
-// WriteFileAtomic writes data to path durably and without overwriting: temp
-// file in the same directory, fsync, hard link (or, where links are not
-// supported, an existence check and rename), fsync of the directory. If path
-// already holds exactly data it succeeds; if it holds anything else it fails
-// with ErrExists.
+// WriteFileAtomic writes data to path durably and without overwriting (see
+// internal/atomicfile.WriteNew): if path already holds exactly data it
+// succeeds; if it holds anything else it fails with ErrExists.
 func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+hex.EncodeToString(rnd[:]))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", tmp, err)
-	}
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("fsync %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return sameOrExists(path, data)
-		}
-		// Filesystems without hard links: check, then rename.
-		if _, statErr := os.Lstat(path); statErr == nil {
-			return sameOrExists(path, data)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			return fmt.Errorf("rename %s: %w", path, err)
-		}
-	}
-	return syncDir(dir)
-}
-
-func sameOrExists(path string, data []byte) error {
-	old, err := os.ReadFile(path)
-	if err == nil && bytes.Equal(old, data) {
-		return nil
-	}
-	return fmt.Errorf("write %s: %w", path, ErrExists)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open dir %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync dir %s: %w", dir, err)
-	}
-	return nil
+	return atomicfile.WriteNew(path, data, FileMode)
 }
