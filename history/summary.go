@@ -289,7 +289,7 @@ func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, free <-c
 	}
 	var pending []byte // a copy of the start of a line cut by the last read
 	var offset int64   // file offset of pending[0]
-	skipping := false // inside an over-long line
+	skipping := false  // inside an over-long line
 	for {
 		b := newBlock(free, len(pending)+forwardBlock)
 		data := b.buf[:len(pending)+forwardBlock]

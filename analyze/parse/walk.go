@@ -57,7 +57,6 @@ func stringStop(x uint64) uint64 {
 	return (((q - ones) &^ q) | ((b - ones) &^ b) | ((x - ' '*ones) &^ x)) & highs
 }
 
-
 // ws returns the offset of the first non-whitespace byte at or after i.
 // It is small enough to inline: most calls find no whitespace at all.
 func ws(s string, i int) int {

@@ -175,7 +175,9 @@ func StartDecode(path string, data []byte) (*Bundle, error) {
 	}
 	// The frame header tells the decoded size (the writer records it):
 	// allocate the buffer here, within the same limit the decoder applies,
-	// so that its memory can be faulted in while the decoder fills it.
+	// so that its memory can be faulted in while the decoder fills it
+	// (prefault). A header that lies only costs what DecodeAll itself
+	// would have allocated; later frames, if any, grow the buffer.
 	var dst []byte
 	var h zstd.Header
 	if h.Decode(data) == nil && h.HasFCS && h.FrameContentSize <= limit {

@@ -160,6 +160,15 @@ func (t *tab) runs(key string) int {
 	return len(st["ns/op"])
 }
 
+// cpu returns a whole-process timing's median CPU seconds as " (CPU x)".
+func (t *tab) cpu(name string) string {
+	v, err := strconv.ParseFloat(t.procs[name]["cpu_s"], 64)
+	if err != nil {
+		return ""
+	}
+	return " (CPU " + fmtDur(v) + ")"
+}
+
 // proc returns a whole-process timing's median seconds and peak RSS (bytes).
 func (t *tab) proc(name string) (sec float64, rss float64, ok bool) {
 	p, found := t.procs[name]
@@ -297,10 +306,10 @@ func (t *tab) rows(meta map[string]string) []row {
 	k1, r1, okk1 := t.proc("ksnap-analyze-1cpu")
 	k2, r2, okk2 := t.proc("ksnap-analyze")
 	if okk1 {
-		add(row{sProc, "ksnap analyze BUNDLE (" + pods + " pods), GOMAXPROCS=1", fmtDur(k1), fmtBytes(r1), "", ""})
+		add(row{sProc, "ksnap analyze BUNDLE (" + pods + " pods), GOMAXPROCS=1", fmtDur(k1) + t.cpu("ksnap-analyze-1cpu"), fmtBytes(r1), "", ""})
 	}
 	if okk2 {
-		add(row{sProc, "ksnap analyze BUNDLE, 2 cores", fmtDur(k2), fmtBytes(r2), "", ""})
+		add(row{sProc, "ksnap analyze BUNDLE, 2 cores", fmtDur(k2) + t.cpu("ksnap-analyze"), fmtBytes(r2), "", ""})
 		if uncompressed > 0 {
 			add(row{sProc, fmt.Sprintf("ksnap peak RSS ÷ uncompressed bundle (%s)", fmtBytes(uncompressed)), fmt.Sprintf("%.2f×", r2/uncompressed), fmtBytes(r2), "≤ 2×", verdict(r2 <= 2*uncompressed, "")})
 		}
@@ -308,7 +317,7 @@ func (t *tab) rows(meta map[string]string) []row {
 		na(sProc, "ksnap analyze BUNDLE", "")
 	}
 	if py, rpy, ok := t.proc("python3"); ok {
-		add(row{sProc, "python3 classify.py (json module) on the raw JSON", fmtDur(py), fmtBytes(rpy), "", ""})
+		add(row{sProc, "python3 classify.py (json module) on the raw JSON", fmtDur(py) + t.cpu("python3"), fmtBytes(rpy), "", ""})
 		if okk2 {
 			add(row{sProc, "python3 ÷ ksnap, whole process", fmt.Sprintf("%.1f× (ksnap/python3 %.3f)", py/k2, k2/py), "", "ksnap ≥ 5× faster", verdict(py/k2 >= 5, "")})
 		}
@@ -316,7 +325,7 @@ func (t *tab) rows(meta map[string]string) []row {
 		na(sProc, "python3 ÷ ksnap", "ksnap ≥ 5× faster")
 	}
 	if jq, rjq, ok := t.proc("jq"); ok {
-		add(row{sProc, "jq classify.jq on the raw JSON", fmtDur(jq), fmtBytes(rjq), "", ""})
+		add(row{sProc, "jq classify.jq on the raw JSON", fmtDur(jq) + t.cpu("jq"), fmtBytes(rjq), "", ""})
 		if okk2 {
 			add(row{sProc, "jq ÷ ksnap, whole process", fmt.Sprintf("%.1f× (ksnap/jq %.3f)", jq/k2, k2/jq), "", "ksnap ≥ 10× faster", verdict(jq/k2 >= 10, "")})
 		}
@@ -326,8 +335,8 @@ func (t *tab) rows(meta map[string]string) []row {
 	d1, _, okd1 := t.proc("ksnap-batch-1cpu")
 	d2, rd2, okd2 := t.proc("ksnap-batch")
 	if okd1 && okd2 {
-		add(row{sProc, "ksnap analyze DIR (" + meta["batch_bundles"] + " bundles), GOMAXPROCS=1", fmtDur(d1), "", "", ""})
-		add(row{sProc, "ksnap analyze DIR, 2 cores", fmtDur(d2), fmtBytes(rd2), "", ""})
+		add(row{sProc, "ksnap analyze DIR (" + meta["batch_bundles"] + " bundles), GOMAXPROCS=1", fmtDur(d1) + t.cpu("ksnap-batch-1cpu"), "", "", ""})
+		add(row{sProc, "ksnap analyze DIR, 2 cores", fmtDur(d2) + t.cpu("ksnap-batch"), fmtBytes(rd2), "", ""})
 		add(row{sProc, "batch rate, whole process, 2 cores ÷ 1 core", fmt.Sprintf("%.2f×", d1/d2), "", "(≥ 1.7×, judged above)", ""})
 	}
 	if c, rc, ok := t.proc("capture"); ok {
@@ -346,7 +355,7 @@ func (t *tab) rows(meta map[string]string) []row {
 		add(row{sProc, "ksnap history show --limit 50, 1M lines", fmtDur(v), fmtBytes(r), "", ""})
 	}
 	if v, r, ok := t.proc("history-summary"); ok {
-		add(row{sProc, "ksnap history summary, 1M lines", fmtDur(v), fmtBytes(r), "", ""})
+		add(row{sProc, "ksnap history summary, 1M lines", fmtDur(v) + t.cpu("history-summary"), fmtBytes(r), "", ""})
 	}
 	return rows
 }

@@ -15,6 +15,8 @@ import (
 
 // timeCmd runs a command -runs times (after -warmup untimed runs) and
 // appends one line to -out: name, runs, median/min/max wall seconds, the
+// median CPU seconds (user + system: what the process did, whatever the
+// other users of a shared machine did meanwhile), the
 // highest peak RSS of any run (getrusage's ru_maxrss of the child, in KiB)
 // and the exit code. stdout goes to -stdout (default: discarded); stderr
 // is passed through. A run that cannot start, is killed by a signal or
@@ -42,11 +44,11 @@ func timeCmd(args []string) error {
 		}
 		ok[n] = true
 	}
-	var walls []float64
+	var walls, cpus []float64
 	var maxRSS int64
 	code := 0
 	for i := range *warmup + *runs {
-		w, rss, c, err := runOnce(argv, *stdout)
+		w, cpu, rss, c, err := runOnce(argv, *stdout)
 		if err != nil {
 			return err
 		}
@@ -57,12 +59,13 @@ func timeCmd(args []string) error {
 			continue
 		}
 		walls = append(walls, w.Seconds())
+		cpus = append(cpus, cpu.Seconds())
 		maxRSS = max(maxRSS, rss)
 		code = c
 	}
 	slices.Sort(walls)
-	line := fmt.Sprintf("name=%s runs=%d median_s=%.6f min_s=%.6f max_s=%.6f rss_kib=%d exit=%d\n",
-		*name, len(walls), median(walls), walls[0], walls[len(walls)-1], maxRSS, code)
+	line := fmt.Sprintf("name=%s runs=%d median_s=%.6f min_s=%.6f max_s=%.6f cpu_s=%.6f rss_kib=%d exit=%d\n",
+		*name, len(walls), median(walls), walls[0], walls[len(walls)-1], median(cpus), maxRSS, code)
 	fmt.Fprint(os.Stderr, "  "+line)
 	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
@@ -75,10 +78,12 @@ func timeCmd(args []string) error {
 	return f.Close()
 }
 
-func runOnce(argv []string, stdoutPath string) (time.Duration, int64, int, error) {
+// runOnce runs argv and returns its wall time, CPU time (user + system),
+// peak RSS in KiB and exit code.
+func runOnce(argv []string, stdoutPath string) (time.Duration, time.Duration, int64, int, error) {
 	so, err := os.OpenFile(stdoutPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
 	defer so.Close()
 	cmd := exec.Command(argv[0], argv[1:]...)
@@ -88,17 +93,17 @@ func runOnce(argv []string, stdoutPath string) (time.Duration, int64, int, error
 	wall := time.Since(start)
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
 	st := cmd.ProcessState
 	if ws, isWS := st.Sys().(syscall.WaitStatus); isWS && ws.Signaled() {
-		return 0, 0, 0, fmt.Errorf("%s: killed by %v", argv[0], ws.Signal())
+		return 0, 0, 0, 0, fmt.Errorf("%s: killed by %v", argv[0], ws.Signal())
 	}
 	var rss int64
 	if ru, isRU := st.SysUsage().(*syscall.Rusage); isRU {
 		rss = int64(ru.Maxrss) // KiB on Linux
 	}
-	return wall, rss, st.ExitCode(), nil
+	return wall, st.UserTime() + st.SystemTime(), rss, st.ExitCode(), nil
 }
 
 func median(s []float64) float64 {
