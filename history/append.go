@@ -51,7 +51,7 @@ func (t *TornLine) String() string {
 
 // maxReopen bounds how often Append retries when the file it locked was
 // replaced by a concurrent Prune.
-const maxReopen = 100
+const maxReopen = 1000
 
 // Append writes recs to the history file at path, one line per record,
 // under an exclusive advisory lock on the file (flock on Unix, LockFileEx on
