@@ -21,6 +21,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/ksnap/ksnap/internal/fasttime"
 	"github.com/tidwall/gjson"
 )
 
@@ -512,7 +513,7 @@ func counter(field string, v gjson.Result) (int, error) {
 // (returned in UTC), or the old tool's naive ISO 8601
 // (YYYY-MM-DDTHH:MM:SS[.ffffff]), read as UTC.
 func ParseTimestamp(s string) (time.Time, error) {
-	if t, ok := parseFast(s); ok {
+	if t, _, ok := fasttime.Parse(s); ok {
 		return t, nil
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
@@ -523,73 +524,6 @@ func ParseTimestamp(s string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return t, nil
-}
-
-// parseFast handles the two common forms without time.Parse:
-// YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z].
-func parseFast(s string) (time.Time, bool) {
-	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
-		return time.Time{}, false
-	}
-	num := func(a, b int) (int, bool) {
-		n := 0
-		for i := a; i < b; i++ {
-			c := s[i]
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			n = n*10 + int(c-'0')
-		}
-		return n, true
-	}
-	year, ok1 := num(0, 4)
-	month, ok2 := num(5, 7)
-	day, ok3 := num(8, 10)
-	hour, ok4 := num(11, 13)
-	min, ok5 := num(14, 16)
-	sec, ok6 := num(17, 19)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 ||
-		day > daysIn(month, year) || hour > 23 || min > 59 || sec > 59 {
-		return time.Time{}, false
-	}
-	rest := s[19:]
-	nsec := 0
-	if len(rest) > 0 && rest[0] == '.' {
-		digits := 0
-		i := 1
-		for ; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
-			if digits < 9 {
-				nsec = nsec*10 + int(rest[i]-'0')
-				digits++
-			} else {
-				return time.Time{}, false
-			}
-		}
-		if digits == 0 {
-			return time.Time{}, false
-		}
-		for d := digits; d < 9; d++ {
-			nsec *= 10
-		}
-		rest = rest[i:]
-	}
-	if rest != "" && rest != "Z" {
-		return time.Time{}, false
-	}
-	return time.Date(year, time.Month(month), day, hour, min, sec, nsec, time.UTC), true
-}
-
-func daysIn(month, year int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 // Input is what a Record is built from: the facts of one analysed bundle.
