@@ -32,6 +32,9 @@ type arena struct {
 	// midnight is cheaper than time.Date.
 	day      string // "YYYY-MM-DD", owned
 	midnight time.Time
+	// memos are allocated on first use: an arena on the stack (a single
+	// line's parse) stays small.
+	memos *memos
 }
 
 // parseTime is ParseTimestamp with the arena's date cache for timestamps
@@ -97,7 +100,7 @@ func lit(s string, p int, l string) int {
 		return -1
 	}
 	t := s[p : p+n]
-	d := load64(t, 0) ^ load64(l, 0) | load64(t, n-8) ^ load64(l, n-8)
+	d := (load64(t, 0) ^ load64(l, 0)) | (load64(t, n-8) ^ load64(l, n-8))
 	if n > 16 {
 		d |= load64(t, 8) ^ load64(l, 8)
 	}
@@ -187,64 +190,226 @@ func keyNum(s string, p int, l string) (int, int) {
 	return n, p
 }
 
+// span is a string's place inside a memoized segment.
+type span struct{ off, n int }
+
+func (sp span) in(s string, base int) string { return s[base+sp.off : base+sp.off+sp.n] }
+
+// spanOf returns where v, a substring of s, starts relative to base.
+func spanOf(s string, v string, base int, end int) span {
+	// v's end is end (the position after its closing quote, minus one).
+	return span{off: end - len(v) - base, n: len(v)}
+}
+
+// A memo remembers one segment of the last line that took the long way:
+// its bytes (an owned copy) and what they decoded to, as spans and
+// numbers relative to the segment's start. Consecutive history lines
+// mostly repeat their namespace and selector, their counters and most of
+// their jobs byte for byte; when the bytes at a segment's start equal the
+// memo's, they decode to the same values at the same offsets, so one
+// memory compare replaces the scan. Every segment ends in a token's last
+// byte (a quote, a bracket, a brace or null), so equal bytes mean equal
+// tokens. The memo is only ever filled from a segment that was fully
+// checked, and it copies the bytes, so a reused read buffer cannot change
+// what it vouches for.
+type memo struct {
+	raw []byte
+	ok  bool
+	s   [2]span // head: namespace, selector; level: overall_health; tail: ruleset
+	n   [3]int  // level: jobs_ok, jobs_warn, jobs_error; tail: capture_errors, warning_events
+}
+
+// jobMemo is a memo of one element of "jobs", by position.
+type jobMemo struct {
+	raw                       []byte
+	ok                        bool
+	name, phase, health, owne span
+	rules                     []span
+}
+
+// hit reports whether s at p starts with m's bytes.
+func hit(raw []byte, ok bool, s string, p int) bool {
+	return ok && p >= 0 && len(s)-p >= len(raw) && s[p:p+len(raw)] == string(raw)
+}
+
+// memos are the arena's segment memos.
+type memos struct {
+	head, level, tail memo
+	jobs              [8]jobMemo
+}
+
+// tsFast consumes a timestamp string in TimeLayout on the arena's cached
+// day, closing quote included: parseTime's cached path checks every one of
+// its 30 bytes, so no separate string scan is needed. Anything else
+// returns -1 and the caller takes the long way.
+func (a *arena) tsFast(s string, p int) (string, time.Time, int) {
+	if a == nil || a.day == "" || p < 0 || len(s)-p < len(TimeLayout)+1 || s[p+len(TimeLayout)] != '"' || s[p:p+10] != a.day {
+		return "", time.Time{}, -1
+	}
+	ts := s[p : p+len(TimeLayout)]
+	t, ok := a.parseTime(ts)
+	if !ok {
+		return "", time.Time{}, -1
+	}
+	return ts, t, p + len(TimeLayout) + 1
+}
+
 // parseCanonical decodes s into r when s is in AppendJSON's exact form and
 // every field is one parseInto accepts; otherwise it returns false and
 // leaves r and a's contents unspecified (a's lengths are restored). The
 // record's strings point into s. With a nil arena, r.Jobs' backing array is
-// reused as parseInto does and Rules are allocated.
+// reused as parseInto does, Rules are allocated and nothing is memoized.
 func parseCanonical(r *Record, s string, a *arena) bool {
 	var own arena
-	cache := a // the date cache, when the caller has an arena
+	cache := a // the date cache and memos, when the caller has an arena
 	if a == nil {
 		own.jobs = r.Jobs[:0]
 		a = &own
 	}
 	j0, r0 := len(a.jobs), len(a.rules)
+	fail := func() bool {
+		a.jobs, a.rules = a.jobs[:j0], a.rules[:r0]
+		return false
+	}
 	*r = Record{}
-	p := 0
-	r.Timestamp, p = keyStr(s, p, `{"timestamp":"`)
-	r.Namespace, p = keyStr(s, p, `,"namespace":"`)
-	r.Selector, p = keyStr(s, p, `,"selector":"`)
-	r.OverallHealth, p = keyStr(s, p, `,"overall_health":"`)
-	r.JobsOK, p = keyNum(s, p, `,"jobs_ok":`)
-	r.JobsWarn, p = keyNum(s, p, `,"jobs_warn":`)
-	r.JobsError, p = keyNum(s, p, `,"jobs_error":`)
-	p = lit(s, p, `,"raw_snapshot":null`)
+	p := lit(s, 0, `{"timestamp":"`)
+	var t time.Time
+	timed := false
+	if q := p; q >= 0 {
+		if r.Timestamp, t, p = cache.tsFast(s, q); p >= 0 {
+			timed = true
+		} else {
+			r.Timestamp, p = str(s, q)
+		}
+	}
+	var m *memos
+	if cache != nil {
+		if cache.memos == nil {
+			cache.memos = new(memos)
+		}
+		m = cache.memos
+	}
+
+	// head: ,"namespace":"…","selector":"…"
+	if m != nil && hit(m.head.raw, m.head.ok, s, p) {
+		r.Namespace, r.Selector = m.head.s[0].in(s, p), m.head.s[1].in(s, p)
+		p += len(m.head.raw)
+	} else {
+		q := p
+		r.Namespace, p = keyStr(s, p, `,"namespace":"`)
+		nsEnd := p - 1
+		r.Selector, p = keyStr(s, p, `,"selector":"`)
+		if m != nil && p >= 0 {
+			m.head = memo{raw: append(m.head.raw[:0], s[q:p]...), ok: true,
+				s: [2]span{spanOf(s, r.Namespace, q, nsEnd), spanOf(s, r.Selector, q, p-1)}}
+		}
+	}
+
+	// level: ,"overall_health":"…","jobs_ok":N,"jobs_warn":N,"jobs_error":N,"raw_snapshot":null
+	if m != nil && hit(m.level.raw, m.level.ok, s, p) {
+		r.OverallHealth = m.level.s[0].in(s, p)
+		r.JobsOK, r.JobsWarn, r.JobsError = m.level.n[0], m.level.n[1], m.level.n[2]
+		p += len(m.level.raw)
+	} else {
+		q := p
+		r.OverallHealth, p = keyStr(s, p, `,"overall_health":"`)
+		hEnd := p - 1
+		r.JobsOK, p = keyNum(s, p, `,"jobs_ok":`)
+		r.JobsWarn, p = keyNum(s, p, `,"jobs_warn":`)
+		r.JobsError, p = keyNum(s, p, `,"jobs_error":`)
+		p = lit(s, p, `,"raw_snapshot":null`)
+		if m != nil && p >= 0 {
+			m.level = memo{raw: append(m.level.raw[:0], s[q:p]...), ok: true,
+				s: [2]span{spanOf(s, r.OverallHealth, q, hEnd)}, n: [3]int{r.JobsOK, r.JobsWarn, r.JobsError}}
+		}
+	}
+
 	if p >= 0 && !peek(s, p, '}') {
 		r.SchemaVersion, p = keyNum(s, p, `,"schema_version":`)
 		r.Bundle, p = keyStr(s, p, `,"bundle":"`)
 		r.BundleSHA256, p = keyStr(s, p, `,"bundle_sha256":"`)
-		r.Ruleset, p = keyStr(s, p, `,"ruleset":"`)
-		r.CaptureErrors, p = keyNum(s, p, `,"capture_errors":`)
-		r.WarningEvents, p = keyNum(s, p, `,"warning_events":`)
-		p = lit(s, p, `,"jobs":[`)
-		for p >= 0 && !peek(s, p, ']') {
-			if len(a.jobs) > j0 {
+
+		// tail: ,"ruleset":"…","capture_errors":N,"warning_events":N,"jobs":[
+		if m != nil && hit(m.tail.raw, m.tail.ok, s, p) {
+			r.Ruleset = m.tail.s[0].in(s, p)
+			r.CaptureErrors, r.WarningEvents = m.tail.n[0], m.tail.n[1]
+			p += len(m.tail.raw)
+		} else {
+			q := p
+			r.Ruleset, p = keyStr(s, p, `,"ruleset":"`)
+			rsEnd := p - 1
+			r.CaptureErrors, p = keyNum(s, p, `,"capture_errors":`)
+			r.WarningEvents, p = keyNum(s, p, `,"warning_events":`)
+			p = lit(s, p, `,"jobs":[`)
+			if m != nil && p >= 0 {
+				m.tail = memo{raw: append(m.tail.raw[:0], s[q:p]...), ok: true,
+					s: [2]span{spanOf(s, r.Ruleset, q, rsEnd)}, n: [3]int{r.CaptureErrors, r.WarningEvents}}
+			}
+		}
+		for k := 0; p >= 0 && !peek(s, p, ']'); k++ {
+			if k > 0 {
 				p = byte1(s, p, ',')
 			}
+			var jm *jobMemo
+			if m != nil && k < len(m.jobs) {
+				jm = &m.jobs[k]
+			}
 			var j Job
+			if jm != nil && hit(jm.raw, jm.ok, s, p) {
+				j = Job{Name: jm.name.in(s, p), Phase: jm.phase.in(s, p), Health: jm.health.in(s, p), Owner: jm.owne.in(s, p)}
+				if len(jm.rules) > 0 {
+					rs := len(a.rules)
+					for _, sp := range jm.rules {
+						a.rules = append(a.rules, sp.in(s, p))
+					}
+					n := len(a.rules)
+					j.Rules = a.rules[rs:n:n]
+				}
+				p += len(jm.raw)
+				a.jobs = append(a.jobs, j)
+				continue
+			}
+			q := p
 			j.Name, p = keyStr(s, p, `{"name":"`)
+			nameEnd := p - 1
 			j.Phase, p = keyStr(s, p, `,"phase":"`)
+			phaseEnd := p - 1
 			j.Health, p = keyStr(s, p, `,"health":"`)
+			healthEnd := p - 1
 			p = lit(s, p, `,"rules":[`)
 			rs := len(a.rules)
+			var ruleEnds [8]int
 			for p >= 0 && !peek(s, p, ']') {
 				if len(a.rules) > rs {
 					p = byte1(s, p, ',')
 				}
 				var code string
 				code, p = str(s, byte1(s, p, '"'))
+				if i := len(a.rules) - rs; i < len(ruleEnds) {
+					ruleEnds[i] = p - 1
+				}
 				a.rules = append(a.rules, code)
 			}
 			p = byte1(s, p, ']')
 			if n := len(a.rules); n > rs {
 				j.Rules = a.rules[rs:n:n]
 			}
+			ownerEnd := p
 			if peek(s, p, ',') {
 				j.Owner, p = keyStr(s, p, `,"owner":"`)
+				ownerEnd = p - 1
 			}
 			p = byte1(s, p, '}')
 			a.jobs = append(a.jobs, j)
+			if jm != nil && p >= 0 && len(j.Rules) <= len(ruleEnds) {
+				jm.raw, jm.ok = append(jm.raw[:0], s[q:p]...), true
+				jm.name, jm.phase, jm.health = spanOf(s, j.Name, q, nameEnd), spanOf(s, j.Phase, q, phaseEnd), spanOf(s, j.Health, q, healthEnd)
+				jm.owne = spanOf(s, j.Owner, q, ownerEnd)
+				jm.rules = jm.rules[:0]
+				for i, code := range j.Rules {
+					jm.rules = append(jm.rules, spanOf(s, code, q, ruleEnds[i]))
+				}
+			}
 		}
 		p = byte1(s, p, ']')
 		if r.SchemaVersion > SchemaVersion {
@@ -253,13 +418,13 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 	}
 	p = byte1(s, p, '}')
 	if p != len(s) {
-		a.jobs, a.rules = a.jobs[:j0], a.rules[:r0]
-		return false
+		return fail()
 	}
-	t, ok := cache.parseTime(r.Timestamp)
-	if !ok {
-		a.jobs, a.rules = a.jobs[:j0], a.rules[:r0]
-		return false
+	if !timed {
+		var ok bool
+		if t, ok = cache.parseTime(r.Timestamp); !ok {
+			return fail()
+		}
 	}
 	r.Time = t
 	if n := len(a.jobs); n > j0 {

@@ -48,6 +48,10 @@ func canonicalSeeds() []string {
 		strings.Replace(line, `]}`, `],}`, 1),
 		strings.Replace(line, `"jobs":[`, `"jobs":[,`, 1),
 		line+" ", line+"}", line[:len(line)-1], "{}", "", "null",
+		// Found by FuzzParseCanonicalAfter: lit's word compares once
+		// accepted a literal whose middle bytes differed ("^" and "|" bind
+		// alike in Go), and the fast path took this for a record.
+		"82tAmestamp\":\"0000-01-01T0:00:00\",2.A(gspaCa :\"0\"(A7A,eAto2\"8\"\"(BC2%rAll_health\":\"\"AB8bB1_o)\":0,08.0s_wa0n\":0aB8oA1_e0ro0\":0A2rA1Z7Bapshot\":(u(l}",
 	)
 	return out
 }
@@ -84,6 +88,24 @@ func TestParseCanonicalMatchesGeneral(t *testing.T) {
 	// silently decline its own format.
 	if accepted != 10 {
 		t.Errorf("fast path accepted %d seed lines, want 10", accepted)
+	}
+}
+
+// lit must compare every byte of the literal, whatever its length.
+func TestLit(t *testing.T) {
+	t.Parallel()
+	for n := 8; n <= 24; n++ {
+		l := strings.Repeat("abcdefghijklmnopqrstuvwxyz", 1)[:n]
+		if got := lit(l+"tail", 0, l); got != n {
+			t.Errorf("lit(%q) on itself = %d, want %d", l, got, n)
+		}
+		for i := range n {
+			b := []byte(l)
+			b[i] ^= 0x20
+			if got := lit(string(b)+"tail", 0, l); got != -1 {
+				t.Errorf("lit(%q) accepted %q (byte %d differs): %d", l, b, i, got)
+			}
+		}
 	}
 }
 
@@ -153,4 +175,93 @@ func FuzzParseCanonical(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(checkCanonical)
+}
+
+// checkCanonicalAfter parses prev, then line, with one arena, so that line
+// meets the memos prev left: the result must still be the general path's.
+func checkCanonicalAfter(t *testing.T, prev, line string) {
+	t.Helper()
+	var a arena
+	var r, fast, general Record
+	parseCanonical(&r, prev, &a)
+	if !parseCanonical(&fast, line, &a) {
+		return
+	}
+	if err := parseGeneral(&general, []byte(line), line); err != nil {
+		t.Fatalf("after %s\nfast path accepted a line the general path rejects (%v): %s", prev, err, line)
+	}
+	if !reflect.DeepEqual(fast, general) {
+		t.Fatalf("after %s\nfast and general paths differ on %s:\n%#v\n%#v", prev, line, fast, general)
+	}
+}
+
+// Every pair of seeds, in both orders: a memo left by one line must never
+// make the next decode differently. The seeds include lines that differ
+// from a neighbour by one byte inside or just past each memoized segment.
+func TestParseCanonicalMemoPairs(t *testing.T) {
+	t.Parallel()
+	seeds := canonicalSeeds()
+	line := seeds[1]
+	for _, rep := range [][2]string{
+		{`"selector":"app=arbitrage-tuning"`, `"selector":"app=arbitrage-tuninG"`},
+		{`"selector":"app=arbitrage-tuning"`, `"selector":"app=arbitrage-tuning-x"`},
+		{`"jobs_error":0`, `"jobs_error":01`},
+		{`"jobs_error":0`, `"jobs_error":0,`},
+		{`"overall_health":"WARN"`, `"overall_health":"WARNING"`},
+		{`"capture_errors":0`, `"capture_errors":00`},
+		{`"jobs":[`, `"jobs":[{}`},
+		{`"rules":["J1","P3"]`, `"rules":["J1","P3","X"]`},
+		{`"rules":["J1","P3"]`, `"rules":["J1","P"]`},
+		{`"owner":"o"}`, `"owner":"o"}}`},
+		{`"owner":"o"}`, `"owner":"ox"}`},
+		{`"name":"k"`, `"name":"k\u0041"`},
+	} {
+		seeds = append(seeds, strings.Replace(line, rep[0], rep[1], 1))
+	}
+	for _, prev := range seeds {
+		for _, l := range seeds {
+			checkCanonicalAfter(t, prev, l)
+		}
+	}
+}
+
+// A whole stream of realistic lines through one arena, as a summary's
+// worker parses a block: every record equals the general path's, and the
+// memos are used (the stream repeats most segments).
+func TestParseCanonicalMemoStream(t *testing.T) {
+	t.Parallel()
+	var a arena
+	for i := range 500 {
+		rec := benchRecord(i)
+		if i%7 == 3 {
+			rec.Jobs = rec.Jobs[:2]
+		}
+		if i%11 == 5 {
+			rec.Namespace = "other"
+		}
+		line := string(AppendJSON(nil, &rec))
+		var fast, general Record
+		a.jobs, a.rules = a.jobs[:0], a.rules[:0]
+		if !parseCanonical(&fast, line, &a) {
+			t.Fatalf("line %d declined: %s", i, line)
+		}
+		if err := parseGeneral(&general, []byte(line), line); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(fast, general) {
+			t.Fatalf("line %d: fast and general paths differ on %s:\n%#v\n%#v", i, line, fast, general)
+		}
+	}
+	if m := a.memos; m == nil || !m.head.ok || !m.tail.ok || !m.jobs[1].ok {
+		t.Fatalf("memos unused: %+v", a.memos)
+	}
+}
+
+func FuzzParseCanonicalAfter(f *testing.F) {
+	seeds := canonicalSeeds()
+	for i := range seeds {
+		f.Add(seeds[1], seeds[i])
+		f.Add(seeds[i], seeds[3])
+	}
+	f.Fuzz(checkCanonicalAfter)
 }

@@ -183,9 +183,12 @@ type block struct {
 }
 
 // forwardBlock is the read size of the forward pass: large enough that the
-// per-block hand-offs cost nothing, small enough that the pipeline stays
-// full and the recycled buffers stay in cache-friendly numbers.
-const forwardBlock = 1 << 20
+// per-block hand-offs cost nothing, small enough that the blocks in flight
+// stay in the caches (4 MiB blocks measured twice as slow as 256 KiB).
+const forwardBlock = 1 << 18
+
+// forwardSlack is the granularity of block buffers (see newBlock).
+const forwardSlack = 64 << 10
 
 func streamForward(path string, opts *SummaryOptions, fo *folder) (Corrupt, error) {
 	var corrupt Corrupt
@@ -264,7 +267,10 @@ func newBlock(free <-chan *block, n int) *block {
 		b = &block{}
 	}
 	if cap(b.buf) < n {
-		b.buf = make([]byte, n)
+		// Round up with room to spare: the carried-over start of a cut line
+		// varies from block to block, and a buffer exactly one block long
+		// would be too short for the next one about half the time.
+		b.buf = make([]byte, (n+2*forwardSlack-1)/forwardSlack*forwardSlack)
 	}
 	b.buf = b.buf[:cap(b.buf)]
 	b.done = make(chan struct{})
@@ -292,7 +298,7 @@ func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, free <-c
 	skipping := false  // inside an over-long line
 	for {
 		b := newBlock(free, len(pending)+forwardBlock)
-		data := b.buf[:len(pending)+forwardBlock]
+		data := b.buf[:cap(b.buf)]
 		copy(data, pending)
 		n, err := io.ReadFull(f, data[len(pending):])
 		data = data[:len(pending)+n]
