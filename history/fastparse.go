@@ -195,9 +195,9 @@ type span struct{ off, n int }
 
 func (sp span) in(s string, base int) string { return s[base+sp.off : base+sp.off+sp.n] }
 
-// spanOf returns where v, a substring of s, starts relative to base.
-func spanOf(s string, v string, base int, end int) span {
-	// v's end is end (the position after its closing quote, minus one).
+// spanOf returns the span, relative to base, of the string value v that
+// ends at end (the position of its closing quote).
+func spanOf(v string, base, end int) span {
 	return span{off: end - len(v) - base, n: len(v)}
 }
 
@@ -223,7 +223,7 @@ type memo struct {
 type jobMemo struct {
 	raw                       []byte
 	ok                        bool
-	name, phase, health, owne span
+	name, phase, health, owner span
 	rules                     []span
 }
 
@@ -301,7 +301,7 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 		r.Selector, p = keyStr(s, p, `,"selector":"`)
 		if m != nil && p >= 0 {
 			m.head = memo{raw: append(m.head.raw[:0], s[q:p]...), ok: true,
-				s: [2]span{spanOf(s, r.Namespace, q, nsEnd), spanOf(s, r.Selector, q, p-1)}}
+				s: [2]span{spanOf(r.Namespace, q, nsEnd), spanOf(r.Selector, q, p-1)}}
 		}
 	}
 
@@ -320,7 +320,7 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 		p = lit(s, p, `,"raw_snapshot":null`)
 		if m != nil && p >= 0 {
 			m.level = memo{raw: append(m.level.raw[:0], s[q:p]...), ok: true,
-				s: [2]span{spanOf(s, r.OverallHealth, q, hEnd)}, n: [3]int{r.JobsOK, r.JobsWarn, r.JobsError}}
+				s: [2]span{spanOf(r.OverallHealth, q, hEnd)}, n: [3]int{r.JobsOK, r.JobsWarn, r.JobsError}}
 		}
 	}
 
@@ -343,7 +343,7 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 			p = lit(s, p, `,"jobs":[`)
 			if m != nil && p >= 0 {
 				m.tail = memo{raw: append(m.tail.raw[:0], s[q:p]...), ok: true,
-					s: [2]span{spanOf(s, r.Ruleset, q, rsEnd)}, n: [3]int{r.CaptureErrors, r.WarningEvents}}
+					s: [2]span{spanOf(r.Ruleset, q, rsEnd)}, n: [3]int{r.CaptureErrors, r.WarningEvents}}
 			}
 		}
 		for k := 0; p >= 0 && !peek(s, p, ']'); k++ {
@@ -356,7 +356,7 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 			}
 			var j Job
 			if jm != nil && hit(jm.raw, jm.ok, s, p) {
-				j = Job{Name: jm.name.in(s, p), Phase: jm.phase.in(s, p), Health: jm.health.in(s, p), Owner: jm.owne.in(s, p)}
+				j = Job{Name: jm.name.in(s, p), Phase: jm.phase.in(s, p), Health: jm.health.in(s, p), Owner: jm.owner.in(s, p)}
 				if len(jm.rules) > 0 {
 					rs := len(a.rules)
 					for _, sp := range jm.rules {
@@ -403,11 +403,11 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 			a.jobs = append(a.jobs, j)
 			if jm != nil && p >= 0 && len(j.Rules) <= len(ruleEnds) {
 				jm.raw, jm.ok = append(jm.raw[:0], s[q:p]...), true
-				jm.name, jm.phase, jm.health = spanOf(s, j.Name, q, nameEnd), spanOf(s, j.Phase, q, phaseEnd), spanOf(s, j.Health, q, healthEnd)
-				jm.owne = spanOf(s, j.Owner, q, ownerEnd)
+				jm.name, jm.phase, jm.health = spanOf(j.Name, q, nameEnd), spanOf(j.Phase, q, phaseEnd), spanOf(j.Health, q, healthEnd)
+				jm.owner = spanOf(j.Owner, q, ownerEnd)
 				jm.rules = jm.rules[:0]
 				for i, code := range j.Rules {
-					jm.rules = append(jm.rules, spanOf(s, code, q, ruleEnds[i]))
+					jm.rules = append(jm.rules, spanOf(code, q, ruleEnds[i]))
 				}
 			}
 		}
