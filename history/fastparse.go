@@ -221,10 +221,10 @@ type memo struct {
 
 // jobMemo is a memo of one element of "jobs", by position.
 type jobMemo struct {
-	raw                       []byte
-	ok                        bool
+	raw                        []byte
+	ok                         bool
 	name, phase, health, owner span
-	rules                     []span
+	rules                      []span
 }
 
 // hit reports whether s at p starts with m's bytes.
