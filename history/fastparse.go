@@ -219,6 +219,11 @@ type memo struct {
 	n   [3]int  // level: jobs_ok, jobs_warn, jobs_error; tail: capture_errors, warning_events
 }
 
+// set makes m remember seg (copied), which decoded to spans and nums.
+func (m *memo) set(seg string, spans [2]span, nums [3]int) {
+	m.raw, m.ok, m.s, m.n = append(m.raw[:0], seg...), true, spans, nums
+}
+
 // jobMemo is a memo of one element of "jobs", by position.
 type jobMemo struct {
 	raw                        []byte
@@ -300,8 +305,7 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 		nsEnd := p - 1
 		r.Selector, p = keyStr(s, p, `,"selector":"`)
 		if m != nil && p >= 0 {
-			m.head = memo{raw: append(m.head.raw[:0], s[q:p]...), ok: true,
-				s: [2]span{spanOf(r.Namespace, q, nsEnd), spanOf(r.Selector, q, p-1)}}
+			m.head.set(s[q:p], [2]span{spanOf(r.Namespace, q, nsEnd), spanOf(r.Selector, q, p-1)}, [3]int{})
 		}
 	}
 
@@ -319,8 +323,7 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 		r.JobsError, p = keyNum(s, p, `,"jobs_error":`)
 		p = lit(s, p, `,"raw_snapshot":null`)
 		if m != nil && p >= 0 {
-			m.level = memo{raw: append(m.level.raw[:0], s[q:p]...), ok: true,
-				s: [2]span{spanOf(r.OverallHealth, q, hEnd)}, n: [3]int{r.JobsOK, r.JobsWarn, r.JobsError}}
+			m.level.set(s[q:p], [2]span{spanOf(r.OverallHealth, q, hEnd)}, [3]int{r.JobsOK, r.JobsWarn, r.JobsError})
 		}
 	}
 
@@ -342,8 +345,7 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 			r.WarningEvents, p = keyNum(s, p, `,"warning_events":`)
 			p = lit(s, p, `,"jobs":[`)
 			if m != nil && p >= 0 {
-				m.tail = memo{raw: append(m.tail.raw[:0], s[q:p]...), ok: true,
-					s: [2]span{spanOf(r.Ruleset, q, rsEnd)}, n: [3]int{r.CaptureErrors, r.WarningEvents}}
+				m.tail.set(s[q:p], [2]span{spanOf(r.Ruleset, q, rsEnd)}, [3]int{r.CaptureErrors, r.WarningEvents})
 			}
 		}
 		for k := 0; p >= 0 && !peek(s, p, ']'); k++ {

@@ -266,7 +266,7 @@ func newBlock(free <-chan *block, n int) *block {
 	default:
 		b = &block{}
 	}
-	if cap(b.buf) < n {
+	if n > 0 && cap(b.buf) < n {
 		// Round up with room to spare: the carried-over start of a cut line
 		// varies from block to block, and a buffer exactly one block long
 		// would be too short for the next one about half the time.
