@@ -1,0 +1,113 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ksnap/ksnap/analyze"
+	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/history"
+)
+
+// Options are the analysis settings of one pipeline run. Record and rebuild
+// must use the same ones to write the same bytes.
+type Options struct {
+	Analyze analyze.Options
+}
+
+// DefaultOptions are the settings record uses and rebuild reproduces.
+func DefaultOptions() Options { return Options{Analyze: analyze.DefaultOptions()} }
+
+// Analyzed is one evaluated bundle.
+type Analyzed struct {
+	// Path is the bundle file as given; Name its base name.
+	Path string
+	Name string
+	// SHA256 is the hex sha256 of the whole bundle file.
+	SHA256 string
+	// CapturedAt is the manifest's capture time.
+	CapturedAt time.Time
+	Report     *analyze.Report
+	// Record is the report mapped onto a history record.
+	Record history.Record
+}
+
+// Analyze opens the bundle at path, verifies every member's sha256 (while
+// the evaluation runs: the report is used only once they all match),
+// evaluates it and maps the report onto its history record. An unreadable
+// bundle is a *bundle.CorruptError or an error naming the file.
+func Analyze(path string, opts Options) (*Analyzed, error) {
+	b, err := bundle.StartOpen(path)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	rep, evalErr := analyze.Evaluate(analyze.FromBundle(b), opts.Analyze)
+	if err := b.Wait(); err != nil {
+		return nil, openError(path, err)
+	}
+	if evalErr != nil {
+		return nil, evalErr
+	}
+	at, err := b.Manifest.CaptureTime()
+	if err != nil {
+		return nil, fmt.Errorf("%s: member %s: captured_at %q is not an RFC 3339 time", b.Path, bundle.ManifestMember, b.Manifest.CapturedAt)
+	}
+	return &Analyzed{
+		Path:       path,
+		Name:       b.Name(),
+		SHA256:     b.SHA256,
+		CapturedAt: at,
+		Report:     rep,
+		Record:     HistoryRecord(at, b.Name(), b.SHA256, rep),
+	}, nil
+}
+
+// openError keeps a *bundle.CorruptError as it is and names the file in
+// the others.
+func openError(path string, err error) error {
+	var ce *bundle.CorruptError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s: no such file", path)
+	}
+	return err
+}
+
+// HistoryRecord maps the analysis report of one bundle onto its history
+// record: the timestamp is the bundle's capture time, the job counters count
+// the report's jobs by health, each job keeps its phase, health, the
+// distinct rule codes of its findings (in the report's order) and its
+// CronJob owner. It is the only mapping record and rebuild use.
+func HistoryRecord(capturedAt time.Time, name, sha256 string, rep *analyze.Report) history.Record {
+	in := history.Input{
+		CapturedAt:    capturedAt,
+		Namespace:     rep.Namespace,
+		Selector:      rep.Selector,
+		OverallHealth: rep.Verdict.String(),
+		Bundle:        name,
+		BundleSHA256:  sha256,
+		Ruleset:       rep.RuleSet,
+		CaptureErrors: len(rep.CaptureFailures),
+		WarningEvents: rep.Counts.WarningEvents,
+	}
+	for _, j := range rep.Jobs {
+		hj := history.Job{Name: j.Name, Phase: j.Phase.String(), Health: j.Health.String()}
+		if owner, ok := strings.CutPrefix(j.Owner, "CronJob/"); ok {
+			hj.Owner = owner
+		}
+		seen := map[string]bool{}
+		for _, f := range j.Findings {
+			if !seen[f.Rule] {
+				seen[f.Rule] = true
+				hj.Rules = append(hj.Rules, f.Rule)
+			}
+		}
+		in.Jobs = append(in.Jobs, hj)
+	}
+	return history.NewRecord(in)
+}
