@@ -17,13 +17,8 @@ type bundlePruneOptions struct {
 	DryRun bool
 }
 
-// newBundlePruneCmd is `ksnap bundle prune DIR`; the lead adds it to the
-// bundle command.
-func newBundlePruneCmd(e *env) *cobra.Command {
-	return newBundlePruneCmdF(e, nil)
-}
-
-func newBundlePruneCmdF(e *env, runF func(*bundlePruneOptions) error) *cobra.Command {
+// newBundlePruneCmd is `ksnap bundle prune DIR`.
+func newBundlePruneCmd(e *env, runF func(*bundlePruneOptions) error) *cobra.Command {
 	o := &bundlePruneOptions{}
 	cmd := &cobra.Command{
 		Use:   "prune DIR --keep-last N --keep-daily N --keep-weekly N [--dry-run]",
