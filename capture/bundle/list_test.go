@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -112,4 +113,56 @@ func TestPeekManifestMatchesOpen(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(m, b.Manifest) {
 		t.Errorf("PeekManifest = %+v, %v; want %+v", m, err, b.Manifest)
 	}
+}
+
+// FuzzPeekManifest: any bytes give a manifest or one *CorruptError naming
+// the file and the manifest, never a panic; a good bundle's manifest is
+// the one Decode reads.
+func FuzzPeekManifest(f *testing.F) {
+	var buf bytes.Buffer
+	if _, err := Encode(&buf, testManifest(), testMembers()); err != nil {
+		f.Fatal(err)
+	}
+	good := buf.Bytes()
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte("not zstd"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, "f.tar.zst")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		m, err := PeekManifest(p)
+		var ce *CorruptError
+		switch {
+		case err != nil && (!errors.As(err, &ce) || ce.Path != p || ce.Member != ManifestMember):
+			t.Fatalf("error %v is not a *CorruptError naming %s and the manifest", err, p)
+		case err == nil && m == nil:
+			t.Fatal("no manifest and no error")
+		}
+		if b, derr := Decode(p, data); derr == nil && !reflect.DeepEqual(b.Manifest, m) {
+			t.Fatalf("PeekManifest = %+v, Decode read %+v", m, b.Manifest)
+		}
+	})
+}
+
+// FuzzParseFileName: a name it accepts is one FileName could produce
+// (the same stamp, namespace and hash give the same name back).
+func FuzzParseFileName(f *testing.F) {
+	f.Add("20251116T100000Z-trading-bots-1a2b3c4d.tar.zst")
+	f.Add("20251316T100000Z-ns-00000001.tar.zst")
+	f.Add(".20251110T100000Z-ns-00000001.tar.zst.tmp-1")
+	f.Fuzz(func(t *testing.T, name string) {
+		ni, err := ParseFileName(name)
+		if err != nil {
+			if !errors.Is(err, ErrNotCanonical) {
+				t.Fatalf("error %v is not ErrNotCanonical", err)
+			}
+			return
+		}
+		if back := ni.Time.Format(nameStamp) + "-" + ni.Namespace + "-" + ni.Hash + Extension; back != name {
+			t.Fatalf("ParseFileName(%q) = %+v, which formats back as %q", name, ni, back)
+		}
+	})
 }
