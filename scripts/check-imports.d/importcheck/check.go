@@ -42,6 +42,27 @@ var importRules = []importRule{
 	},
 }
 
+// denyRule says which imports some packages must not have. An import
+// starting with "./" is relative to the module.
+type denyRule struct {
+	packages []string // module-relative package patterns
+	imports  []string
+	why      string
+}
+
+var denyRules = []denyRule{
+	{
+		packages: []string{"render/..."},
+		imports:  []string{"os", "net", "net/http/...", "./capture/...", "./cmd/..."},
+		why:      "renderers take (io.Writer, value): no files, network or capture",
+	},
+	{
+		packages: []string{"analyze/...", "history/..."},
+		imports:  []string{"./render/..."},
+		why:      "evaluation and stores return values; cmd picks the renderer",
+	},
+}
+
 // evaluation are the packages that must give the same bytes for the same
 // input on any machine at any time.
 var evaluation = []string{"analyze/...", "history", "render/..."}
@@ -127,6 +148,18 @@ func matchAny(patterns []string, path string) bool {
 	return false
 }
 
+// moduleRelative replaces a leading "./" by the module path.
+func moduleRelative(mod string, patterns []string) []string {
+	out := make([]string, len(patterns))
+	for i, p := range patterns {
+		if rest, ok := strings.CutPrefix(p, "./"); ok {
+			p = mod + "/" + rest
+		}
+		out[i] = p
+	}
+	return out
+}
+
 // Check checks the packages matched by patterns in the module at dir and
 // returns the violations, sorted.
 func Check(dir string, patterns ...string) ([]string, error) {
@@ -147,6 +180,11 @@ func Check(dir string, patterns ...string) ([]string, error) {
 		for _, imp := range p.Imports {
 			for _, r := range importRules {
 				if matchAny(r.imports, imp) && !matchAny(r.allowed, rel) {
+					vs = append(vs, fmt.Sprintf("%s imports %s: %s", p.ImportPath, imp, r.why))
+				}
+			}
+			for _, r := range denyRules {
+				if matchAny(r.packages, rel) && matchAny(moduleRelative(p.Module.Path, r.imports), imp) {
 					vs = append(vs, fmt.Sprintf("%s imports %s: %s", p.ImportPath, imp, r.why))
 				}
 			}

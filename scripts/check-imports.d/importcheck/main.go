@@ -15,6 +15,8 @@
 //     bundle/s3/..., capture/bundle/s3/...) and the server (serve/...)
 //     import net, net/http, net/rpc or net/smtp (net/url and net/netip
 //     only parse, and are allowed);
+//   - renderers (render/...) never import os, net, net/http, capture or
+//     cmd, and analyze/... and history/... never import a renderer;
 //   - evaluation (analyze/..., history, render/...) never uses a
 //     forbidden symbol: the wall clock, timers, the machine's time zone or
 //     the environment (see forbiddenSymbols). Symbols are resolved by the
