@@ -47,11 +47,12 @@ func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
 		Use:   "analyze BUNDLE...|DIR",
 		Short: "Evaluate bundles offline into OK/WARN/ERROR/UNKNOWN verdicts",
 		Long: `Analyze reads bundles (a directory means the *.tar.zst regular files in it,
-not dot-files or symlinks, in capture order: docs/bundle-format.md) and evaluates the Jobs, Pods and Events they hold
-with the health rules of docs/rules.md (rule set ` + analyze.RuleSetVersion + `). It never
-contacts a cluster and never reads the clock: "now" is each bundle's capture
-time, so the same bundle always gives the same report, byte for byte, whatever
-the machine, TZ or locale.
+not dot-files or symlinks, in capture order: docs/bundle-format.md) and
+evaluates the Jobs, Pods and Events they hold with the health rules of
+docs/rules.md (rule set ` + analyze.RuleSetVersion + `). It never contacts a
+cluster and never reads the clock: "now" is each bundle's capture time, so
+the same bundle always gives the same report, byte for byte, whatever the
+machine, TZ or locale.
 
 Output (-o): text (the default), json (schema in docs/report-schema.md; one
 document per bundle), or junit (one XML document, one testsuite per bundle,

@@ -313,9 +313,9 @@ func newHistoryRebuildCmd(e *env, runF func(*historyRebuildOptions) error) *cobr
 		Long: `Rebuild analyzes every bundle in --from (the *.tar.zst regular files, not
 dot-files or symlinks, in capture order: docs/bundle-format.md), with the
 same analysis options as ksnap record, and writes one record per bundle to a
-NEW history file -o. For the same bundles, the file
-is byte for byte the history that ksnap record appended. -o must not exist;
-the file appears only when complete.
+NEW history file -o. For the same bundles, the file is byte for byte the
+history that ksnap record appended. -o must not exist; the file appears only
+when complete.
 
 A bundle that cannot be read is reported on stderr and skipped; the exit
 status is then 3, after the other bundles are written.
