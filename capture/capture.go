@@ -99,8 +99,8 @@ func (o *Options) Validate() error {
 	return nil
 }
 
-// ListArgs returns the kubectl arguments of the list calls, in manifest order.
-func ListArgs(namespace, selector string) map[string][]string {
+// listCallArgs returns the kubectl arguments of the list calls, in manifest order.
+func listCallArgs(namespace, selector string) map[string][]string {
 	sel := func(args []string) []string {
 		if selector != "" {
 			args = append(args, "-l", selector)
@@ -117,8 +117,8 @@ func ListArgs(namespace, selector string) map[string][]string {
 	}
 }
 
-// LogArgs returns the kubectl arguments of one log call.
-func LogArgs(namespace, pod, container string, tail int, previous bool) []string {
+// logCallArgs returns the kubectl arguments of one log call.
+func logCallArgs(namespace, pod, container string, tail int, previous bool) []string {
 	args := []string{"logs", pod, "-n", namespace, "-c", container, "--tail=" + strconv.Itoa(tail)}
 	if previous {
 		args = append(args, "--previous")
@@ -156,7 +156,7 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 	}
 	start := now().UTC()
 
-	args := ListArgs(opts.Namespace, opts.Selector)
+	args := listCallArgs(opts.Namespace, opts.Selector)
 	results := make(map[string]kubectl.Result, len(listOrder))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -419,7 +419,7 @@ func runLogs(ctx context.Context, r kubectl.Runner, opts Options, plan []LogCall
 			defer wg.Done()
 			for i := range jobs {
 				lc := plan[i]
-				res := r.Run(ctx, LogArgs(opts.Namespace, lc.Pod, lc.Container, opts.MaxLogLines, lc.Previous))
+				res := r.Run(ctx, logCallArgs(opts.Namespace, lc.Pod, lc.Container, opts.MaxLogLines, lc.Previous))
 				kind := bundle.KindLog
 				if lc.Previous {
 					kind = bundle.KindPreviousLog

@@ -33,7 +33,9 @@ var (
 	t0         = time.Date(2025, 11, 16, 10, 0, 0, 123456789, time.UTC)
 )
 
-func listArgs(kind string) []string { return ListArgs("trading-bots", "app=arbitrage-tuning")[kind] }
+func listArgs(kind string) []string {
+	return listCallArgs("trading-bots", "app=arbitrage-tuning")[kind]
+}
 
 func baseOptions(t *testing.T) Options {
 	return Options{
@@ -51,7 +53,7 @@ func expectLists(f *kubectltest.Fake, events kubectltest.Response) {
 }
 
 func logArgs(pod, c string, prev bool) []string {
-	return LogArgs("trading-bots", pod, c, 50, prev)
+	return logCallArgs("trading-bots", pod, c, 50, prev)
 }
 
 func expectLogs(f *kubectltest.Fake) {
@@ -230,7 +232,7 @@ func TestRunLogModes(t *testing.T) {
 	t.Run("no selector means no -l", func(t *testing.T) {
 		t.Parallel()
 		f := kubectltest.NewFake(t)
-		a := ListArgs("ns", "")
+		a := listCallArgs("ns", "")
 		f.Expect(a[bundle.KindVersion], kubectltest.Response{Stdout: versionOut})
 		f.Expect(a[bundle.KindJobs], kubectltest.Response{Stdout: jobsOut})
 		f.Expect(a[bundle.KindPods], kubectltest.Response{Stdout: `{"items":[]}`})

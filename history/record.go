@@ -3,8 +3,8 @@
 // exclusive file lock, one whole line per record, fsync, never glued onto a
 // torn last line), Load (the last N records read backwards in blocks, corrupt
 // lines skipped and reported), Summarize (counts, streaks and the
-// history-aware rules J10 and J11, streamed), Prune (an atomic rewrite under
-// the lock) and the restic-style retention policy for bundle files.
+// history-aware rules J10 and J11, streamed) and Prune (an atomic rewrite
+// under the lock). Bundle retention lives in capture/bundle.
 //
 // It never runs kubectl, never imports capture or analyze, and never re-runs
 // analysis: a Record is built by the caller from an analysis report.

@@ -1,5 +1,7 @@
 // Package bundle owns the ksnap bundle format v1: member names, the manifest
-// schema, the deterministic and durable writer, and the verifying reader.
+// schema, the deterministic and durable writer, the verifying reader, the
+// one rule for the bundles in a directory (List, ParseFileName) and the
+// restic-style retention policy for bundle files.
 //
 // A bundle is a tar archive compressed with zstd. Its first member is
 // manifest.json; the others hold kubectl's output byte for byte. The package

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,30 +36,25 @@ type Runner interface {
 	Run(ctx context.Context, args []string) Result
 }
 
-// ReadOnlyVerbs are the only kubectl verbs ksnap ever issues.
-var ReadOnlyVerbs = []string{"get", "logs", "version"}
+// readOnlyVerbs are the only kubectl verbs ksnap ever issues. Unexported:
+// nothing outside this package can widen the allowlist CheckReadOnly trusts.
+var readOnlyVerbs = []string{"get", "logs", "version"}
 
 // ErrNotReadOnly is returned (wrapped) by CheckReadOnly.
 var ErrNotReadOnly = errors.New("refused: ksnap only runs read-only kubectl commands (get, logs, version)")
 
-// mutatingFlags may never appear, whatever the verb: they would write files
+// refusedFlags may never appear, whatever the verb: they would write files
 // or turn a read into a write.
 var refusedFlags = []string{"--raw", "--edit", "--overwrite", "--save-config", "--as", "--as-group", "--token", "--password", "--username"}
 
 // CheckReadOnly returns an error unless args is a read-only command: its
-// first element is one of ReadOnlyVerbs and no flag could write or
+// first element is one of the read-only verbs (get, logs, version) and no flag could write or
 // impersonate. Every Runner, the test fake included, calls it first.
 func CheckReadOnly(args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: empty command", ErrNotReadOnly)
 	}
-	ok := false
-	for _, v := range ReadOnlyVerbs {
-		if args[0] == v {
-			ok = true
-		}
-	}
-	if !ok {
+	if !slices.Contains(readOnlyVerbs, args[0]) {
 		return fmt.Errorf("%w: verb %q", ErrNotReadOnly, args[0])
 	}
 	for _, a := range args[1:] {
@@ -66,10 +62,8 @@ func CheckReadOnly(args []string) error {
 		if i := strings.IndexByte(a, '='); i >= 0 {
 			name = a[:i]
 		}
-		for _, f := range refusedFlags {
-			if name == f {
-				return fmt.Errorf("%w: flag %s", ErrNotReadOnly, f)
-			}
+		if slices.Contains(refusedFlags, name) {
+			return fmt.Errorf("%w: flag %s", ErrNotReadOnly, name)
 		}
 	}
 	return nil

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/ksnap/ksnap/analyze"
@@ -49,12 +46,13 @@ func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "analyze BUNDLE...|DIR",
 		Short: "Evaluate bundles offline into OK/WARN/ERROR/UNKNOWN verdicts",
-		Long: `Analyze reads bundles (a directory means every *.tar.zst in it, in file-name
-order, which is capture order) and evaluates the Jobs, Pods and Events they hold
-with the health rules of docs/rules.md (rule set ` + analyze.RuleSetVersion + `). It never
-contacts a cluster and never reads the clock: "now" is each bundle's capture
-time, so the same bundle always gives the same report, byte for byte, whatever
-the machine, TZ or locale.
+		Long: `Analyze reads bundles (a directory means the *.tar.zst regular files in it,
+not dot-files or symlinks, in capture order: docs/bundle-format.md) and
+evaluates the Jobs, Pods and Events they hold with the health rules of
+docs/rules.md (rule set ` + analyze.RuleSetVersion + `). It never contacts a
+cluster and never reads the clock: "now" is each bundle's capture time, so
+the same bundle always gives the same report, byte for byte, whatever the
+machine, TZ or locale.
 
 Output (-o): text (the default), json (schema in docs/report-schema.md; one
 document per bundle), or junit (one XML document, one testsuite per bundle,
@@ -121,8 +119,8 @@ func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error
 }
 
 // expandPaths turns the arguments into bundle files: a directory stands for
-// every *.tar.zst in it, sorted by name (capture order). A directory with no
-// bundle is a usage error.
+// the bundles bundle.List finds in it, in capture order. A directory with
+// no bundle is a usage error.
 func expandPaths(paths []string) ([]string, error) {
 	var out []string
 	for _, p := range paths {
@@ -131,22 +129,15 @@ func expandPaths(paths []string) ([]string, error) {
 			out = append(out, p) // a file, or an error reported when it is opened
 			continue
 		}
-		ents, err := os.ReadDir(p)
+		ents, err := bundle.List(p)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+			return nil, err
 		}
-		var names []string
-		for _, d := range ents {
-			if !d.IsDir() && strings.HasSuffix(d.Name(), bundle.Extension) {
-				names = append(names, d.Name())
-			}
-		}
-		if len(names) == 0 {
+		if len(ents) == 0 {
 			return nil, usageErrorf("%s: no *%s bundle in this directory", p, bundle.Extension)
 		}
-		sort.Strings(names)
-		for _, n := range names {
-			out = append(out, filepath.Join(p, n))
+		for _, en := range ents {
+			out = append(out, en.Path)
 		}
 	}
 	return out, nil

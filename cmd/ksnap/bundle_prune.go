@@ -3,35 +3,31 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/spf13/cobra"
 )
 
 // bundlePruneOptions are the parsed flags of bundle prune.
 type bundlePruneOptions struct {
 	Dir    string
-	Policy history.RetentionPolicy
+	Policy bundle.RetentionPolicy
 	DryRun bool
 }
 
-// newBundlePruneCmd is `ksnap bundle prune DIR`; the lead adds it to the
-// bundle command.
-func newBundlePruneCmd(e *env) *cobra.Command {
-	return newBundlePruneCmdF(e, nil)
-}
-
-func newBundlePruneCmdF(e *env, runF func(*bundlePruneOptions) error) *cobra.Command {
+// newBundlePruneCmd is `ksnap bundle prune DIR`.
+func newBundlePruneCmd(e *env, runF func(*bundlePruneOptions) error) *cobra.Command {
 	o := &bundlePruneOptions{}
 	cmd := &cobra.Command{
 		Use:   "prune DIR --keep-last N --keep-daily N --keep-weekly N [--dry-run]",
 		Short: "Remove old bundles from a directory by a keep-last/daily/weekly policy",
-		Long: `Prune applies a restic-forget-style policy to the bundles in DIR, separately
-for each namespace, using the capture time in each file name
-(YYYYMMDDTHHMMSSZ-NAMESPACE-XXXXXXXX.tar.zst), never the file's mtime:
+		Long: `Prune applies a restic-forget-style policy to the bundles in DIR (the
+*.tar.zst regular files, not dot-files or symlinks: docs/bundle-format.md),
+separately for each namespace, by capture time (from a canonical file name
+YYYYMMDDTHHMMSSZ-NAMESPACE-XXXXXXXX.tar.zst, else from the manifest), never
+the file's mtime:
 
   --keep-last N    keep the N most recent bundles
   --keep-daily N   keep the most recent bundle of each of the last N days (UTC)
@@ -39,8 +35,9 @@ for each namespace, using the capture time in each file name
   --keep-weekly N  the same for ISO weeks
 
 A bundle kept by several rules is kept once. Every bundle is listed with
-"keep" or "remove" and the reasons. Files whose names are not bundle names
-are left alone. At least one count must be set. --dry-run removes nothing.
+"keep" or "remove" and the reasons. Other files are left alone, and so is a
+bundle whose capture time cannot be read (with a warning). At least one
+count must be set. --dry-run removes nothing.
 ` + exitStatusHelp,
 		Example: `  ksnap bundle prune bundles --keep-last 288 --keep-daily 14 --keep-weekly 8 --dry-run`,
 		Args:    cobra.ExactArgs(1),
@@ -67,24 +64,16 @@ are left alone. At least one count must be set. --dry-run removes nothing.
 }
 
 func runBundlePrune(e *env, o *bundlePruneOptions) error {
-	ents, err := os.ReadDir(o.Dir)
+	ents, err := bundle.List(o.Dir)
 	if err != nil {
-		return fmt.Errorf("read directory %s: %w", o.Dir, err)
+		return err
 	}
-	log := e.logger()
-	var files []history.BundleFile
-	for _, d := range ents {
-		if !d.Type().IsRegular() || strings.HasPrefix(d.Name(), ".") {
-			continue
+	for _, en := range ents {
+		if en.Err != nil {
+			fmt.Fprintf(e.stderr, "ksnap: warning: %s; left alone\n", oneLine(en.Err.Error()))
 		}
-		f, err := history.ParseBundleName(d.Name())
-		if err != nil {
-			log.Info("left alone", "file", filepath.Join(o.Dir, d.Name()), "reason", err.Error())
-			continue
-		}
-		files = append(files, f)
 	}
-	ds, err := history.ApplyRetention(files, o.Policy)
+	ds, err := bundle.ApplyRetention(ents, o.Policy)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
@@ -98,7 +87,7 @@ func runBundlePrune(e *env, o *bundlePruneOptions) error {
 			action = "remove"
 			if o.DryRun {
 				action = "would remove"
-			} else if err := os.Remove(filepath.Join(o.Dir, d.Name)); err != nil {
+			} else if err := os.Remove(d.Path); err != nil {
 				failed = append(failed, err.Error())
 				action = "remove failed"
 			}

@@ -82,8 +82,12 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 	return opts, x, nil
 }
 
+// captureOptions are the parsed flags of capture: the flags, and the
+// library options and kubectl configuration built from them.
 type captureOptions struct {
-	flags captureFlags
+	flags   captureFlags
+	Capture capture.Options
+	Kubectl kubectl.Exec
 }
 
 func newCaptureCmd(e *env, runF func(*captureOptions) error) *cobra.Command {
@@ -113,6 +117,10 @@ KSNAP_KUBECTL (--kubectl).
   ksnap capture -n batch --context prod --out /var/lib/ksnap/bundles --logs failed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if o.Capture, o.Kubectl, err = o.flags.options(cmd, e); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -124,11 +132,7 @@ KSNAP_KUBECTL (--kubectl).
 }
 
 func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
-	opts, x, err := o.flags.options(cmd, e)
-	if err != nil {
-		return err
-	}
-	res, err := capture.Run(cmd.Context(), opts, e.kubectl(x))
+	res, err := capture.Run(cmd.Context(), o.Capture, e.kubectl(o.Kubectl))
 	if err != nil {
 		return err
 	}

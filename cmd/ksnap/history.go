@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/ksnap/ksnap/capture/bundle"
@@ -312,11 +310,12 @@ func newHistoryRebuildCmd(e *env, runF func(*historyRebuildOptions) error) *cobr
 	cmd := &cobra.Command{
 		Use:   "rebuild --from DIR -o FILE",
 		Short: "Rebuild a history file from the bundles in a directory",
-		Long: `Rebuild analyzes every bundle (*.tar.zst) in --from, in file-name order (which
-is capture order), with the same analysis options as ksnap record, and writes
-one record per bundle to a NEW history file -o. For the same bundles, the file
-is byte for byte the history that ksnap record appended. -o must not exist;
-the file appears only when complete.
+		Long: `Rebuild analyzes every bundle in --from (the *.tar.zst regular files, not
+dot-files or symlinks, in capture order: docs/bundle-format.md), with the
+same analysis options as ksnap record, and writes one record per bundle to a
+NEW history file -o. For the same bundles, the file is byte for byte the
+history that ksnap record appended. -o must not exist; the file appears only
+when complete.
 
 A bundle that cannot be read is reported on stderr and skipped; the exit
 status is then 3, after the other bundles are written.
@@ -338,38 +337,15 @@ status is then 3, after the other bundles are written.
 	return cmd
 }
 
-// sameSecond reports whether two bundle names carry the same capture
-// second (their YYYYMMDDTHHMMSSZ prefix).
-func sameSecond(a, b string) bool {
-	const n = len("20060102T150405Z")
-	return len(a) > n && len(b) > n && a[:n] == b[:n]
-}
-
-// bundleFiles lists the bundle files in dir, sorted by name.
-func bundleFiles(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("read directory %s: %w", dir, err)
-	}
-	var names []string
-	for _, d := range ents {
-		if d.Type().IsRegular() && strings.HasSuffix(d.Name(), bundle.Extension) && !strings.HasPrefix(d.Name(), ".") {
-			names = append(names, d.Name())
-		}
-	}
-	sort.Strings(names)
-	return names, nil
-}
-
 func runHistoryRebuild(e *env, o *historyRebuildOptions) error {
 	if _, err := os.Lstat(o.Out); err == nil {
 		return usageErrorf("%s already exists: rebuild writes a new file", o.Out)
 	}
-	names, err := bundleFiles(o.From)
+	ents, err := bundle.List(o.From)
 	if err != nil {
 		return err
 	}
-	if len(names) == 0 {
+	if len(ents) == 0 {
 		return usageErrorf("%s: no *%s bundle in this directory", o.From, bundle.Extension)
 	}
 	if err := os.MkdirAll(filepath.Dir(o.Out), 0o755); err != nil {
@@ -380,29 +356,29 @@ func runHistoryRebuild(e *env, o *historyRebuildOptions) error {
 	defer os.Remove(tmp)
 	failed := 0
 	written := 0
-	// File names order bundles by capture time to the second; bundles of
-	// the same second are ordered by their exact capture time (then name).
-	for start := 0; start < len(names); {
-		end := start + 1
-		for end < len(names) && sameSecond(names[start], names[end]) {
-			end++
-		}
-		var batch []history.Record
-		for _, n := range names[start:end] {
-			rec, _, err := analyzeForHistory(filepath.Join(o.From, n))
-			if err != nil {
-				fmt.Fprintf(e.stderr, "ksnap: %s\n", oneLine(err.Error()))
-				failed++
-				continue
-			}
-			batch = append(batch, rec)
-		}
-		sort.SliceStable(batch, func(i, j int) bool { return batch[i].Time.Before(batch[j].Time) })
+	// bundle.List gives capture order; records are appended in batches.
+	var batch []history.Record
+	flush := func() error {
 		if _, err := history.Append(tmp, history.AppendOptions{NoSync: true}, batch...); err != nil {
 			return err
 		}
 		written += len(batch)
-		start = end
+		batch = batch[:0]
+		return nil
+	}
+	for i, en := range ents {
+		rec, _, err := analyzeForHistory(en.Path)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "ksnap: %s\n", oneLine(err.Error()))
+			failed++
+		} else {
+			batch = append(batch, rec)
+		}
+		if len(batch) == 256 || i == len(ents)-1 && len(batch) > 0 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
 	if written == 0 {
 		return fmt.Errorf("%s: no bundle could be read; %s not written", o.From, o.Out)
@@ -416,7 +392,7 @@ func runHistoryRebuild(e *env, o *historyRebuildOptions) error {
 		}
 		return fmt.Errorf("create %s: %w", o.Out, err)
 	}
-	fmt.Fprintf(e.stdout, "%s: %d records from %d bundles in %s\n", o.Out, written, len(names), o.From)
+	fmt.Fprintf(e.stdout, "%s: %d records from %d bundles in %s\n", o.Out, written, len(ents), o.From)
 	if failed > 0 {
 		return silentExit(exitUnknown)
 	}

@@ -2,16 +2,21 @@ package main
 
 import (
 	"github.com/ksnap/ksnap/capture"
+	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/history"
 	"github.com/spf13/cobra"
 )
 
-// recordOptions are the parsed flags of record.
+// recordOptions are the parsed flags of record, and the library options
+// built from them (Capture.OutDir is the resolved bundle directory).
 type recordOptions struct {
-	flags     captureFlags
-	file      historyFileFlag
-	bundleDir string
-	Strict    bool
+	flags       captureFlags
+	file        historyFileFlag
+	bundleDir   string
+	Strict      bool
+	Capture     capture.Options
+	Kubectl     kubectl.Exec
+	HistoryPath string
 }
 
 // bundleDir resolves --bundle-dir: flag > $KSNAP_BUNDLE_DIR > default.
@@ -47,6 +52,12 @@ commands make it at least WARN).
   */5 * * * * ksnap record -n batch --bundle-dir /var/lib/ksnap/bundles --strict`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if o.Capture, o.Kubectl, err = o.flags.options(cmd, e); err != nil {
+				return err
+			}
+			o.Capture.OutDir = resolveBundleDir(cmd, e, "bundle-dir", o.bundleDir)
+			o.HistoryPath = o.file.resolve(cmd, e)
 			if runF != nil {
 				return runF(o)
 			}
@@ -61,13 +72,8 @@ commands make it at least WARN).
 }
 
 func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
-	opts, x, err := o.flags.options(cmd, e)
-	if err != nil {
-		return err
-	}
-	opts.OutDir = resolveBundleDir(cmd, e, "bundle-dir", o.bundleDir)
-	path := o.file.resolve(cmd, e)
-	res, err := capture.Run(cmd.Context(), opts, e.kubectl(x))
+	path := o.HistoryPath
+	res, err := capture.Run(cmd.Context(), o.Capture, e.kubectl(o.Kubectl))
 	if err != nil {
 		return err
 	}

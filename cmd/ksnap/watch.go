@@ -22,6 +22,10 @@ type watchOptions struct {
 	SaveBundles string
 	Compact     bool
 	Strict      bool
+	// Capture and Kubectl are built from the flags; Capture.OutDir is set
+	// per run (SaveBundles or a temporary directory).
+	Capture capture.Options
+	Kubectl kubectl.Exec
 }
 
 func newWatchCmd(e *env, runF func(*watchOptions) error) *cobra.Command {
@@ -50,6 +54,10 @@ code of the last verdict (as analyze; --strict makes WARN exit 1).
 			if o.Count < 0 {
 				return usageErrorf("--count %d: must be 0 (forever) or more", o.Count)
 			}
+			var err error
+			if o.Capture, o.Kubectl, err = o.flags.options(cmd, e); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -66,10 +74,7 @@ code of the last verdict (as analyze; --strict makes WARN exit 1).
 }
 
 func runWatch(cmd *cobra.Command, e *env, o *watchOptions) error {
-	opts, x, err := o.flags.options(cmd, e)
-	if err != nil {
-		return err
-	}
+	opts, x := o.Capture, o.Kubectl
 	log := e.logger()
 	keep := o.SaveBundles != ""
 	if keep {

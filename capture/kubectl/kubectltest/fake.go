@@ -39,7 +39,6 @@ type Fake struct {
 	mu       sync.Mutex
 	expected map[string]Response
 	used     map[string]int
-	calls    [][]string
 }
 
 // NewFake returns a Fake that verifies itself when t ends.
@@ -59,13 +58,6 @@ func (f *Fake) Expect(args []string, r Response) *Fake {
 	return f
 }
 
-// Calls returns every argv run so far, in call order.
-func (f *Fake) Calls() [][]string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([][]string(nil), f.calls...)
-}
-
 // Run implements kubectl.Runner.
 func (f *Fake) Run(ctx context.Context, args []string) kubectl.Result {
 	argv := append([]string{"kubectl"}, args...)
@@ -76,7 +68,6 @@ func (f *Fake) Run(ctx context.Context, args []string) kubectl.Result {
 		return res
 	}
 	f.mu.Lock()
-	f.calls = append(f.calls, args)
 	r, ok := f.expected[key(args)]
 	if ok {
 		f.used[key(args)]++

@@ -1,39 +1,12 @@
-package history
+package bundle
 
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"time"
 )
-
-// bundleName matches a bundle file name as written by capture:
-// YYYYMMDDTHHMMSSZ-<namespace>-<8 hex>.tar.zst.
-var bundleName = regexp.MustCompile(`^(\d{8}T\d{6}Z)-(.+)-([0-9a-f]{8})\.tar\.zst$`)
-
-// BundleFile is a bundle identified by its file name alone.
-type BundleFile struct {
-	// Name is the file name, without directories.
-	Name      string
-	Time      time.Time
-	Namespace string
-}
-
-// ParseBundleName parses a bundle file name (without directories). The
-// time comes from the name, never from the file's mtime.
-func ParseBundleName(name string) (BundleFile, error) {
-	m := bundleName.FindStringSubmatch(name)
-	if m == nil {
-		return BundleFile{}, fmt.Errorf("%s: not a bundle file name (want YYYYMMDDTHHMMSSZ-NAMESPACE-XXXXXXXX.tar.zst)", name)
-	}
-	t, err := time.ParseInLocation("20060102T150405Z", m[1], time.UTC)
-	if err != nil {
-		return BundleFile{}, fmt.Errorf("%s: bad capture time in the name: %w", name, err)
-	}
-	return BundleFile{Name: name, Time: t, Namespace: m[2]}, nil
-}
 
 // RetentionPolicy is a restic-forget-style policy, applied per namespace.
 // Each count keeps the newest bundle of each of the last N periods (or the
@@ -46,42 +19,40 @@ type RetentionPolicy struct {
 }
 
 // ErrEmptyPolicy is returned when a policy keeps nothing.
-var ErrEmptyPolicy = errors.New("empty policy: set at least one of --keep-last, --keep-daily, --keep-weekly (refusing to remove every bundle)")
+var ErrEmptyPolicy = errors.New("empty retention policy: it would remove every bundle")
 
 // Decision is what a policy decided for one bundle.
 type Decision struct {
-	BundleFile
+	Entry
 	Keep bool
 	// Reasons say why a bundle is kept ("last 3", "daily 2025-11-16",
 	// "weekly 2025-W47"), or, for a removed one, "not matched by the policy".
 	Reasons []string
 }
 
-// ApplyRetention decides for each bundle whether the policy keeps it.
-// Decisions are returned sorted by namespace, then time, then name (oldest
-// first, as restic lists them).
-func ApplyRetention(files []BundleFile, p RetentionPolicy) ([]Decision, error) {
+// ApplyRetention decides for each bundle (as listed by List) whether the
+// policy keeps it, by its capture time, never the file's mtime. An entry
+// whose capture time is unknown (Entry.Err set) is always kept, with the
+// reason "capture time unknown". Decisions are returned sorted by
+// namespace, then time, then name (oldest first, as restic lists them);
+// the unknown ones last, by name.
+func ApplyRetention(files []Entry, p RetentionPolicy) ([]Decision, error) {
 	if p.Last < 0 || p.Daily < 0 || p.Weekly < 0 {
 		return nil, fmt.Errorf("retention counts must not be negative")
 	}
 	if p.Last == 0 && p.Daily == 0 && p.Weekly == 0 {
 		return nil, ErrEmptyPolicy
 	}
-	ds := make([]Decision, len(files))
-	for i, f := range files {
-		ds[i] = Decision{BundleFile: f}
+	var ds, unknown []Decision
+	for _, f := range files {
+		if f.Err != nil {
+			unknown = append(unknown, Decision{Entry: f, Keep: true, Reasons: []string{"capture time unknown"}})
+			continue
+		}
+		ds = append(ds, Decision{Entry: f})
 	}
 	// Newest first within each namespace for the bucket walk.
-	sort.Slice(ds, func(i, j int) bool {
-		a, b := ds[i], ds[j]
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		if !a.Time.Equal(b.Time) {
-			return a.Time.After(b.Time)
-		}
-		return a.Name > b.Name
-	})
+	sort.Slice(ds, func(i, j int) bool { return oldestFirst(ds[j], ds[i]) })
 	type rule struct {
 		name  string
 		n     int
@@ -129,15 +100,18 @@ func ApplyRetention(files []BundleFile, p RetentionPolicy) ([]Decision, error) {
 		}
 		start = end
 	}
-	sort.SliceStable(ds, func(i, j int) bool {
-		a, b := ds[i], ds[j]
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		if !a.Time.Equal(b.Time) {
-			return a.Time.Before(b.Time)
-		}
-		return a.Name < b.Name
-	})
-	return ds, nil
+	sort.Slice(ds, func(i, j int) bool { return oldestFirst(ds[i], ds[j]) })
+	sort.SliceStable(unknown, func(i, j int) bool { return unknown[i].Name < unknown[j].Name })
+	return append(ds, unknown...), nil
+}
+
+// oldestFirst orders decisions by namespace, then time, then name.
+func oldestFirst(a, b Decision) bool {
+	if a.Namespace != b.Namespace {
+		return a.Namespace < b.Namespace
+	}
+	if !a.Time.Equal(b.Time) {
+		return a.Time.Before(b.Time)
+	}
+	return a.Name < b.Name
 }

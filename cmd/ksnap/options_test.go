@@ -1,0 +1,222 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ksnap/ksnap/capture"
+	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/history"
+	"github.com/spf13/cobra"
+)
+
+// parseOptions builds a command with a runF hook, runs it on args with the
+// environment vars, and returns the options runF received (nil when the
+// command failed before calling it). Nothing runs: no kubectl, no files.
+func parseOptions[T any](t *testing.T, newCmd func(*env, func(*T) error) *cobra.Command, vars map[string]string, args []string) (*T, error) {
+	t.Helper()
+	e, _, _ := testEnv(t)
+	e.getenv = func(k string) string { return vars[k] }
+	var got *T
+	cmd := newCmd(e, func(o *T) error { got = o; return nil })
+	usageArgs(cmd)
+	cmd.SetArgs(args)
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	return got, cmd.Execute()
+}
+
+// checkErr fails unless err is exactly wantErr ("" for none).
+func checkErr(t *testing.T, err error, wantErr string) bool {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || err.Error() != wantErr {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
+}
+
+// kubeconfig writes a kubeconfig whose current-context is name.
+func kubeconfig(t *testing.T, name string) string {
+	p := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(p, []byte("apiVersion: v1\nkind: Config\ncurrent-context: "+name+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// captureOf is the comparable part of capture options (Now and Log are
+// the env's clock and logger).
+func captureOf(o capture.Options) capture.Options {
+	o.Now, o.Log = nil, nil
+	return o
+}
+
+// defaultCapture is what -n ns alone gives.
+var defaultCapture = capture.Options{Namespace: "ns", OutDir: "bundles", MaxLogLines: 100, Logs: capture.LogsAll, Timeout: 30 * time.Second}
+
+var defaultExec = kubectl.Exec{Path: "kubectl", Timeout: 30 * time.Second}
+
+func TestNewCaptureCmd(t *testing.T) {
+	kc := kubeconfig(t, "from-kubeconfig")
+	env := map[string]string{"KSNAP_BUNDLE_DIR": "/env/bundles", "KSNAP_KUBECTL": "/env/kubectl", "KUBECONFIG": kc}
+	clean := func(o *captureOptions) { o.flags, o.Capture = captureFlags{}, captureOf(o.Capture) }
+	with := func(f func(*capture.Options, *kubectl.Exec)) captureOptions {
+		o := captureOptions{Capture: defaultCapture, Kubectl: defaultExec}
+		f(&o.Capture, &o.Kubectl)
+		return o
+	}
+	checkOptions(t, newCaptureCmd, clean, []optionCase[captureOptions]{
+		{name: "defaults", args: []string{"-n", "ns"}, want: with(func(*capture.Options, *kubectl.Exec) {})},
+		{name: "env", env: env, args: []string{"-n", "ns"}, want: with(func(o *capture.Options, x *kubectl.Exec) {
+			o.OutDir, o.ContextName, x.Path = "/env/bundles", "from-kubeconfig", "/env/kubectl"
+		})},
+		{name: "flags win over env", env: env, args: []string{"-n", "ns", "-l", "app=x", "--out", "o", "--kubectl", "k",
+			"--context", "c", "--kubeconfig", kc, "--max-log-lines", "0", "--logs", "failed", "--timeout", "5s"},
+			want: with(func(o *capture.Options, x *kubectl.Exec) {
+				o.Selector, o.OutDir, o.ContextName, o.MaxLogLines, o.Logs, o.Timeout = "app=x", "o", "c", 0, capture.LogsFailed, 5*time.Second
+				*x = kubectl.Exec{Path: "k", Kubeconfig: kc, Context: "c", Timeout: 5 * time.Second}
+			})},
+		{name: "no namespace", wantErr: "required flag -n/--namespace not set"},
+		{name: "bad logs", args: []string{"-n", "ns", "--logs", "some"}, wantErr: `--logs "some": want all, failed or none`},
+		{name: "bad tail", args: []string{"-n", "ns", "--max-log-lines", "-1"}, wantErr: "--max-log-lines -1: must be 0 (no logs) or more"},
+		{name: "bad timeout", args: []string{"-n", "ns", "--timeout", "0s"}, wantErr: "--timeout 0s: must be positive"},
+		{name: "args", args: []string{"-n", "ns", "x"}, wantErr: `unknown command "x" for "capture"`},
+	})
+}
+
+func TestNewRecordCmd(t *testing.T) {
+	env := map[string]string{"KSNAP_BUNDLE_DIR": "/env/bundles", "KSNAP_HISTORY_FILE": "/env/h.jsonl"}
+	clean := func(o *recordOptions) {
+		o.flags, o.file, o.bundleDir, o.Capture = captureFlags{}, historyFileFlag{}, "", captureOf(o.Capture)
+	}
+	want := func(outDir, history string, strict bool) recordOptions {
+		o := recordOptions{Capture: defaultCapture, Kubectl: defaultExec, HistoryPath: history, Strict: strict}
+		o.Capture.OutDir = outDir
+		return o
+	}
+	checkOptions(t, newRecordCmd, clean, []optionCase[recordOptions]{
+		{name: "defaults", args: []string{"-n", "ns"}, want: want("bundles", defaultHistoryFile, false)},
+		{name: "env", env: env, args: []string{"-n", "ns"}, want: want("/env/bundles", "/env/h.jsonl", false)},
+		{name: "flags win over env", env: env, args: []string{"-n", "ns", "--bundle-dir", "b", "--history-file", "h", "--strict"}, want: want("b", "h", true)},
+		{name: "no --out", args: []string{"-n", "ns", "--out", "x"}, wantErr: "unknown flag: --out"},
+		{name: "no namespace", wantErr: "required flag -n/--namespace not set"},
+	})
+}
+
+func TestNewWatchCmd(t *testing.T) {
+	clean := func(o *watchOptions) { o.flags, o.Capture = captureFlags{}, captureOf(o.Capture) }
+	c := defaultCapture
+	c.OutDir = "" // set per run: --save-bundles or a temporary directory
+	checkOptions(t, newWatchCmd, clean, []optionCase[watchOptions]{
+		{name: "defaults", args: []string{"-n", "ns"}, want: watchOptions{Interval: 5 * time.Second, Capture: c, Kubectl: defaultExec}},
+		{name: "every flag", args: []string{"-n", "ns", "--interval", "1m", "--count", "3", "--save-bundles", "b", "--compact", "--strict"},
+			want: watchOptions{Interval: time.Minute, Count: 3, SaveBundles: "b", Compact: true, Strict: true, Capture: c, Kubectl: defaultExec}},
+		{name: "bad interval", args: []string{"-n", "ns", "--interval", "0s"}, wantErr: "--interval 0s: must be positive"},
+		{name: "bad count", args: []string{"-n", "ns", "--count", "-1"}, wantErr: "--count -1: must be 0 (forever) or more"},
+		{name: "no namespace", wantErr: "required flag -n/--namespace not set"},
+	})
+}
+
+// optionCase is one flag combination and the options it must parse into.
+type optionCase[T any] struct {
+	name    string
+	env     map[string]string
+	args    []string
+	want    T
+	wantErr string
+}
+
+// checkOptions runs each case through newCmd and compares the whole
+// parsed options, after clean has cleared what the case cannot spell
+// (the raw flag fields the options were resolved from).
+func checkOptions[T any](t *testing.T, newCmd func(*env, func(*T) error) *cobra.Command, clean func(*T), cases []optionCase[T]) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseOptions(t, newCmd, tt.env, tt.args)
+			if !checkErr(t, err, tt.wantErr) {
+				return
+			}
+			if clean != nil {
+				clean(got)
+			}
+			if !reflect.DeepEqual(*got, tt.want) {
+				t.Errorf("options = %+v, want %+v", *got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewHistoryShowCmd(t *testing.T) {
+	since := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+	until := time.Date(2025, 11, 16, 10, 0, 0, 0, time.UTC)
+	clean := func(o *historyShowOptions) {
+		o.file, o.filters = historyFileFlag{}, historyFilterFlags{}
+		o.Filter.Since, o.Filter.Until = o.Filter.Since.UTC(), o.Filter.Until.UTC() // the same instants; the zone is the input's
+	}
+	def := historyShowOptions{Path: defaultHistoryFile, Limit: 20, EscalateAfter: history.DefaultEscalateAfter, Output: "text"}
+	with := func(f func(*historyShowOptions)) historyShowOptions { o := def; f(&o); return o }
+	checkOptions(t, newHistoryShowCmd, clean, []optionCase[historyShowOptions]{
+		{name: "defaults", want: def},
+		{name: "env file", env: map[string]string{"KSNAP_HISTORY_FILE": "e.jsonl"}, want: with(func(o *historyShowOptions) { o.Path = "e.jsonl" })},
+		{name: "every flag", env: map[string]string{"KSNAP_HISTORY_FILE": "e.jsonl"},
+			args: []string{"--history-file", "h", "--limit", "5", "--summary-only", "--window", "9", "--escalate-after", "2", "-o", "json",
+				"-n", "ns", "-l", "app=x", "--since", "2025-11-01T00:00:00Z", "--until", "2025-11-16T19:00:00+09:00"},
+			want: historyShowOptions{Path: "h", Limit: 5, SummaryOnly: true, Window: 9, EscalateAfter: 2, Output: "json",
+				Filter: history.Filter{Namespace: "ns", Selector: "app=x", Since: since, Until: until}}},
+		{name: "bad limit", args: []string{"--limit", "0"}, wantErr: "--limit 0: must be a positive number of records (there is no 0 for all; use history summary for totals)"},
+		{name: "bad since", args: []string{"--since", "yesterday"}, wantErr: `--since "yesterday": want an RFC 3339 time such as 2025-11-16T10:00:00Z`},
+		{name: "until before since", args: []string{"--since", "2025-11-02T00:00:00Z", "--until", "2025-11-01T00:00:00Z"},
+			wantErr: "--until 2025-11-01T00:00:00Z is before --since 2025-11-02T00:00:00Z"},
+	})
+	checkOptions(t, newHistorySummaryCmd, clean, []optionCase[historyShowOptions]{
+		{name: "summary defaults", want: with(func(o *historyShowOptions) { o.Limit = 1 })},
+		{name: "summary window", args: []string{"--window", "288", "-o", "json"}, want: with(func(o *historyShowOptions) { o.Limit, o.Window, o.Output = 1, 288, "json" })},
+		{name: "summary has no --limit", args: []string{"--limit", "3"}, wantErr: "unknown flag: --limit"},
+		{name: "bad window", args: []string{"--window", "0"}, wantErr: "--window 0: must be a positive number of records (omit it to summarize all)"},
+		{name: "bad output", args: []string{"-o", "junit"}, wantErr: `-o "junit": want text or json`},
+	})
+}
+
+func TestNewHistoryPruneCmd(t *testing.T) {
+	clean := func(o *historyPruneOptions) { o.file = historyFileFlag{} }
+	checkOptions(t, newHistoryPruneCmd, clean, []optionCase[historyPruneOptions]{
+		{name: "keep last", args: []string{"--keep-last", "10"}, want: historyPruneOptions{Path: defaultHistoryFile, KeepLast: 10}},
+		{name: "both and env", env: map[string]string{"KSNAP_HISTORY_FILE": "e.jsonl"}, args: []string{"--keep-last", "10", "--older-than", "48h", "--dry-run"},
+			want: historyPruneOptions{Path: "e.jsonl", KeepLast: 10, OlderThan: 48 * time.Hour, DryRun: true}},
+		{name: "nothing", wantErr: "set --keep-last N or --older-than DURATION"},
+		{name: "zero", args: []string{"--keep-last", "0"}, wantErr: "--keep-last 0: must be a positive number of records"},
+		{name: "negative", args: []string{"--older-than", "-1h"}, wantErr: "--older-than -1h0m0s: must be a positive duration"},
+	})
+}
+
+func TestNewHistoryRebuildCmd(t *testing.T) {
+	checkOptions(t, newHistoryRebuildCmd, nil, []optionCase[historyRebuildOptions]{
+		{name: "both", args: []string{"--from", "b", "-o", "h.jsonl"}, want: historyRebuildOptions{From: "b", Out: "h.jsonl"}},
+		{name: "long output", args: []string{"--from", "b", "--output", "h.jsonl"}, want: historyRebuildOptions{From: "b", Out: "h.jsonl"}},
+		{name: "no output", args: []string{"--from", "b"}, wantErr: "both --from DIR and -o FILE are required"},
+		{name: "no from", args: []string{"-o", "h.jsonl"}, wantErr: "both --from DIR and -o FILE are required"},
+	})
+}
+
+func TestNewBundlePruneCmd(t *testing.T) {
+	checkOptions(t, newBundlePruneCmd, nil, []optionCase[bundlePruneOptions]{
+		{name: "every flag", args: []string{"b", "--keep-last", "1", "--keep-daily", "2", "--keep-weekly", "3", "--dry-run"},
+			want: bundlePruneOptions{Dir: "b", Policy: bundle.RetentionPolicy{Last: 1, Daily: 2, Weekly: 3}, DryRun: true}},
+		{name: "one count", args: []string{"--keep-weekly", "8", "b"}, want: bundlePruneOptions{Dir: "b", Policy: bundle.RetentionPolicy{Weekly: 8}}},
+		{name: "empty policy", args: []string{"b"}, wantErr: "set at least one of --keep-last, --keep-daily, --keep-weekly (refusing to remove every bundle)"},
+		{name: "negative", args: []string{"b", "--keep-daily", "-1"}, wantErr: "--keep-last, --keep-daily and --keep-weekly must not be negative"},
+		{name: "no dir", args: []string{"--keep-last", "1"}, wantErr: "accepts 1 arg(s), received 0"},
+	})
+}
