@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 const (
@@ -132,8 +133,8 @@ func captureLine(f CaptureFailure) string {
 	switch {
 	case f.Error != "":
 		s += ": " + f.Error
-	case lastLine(f.Stderr) != "":
-		s += ": " + lastLine(f.Stderr)
+	case textutil.LastLine(f.Stderr) != "":
+		s += ": " + textutil.LastLine(f.Stderr)
 	}
 	return s
 }

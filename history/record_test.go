@@ -162,25 +162,6 @@ func TestEncodeOldRecordKeepsOldKeys(t *testing.T) {
 	}
 }
 
-func TestAppendStringEscapes(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ in, want string }{
-		{"plain", `"plain"`},
-		{"quote\" back\\", `"quote\" back\\"`},
-		{"nl\ncr\rtab\t", `"nl\ncr\rtab\t"`},
-		{"\x01\x1f", `"\u0001\u001f"`},
-		{"<html>&", `"<html>&"`},
-		{"한국어", `"한국어"`},
-		{"bad\xffutf8", `"bad\ufffdutf8"`},
-		{"ls\u2028ps\u2029", `"ls\u2028ps\u2029"`},
-	}
-	for _, tt := range tests {
-		if got := string(appendString(nil, tt.in)); got != tt.want {
-			t.Errorf("appendString(%q) = %s, want %s", tt.in, got, tt.want)
-		}
-	}
-}
-
 // Seed parity §5.3 tests 11 and 19: counts by exact health match.
 func TestNewRecordCounts(t *testing.T) {
 	t.Parallel()

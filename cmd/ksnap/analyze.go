@@ -15,6 +15,7 @@ import (
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/spf13/cobra"
 )
 
@@ -181,14 +182,14 @@ func runAnalyze(e *env, o *analyzeOptions) error {
 	for i, f := range files {
 		r := pool.result(i)
 		if r.err != nil {
-			fmt.Fprintf(e.stderr, "ksnap: %s\n", oneLine(r.err.Error()))
+			fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(r.err.Error()))
 			overall = overall.Worst(model.LevelUnknown)
 			continue
 		}
 		overall = overall.Worst(r.rep.Verdict)
 		for _, p := range r.rep.InputProblems {
 			if p.Index < 0 { // a member that could not be read at all: say so on stderr too
-				fmt.Fprintf(e.stderr, "ksnap: %s: member %s: %s\n", f, p.Member, oneLine(p.Problem))
+				fmt.Fprintf(e.stderr, "ksnap: %s: member %s: %s\n", f, p.Member, textutil.OneLine(p.Problem))
 			}
 		}
 		summaries = append(summaries, r.summary)

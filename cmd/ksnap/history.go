@@ -11,6 +11,7 @@ import (
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -391,7 +392,7 @@ func runHistoryRebuild(e *env, o *historyRebuildOptions) error {
 		for _, n := range names[start:end] {
 			rec, _, err := analyzeForHistory(filepath.Join(o.From, n))
 			if err != nil {
-				fmt.Fprintf(e.stderr, "ksnap: %s\n", oneLine(err.Error()))
+				fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(err.Error()))
 				failed++
 				continue
 			}
