@@ -169,19 +169,10 @@ func reasonSuffix(r string) string {
 }
 
 func msgSuffix(m string) string {
-	m = textutil.OneLine(m)
-	if m == "" {
+	if m = textutil.OneLine(m); m == "" {
 		return ""
 	}
-	const max = 200
-	if len(m) > max {
-		cut := max
-		for cut > 0 && m[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
-			cut--
-		}
-		m = m[:cut] + "…"
-	}
-	return ": " + m
+	return ": " + textutil.Truncate(m, 200)
 }
 
 func (ev *evaluation) containerRules(ps *podState, c *model.ContainerStatus) {

@@ -16,6 +16,9 @@ import (
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/textutil"
+	"github.com/ksnap/ksnap/render/json"
+	"github.com/ksnap/ksnap/render/junit"
+	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
 
@@ -205,7 +208,7 @@ func runAnalyze(e *env, o *analyzeOptions) error {
 	}
 	switch {
 	case o.Output == formatJUnit && len(reps) > 0:
-		if err := analyze.WriteJUnit(e.stdout, reps...); err != nil {
+		if err := junit.Reports(e.stdout, reps...); err != nil {
 			return err
 		}
 	case o.Output == formatText && len(files) > 1:
@@ -245,9 +248,9 @@ func (r *analyzed) write(w io.Writer, format string) error {
 func render(w io.Writer, format string, rep *analyze.Report) error {
 	switch format {
 	case formatText:
-		return analyze.WriteText(w, rep)
+		return text.Report(w, rep)
 	case formatJSON:
-		return analyze.WriteJSON(w, rep)
+		return json.Report(w, rep)
 	}
 	return nil // junit: all reports at the end
 }
@@ -316,7 +319,7 @@ func analyzeOne(path string, o *analyzeOptions, batch bool) analyzed {
 	if r.err != nil {
 		return r
 	}
-	r.summary = analyze.SummaryLine(r.rep)
+	r.summary = text.SummaryLine(r.rep)
 	if batch && o.Output != formatJUnit {
 		var buf bytes.Buffer
 		r.renderErr = render(&buf, o.Output, r.rep)
