@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"strings"
@@ -159,6 +160,28 @@ func TestEncodeOldRecordKeepsOldKeys(t *testing.T) {
 	want := `{"timestamp":"2025-11-16T10:00:00","namespace":"trading-bots","selector":"app=x","overall_health":"OK","jobs_ok":2,"jobs_warn":0,"jobs_error":0,"raw_snapshot":null}`
 	if got := string(AppendJSON(nil, &r)); got != want {
 		t.Errorf("got %s\nwant %s", got, want)
+	}
+}
+
+// TestEncodeEscapesLikeEncodingJSON: strings are escaped by
+// textutil.AppendJSONString (encoding/json's bytes without HTML escaping;
+// \b and \f were \u0008 and \u000c before it) and read back unchanged.
+func TestEncodeEscapesLikeEncodingJSON(t *testing.T) {
+	t.Parallel()
+	r := sampleRecord(mustTime(t, "2025-11-16T10:00:00Z"), "OK", Job{Name: "a\bb\fc\x01<&>", Phase: "SUCCEEDED", Health: "OK", Rules: []string{}})
+	r.Selector = "app in (x,y)\t\"q\"\u2028"
+	line := AppendJSON(nil, &r)
+	for _, want := range []string{`"name":"a\bb\fc\u0001<&>"`, `"selector":"app in (x,y)\t\"q\"\u2028"`} {
+		if !bytes.Contains(line, []byte(want)) {
+			t.Errorf("line %s does not contain %s", line, want)
+		}
+	}
+	got, err := ParseLine(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Jobs[0].Name != r.Jobs[0].Name || got.Selector != r.Selector {
+		t.Errorf("read back name %q selector %q, want %q %q", got.Jobs[0].Name, got.Selector, r.Jobs[0].Name, r.Selector)
 	}
 }
 
