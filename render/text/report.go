@@ -25,7 +25,8 @@ func (t *textWriter) line(s string) {
 // kv writes "<indent>Label:" padded so the value starts at valueColumn.
 // An empty value prints "-".
 func (t *textWriter) kv(indent int, name, value string) {
-	t.line(label(indent, name) + dash(value))
+	writeLabel(t.w, indent, name)
+	t.line(dash(value))
 }
 
 func (t *textWriter) finding(indent int, f model.Finding) {

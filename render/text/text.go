@@ -12,7 +12,10 @@
 // imports os, net or capture, and neither analyze nor history imports it.
 package text
 
-import "strings"
+import (
+	"io"
+	"strings"
+)
 
 // rule80 frames every block.
 const rule80 = "================================================================================"
@@ -24,8 +27,22 @@ const valueColumn = 26
 // label returns "<indent spaces>Name:" padded so that what follows starts at
 // valueColumn; a label too long for the column gets one space.
 func label(indent int, name string) string {
-	key := strings.Repeat(" ", indent) + name + ":"
-	return key + strings.Repeat(" ", max(1, valueColumn-1-len(key)))
+	var b strings.Builder
+	writeLabel(&b, indent, name)
+	return b.String()
+}
+
+// spaces is sliced for indents and padding: no label needs more.
+const spaces = "                                "
+
+// writeLabel writes what label returns, without building a string (the
+// report writes one per value line).
+func writeLabel(w io.StringWriter, indent int, name string) {
+	pad := max(1, valueColumn-1-indent-len(name)-1)
+	w.WriteString(spaces[:min(indent, len(spaces))])
+	w.WriteString(name)
+	w.WriteString(":")
+	w.WriteString(spaces[:min(pad, len(spaces))])
 }
 
 // dash prints an absent value as "-".
