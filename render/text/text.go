@@ -1,7 +1,8 @@
 // Package text renders ksnap's human-readable output: the analysis report
 // (Report, SummaryLine) and the history views (HistoryTable,
-// HistorySummary, RecordBlock, CompactLine). Every function takes the
-// writer and the value to render and returns the first write error.
+// HistorySummary, RecordBlock, CompactLine). Each writer takes the
+// io.Writer and the value to render and returns the first write error;
+// SummaryLine returns its line as a string.
 //
 // Layout rules shared by all of them: "Label:" values start at column 26
 // (the seed tool's reports), an absent value prints "-", times print as
