@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/ksnap/ksnap/internal/textutil"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -70,7 +71,7 @@ func runBundlePrune(e *env, o *bundlePruneOptions) error {
 	}
 	for _, en := range ents {
 		if en.Err != nil {
-			fmt.Fprintf(e.stderr, "ksnap: warning: %s; left alone\n", oneLine(en.Err.Error()))
+			fmt.Fprintf(e.stderr, "ksnap: warning: %s; left alone\n", textutil.OneLine(en.Err.Error()))
 		}
 	}
 	ds, err := bundle.ApplyRetention(ents, o.Policy)

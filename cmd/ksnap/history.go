@@ -9,6 +9,9 @@ import (
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/internal/textutil"
+	"github.com/ksnap/ksnap/render/json"
+	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -183,7 +186,7 @@ transition, the jobs with ERROR records and how many, and the history rules:
        WARN instead of ERROR in the job list, and listed as a finding while
        it is still in the last record.
 
--o json prints one document with schema ` + history.SummarySchema + `.
+-o json prints one document with schema ` + json.SummarySchema + `.
 ` + exitStatusHelp,
 		Example: `  ksnap history summary
   ksnap history summary --window 288 -n trading-bots -o json`,
@@ -209,9 +212,9 @@ func runHistoryShow(e *env, o *historyShowOptions) error {
 	}
 	reportCorrupt(e, l.Corrupt)
 	if o.Output == formatJSON {
-		return history.WriteRecordsJSON(e.stdout, l.Records, l.Corrupt.Count)
+		return json.HistoryRecords(e.stdout, l.Records, l.Corrupt.Count)
 	}
-	return history.WriteTable(e.stdout, l.Records)
+	return text.HistoryTable(e.stdout, l.Records)
 }
 
 func runHistorySummary(e *env, o *historyShowOptions) error {
@@ -221,9 +224,9 @@ func runHistorySummary(e *env, o *historyShowOptions) error {
 	}
 	reportCorrupt(e, s.Corrupt)
 	if o.Output == formatJSON {
-		return history.WriteSummaryJSON(e.stdout, s)
+		return json.HistorySummary(e.stdout, s)
 	}
-	return history.WriteSummaryText(e.stdout, s, 10)
+	return text.HistorySummary(e.stdout, s, 10)
 }
 
 // reportCorrupt prints one stderr line with the count when more corrupt
@@ -369,7 +372,7 @@ func runHistoryRebuild(e *env, o *historyRebuildOptions) error {
 	for i, en := range ents {
 		rec, _, err := analyzeForHistory(en.Path)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "ksnap: %s\n", oneLine(err.Error()))
+			fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(err.Error()))
 			failed++
 		} else {
 			batch = append(batch, rec)

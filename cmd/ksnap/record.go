@@ -4,6 +4,7 @@ import (
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
 
@@ -85,7 +86,7 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	if _, err := history.Append(path, history.AppendOptions{Log: e.logger()}, rec); err != nil {
 		return err
 	}
-	if err := history.WriteRecordSummary(e.stdout, history.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: path}); err != nil {
+	if err := text.RecordBlock(e.stdout, text.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: path}); err != nil {
 		return err
 	}
 	return silentExit(verdictCode(rep.Verdict, o.Strict))
