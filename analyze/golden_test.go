@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/fixtures"
 	"github.com/ksnap/ksnap/internal/gen"
@@ -59,7 +60,7 @@ func goldenCases(t *testing.T) []goldenCase {
 
 func render(t *testing.T, src Source) map[string][]byte {
 	t.Helper()
-	rep, err := Evaluate(src, DefaultOptions())
+	rep, err := Evaluate(src, rules.Default(), DefaultOptions())
 	if err != nil {
 		t.Fatalf("Evaluate: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/analyze/rules"
 )
 
 // encodingJSON is the reference rendering WriteJSON must reproduce byte for
@@ -26,7 +27,7 @@ func encodingJSON(rep *Report) ([]byte, error) {
 func TestWriteJSONMatchesEncodingJSON(t *testing.T) {
 	var reps []*Report
 	for _, c := range goldenCases(t) {
-		rep, err := Evaluate(c.src, DefaultOptions())
+		rep, err := Evaluate(c.src, rules.Default(), DefaultOptions())
 		if err != nil {
 			t.Fatal(err)
 		}

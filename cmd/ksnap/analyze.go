@@ -14,6 +14,7 @@ import (
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/spf13/cobra"
 )
@@ -38,9 +39,12 @@ type analyzeOptions struct {
 	RestartWarn         int64
 	AllowEmpty          bool
 	Expect              []string
+	RuleSet             string
 
 	// Analyze are the library options built from the flags.
 	Analyze analyze.Options
+	// Rules is the rule set named by --ruleset.
+	Rules rules.RuleSet
 }
 
 func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
@@ -51,7 +55,7 @@ func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
 		Short: "Evaluate bundles offline into OK/WARN/ERROR/UNKNOWN verdicts",
 		Long: `Analyze reads bundles (a directory means every *.tar.zst in it, in file-name
 order, which is capture order) and evaluates the Jobs, Pods and Events they hold
-with the health rules of docs/rules.md (rule set ` + analyze.RuleSetVersion + `). It never
+with the health rules of docs/rules.md (--ruleset, default the newest: ` + rules.Default().Name() + `). It never
 contacts a cluster and never reads the clock: "now" is each bundle's capture
 time, so the same bundle always gives the same report, byte for byte, whatever
 the machine, TZ or locale.
@@ -95,6 +99,7 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	f.Int64Var(&opts.RestartWarn, "restart-warn", def.RestartWarn, "P14 warns about containers restarted at least this many times")
 	f.BoolVar(&opts.AllowEmpty, "allow-empty", def.AllowEmpty, "zero matched Jobs is OK instead of WARN (O3)")
 	f.StringArrayVar(&opts.Expect, "expect", nil, "a Job that must be present (J9, ERROR when absent); repeatable")
+	f.StringVar(&opts.RuleSet, "ruleset", rules.Default().Name(), "rule set to judge by: "+strings.Join(rules.Names(), ", "))
 	return cmd
 }
 
@@ -116,7 +121,11 @@ func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error
 	if err := a.Validate(); err != nil {
 		return usageErrorf("%v", err)
 	}
-	o.Analyze = a
+	rs, err := rules.Lookup(o.RuleSet)
+	if err != nil {
+		return usageErrorf("--ruleset: %v", err)
+	}
+	o.Analyze, o.Rules = a, rs
 	return nil
 }
 
@@ -311,7 +320,7 @@ func analyzeAll(files []string, o *analyzeOptions, workers int, stop <-chan stru
 // bundle, which can then be freed while the output waits for its turn.
 func analyzeOne(path string, o *analyzeOptions, batch bool) analyzed {
 	var r analyzed
-	r.rep, r.err = analyzeFile(path, o.Analyze)
+	r.rep, r.err = analyzeFile(path, o.Rules, o.Analyze)
 	if r.err != nil {
 		return r
 	}
@@ -327,12 +336,12 @@ func analyzeOne(path string, o *analyzeOptions, batch bool) analyzed {
 
 // analyzeFile opens, verifies and evaluates one bundle. Errors name the file
 // and, when known, the member.
-func analyzeFile(path string, opts analyze.Options) (*analyze.Report, error) {
+func analyzeFile(path string, rs rules.RuleSet, opts analyze.Options) (*analyze.Report, error) {
 	// The members' sha256s are checked while the analysis runs; its report
 	// is used only once they all match.
 	b, err := bundle.StartOpen(path)
 	if err == nil {
-		rep, evalErr := analyze.Evaluate(analyze.FromBundle(b), opts)
+		rep, evalErr := analyze.Evaluate(analyze.FromBundle(b), rs, opts)
 		if err = b.Wait(); err == nil {
 			return rep, evalErr
 		}
