@@ -121,8 +121,16 @@ func podNotReady(_ *Env, p *Pod, out *Out) { // P13
 // container is one container of a checked pod, as the container rules see it.
 type container struct {
 	*model.ContainerStatus
-	who  string // "pod P container C" or "pod P init container C"
-	init bool   // an init container that is not a native sidecar
+	pod  string
+	init bool // an init container that is not a native sidecar
+}
+
+// who names the container in messages (built only for a finding).
+func (c container) who() string {
+	if c.init {
+		return "pod " + c.pod + " init container " + c.Name
+	}
+	return "pod " + c.pod + " container " + c.Name
 }
 
 func containerPath(c *model.ContainerStatus, sub string) string {
@@ -145,11 +153,7 @@ func containers(p *Pod, fn func(c container)) {
 	}
 	for i := range p.Pod.Containers {
 		cs := &p.Pod.Containers[i]
-		c := container{ContainerStatus: cs, who: "pod " + p.Pod.Name + " container " + cs.Name, init: cs.Type == model.ContainerInit && !cs.Sidecar}
-		if c.init {
-			c.who = "pod " + p.Pod.Name + " init container " + cs.Name
-		}
-		fn(c)
+		fn(container{ContainerStatus: cs, pod: p.Pod.Name, init: cs.Type == model.ContainerInit && !cs.Sidecar})
 	}
 }
 
@@ -168,9 +172,9 @@ func lastTermination(c *model.ContainerStatus) string {
 // P5, P15).
 func waitingFailure(p *Pod, c container, out *Out) {
 	st := c.State
-	msg := c.who + " is waiting: " + st.Reason
+	msg := c.who() + " is waiting: " + st.Reason
 	if c.init {
-		msg = c.who + " failed: Init:" + st.Reason
+		msg = c.who() + " failed: Init:" + st.Reason
 	}
 	if lt := lastTermination(c.ContainerStatus); lt != "" {
 		msg += ", " + lt
@@ -204,9 +208,9 @@ func failedExit(c container) bool {
 // terminatedFailure records a failed exit (P8, P15).
 func terminatedFailure(p *Pod, c container, out *Out) {
 	st := c.State
-	msg := c.who + " terminated " + reasonOr(st.Reason, "without reason") + " (exit " + itoa(st.ExitCode)
+	msg := c.who() + " terminated " + reasonOr(st.Reason, "without reason") + " (exit " + itoa(st.ExitCode)
 	if c.init {
-		msg = c.who + " failed: Init:" + reasonOr(st.Reason, "ExitCode:"+itoa(st.ExitCode)) + " (exit " + itoa(st.ExitCode)
+		msg = c.who() + " failed: Init:" + reasonOr(st.Reason, "ExitCode:"+itoa(st.ExitCode)) + " (exit " + itoa(st.ExitCode)
 	}
 	fields := []model.Field{fld(c.statePath("reason"), st.Reason), fld(c.statePath("exitCode"), itoa(st.ExitCode))}
 	if st.Signal != 0 {
@@ -260,12 +264,12 @@ func waiting(e *Env, p *Pod, out *Out) { // P6: any other waiting reason (Contai
 		switch {
 		case lastWarn != nil && (lastWarn.Reason == "FailedMount" || lastWarn.Reason == "FailedCreatePodSandBox"):
 			fields = append(fields, fld("event.reason", lastWarn.Reason), fld("event.message", oneLine(lastWarn.Message)))
-			out.AddAt(model.LevelError, c.who+" is waiting ("+reasonOr(st.Reason, "no reason")+"), latest Warning event "+lastWarn.Reason+msgSuffix(lastWarn.Message), podEvidence(p.Pod, fields...))
+			out.AddAt(model.LevelError, c.who()+" is waiting ("+reasonOr(st.Reason, "no reason")+"), latest Warning event "+lastWarn.Reason+msgSuffix(lastWarn.Message), podEvidence(p.Pod, fields...))
 		case since.IsZero() || age >= e.Opts.WaitingWarnAfter:
 			if !since.IsZero() {
 				fields = append(fields, fld("status.startTime", fmtTime(since)))
 			}
-			out.AddAt(model.LevelWarn, c.who+" has been waiting ("+reasonOr(st.Reason, "no reason")+") for "+ageOrUnknown(since, age), podEvidence(p.Pod, fields...))
+			out.AddAt(model.LevelWarn, c.who()+" has been waiting ("+reasonOr(st.Reason, "no reason")+") for "+ageOrUnknown(since, age), podEvidence(p.Pod, fields...))
 		}
 	})
 }
@@ -278,9 +282,9 @@ func oomKilled(_ *Env, p *Pod, out *Out) { // P7, in state or lastState
 			if p.Pod.Phase == "Failed" {
 				l = model.LevelError
 			}
-			out.AddAt(l, c.who+" was OOMKilled (exit "+itoa(st.ExitCode)+")", podEvidence(p.Pod, fld(c.statePath("reason"), st.Reason), fld(c.statePath("exitCode"), itoa(st.ExitCode))))
+			out.AddAt(l, c.who()+" was OOMKilled (exit "+itoa(st.ExitCode)+")", podEvidence(p.Pod, fld(c.statePath("reason"), st.Reason), fld(c.statePath("exitCode"), itoa(st.ExitCode))))
 		} else if c.LastState.Kind == model.StateTerminated && c.LastState.Reason == kube.OOMKilled {
-			out.AddAt(model.LevelWarn, c.who+" was OOMKilled before its last restart (exit "+itoa(c.LastState.ExitCode)+")",
+			out.AddAt(model.LevelWarn, c.who()+" was OOMKilled before its last restart (exit "+itoa(c.LastState.ExitCode)+")",
 				podEvidence(p.Pod, fld(containerPath(c.ContainerStatus, "lastState.terminated.reason"), c.LastState.Reason), fld(containerPath(c.ContainerStatus, "lastState.terminated.exitCode"), itoa(c.LastState.ExitCode))))
 		}
 	})
@@ -289,7 +293,7 @@ func oomKilled(_ *Env, p *Pod, out *Out) { // P7, in state or lastState
 func restarts(e *Env, p *Pod, out *Out) { // P14
 	containers(p, func(c container) {
 		if c.RestartCount >= e.Opts.RestartWarn {
-			out.Add(fmt.Sprintf("%s restarted %d times (threshold %d)", c.who, c.RestartCount, e.Opts.RestartWarn),
+			out.Add(fmt.Sprintf("%s restarted %d times (threshold %d)", c.who(), c.RestartCount, e.Opts.RestartWarn),
 				podEvidence(p.Pod, fld(containerPath(c.ContainerStatus, "restartCount"), itoa(c.RestartCount))))
 		}
 	})
