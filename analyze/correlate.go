@@ -108,15 +108,15 @@ func ownerString(o model.OwnerRef) string {
 }
 
 // correlate attributes pods to Jobs (ownerReferences, then the
-// controller-uid label, then the job-name label), joins events to Jobs and
-// pods by involvedObject/regarding kind, namespace and name (and uid when
-// both sides have one; never by labels, E2), lets the rule set judge each
-// pod and Job and fills the report's Jobs and BarePods. It returns the Jobs'
-// facts, in jobs order, for the bundle-level rules.
+// controller-uid label, then the job-name label) and joins events to Jobs
+// and pods by involvedObject/regarding kind, namespace and name (and uid
+// when both sides have one; never by labels, E2): the facts the rules read.
+// It returns the Jobs' and pods' states in input order, and the Jobs' facts
+// for the bundle-level rules.
 //
 // groups are the events deduplicated by dedupe (computed while the pods are
 // parsed).
-func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*rules.EventGroup) []*rules.Job {
+func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*rules.EventGroup) ([]*jobState, []*podState, []*rules.Job) {
 	defNS := ev.m.Namespace
 	byUID := map[string]*jobState{}
 	byName := map[objKey]*jobState{}
@@ -179,64 +179,11 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*ru
 	}
 	for _, ps := range podStates {
 		sortGroups(ps.Events)
-		ps.res.Events = appendWarnings(ps.res.Events, ps.Events)
-		ps.res.Findings = ev.sortFindings(ev.rs.EvaluatePod(ev.env, &ps.Pod))
-		ps.res.Health = worst(ps.res.Findings)
 	}
 	for _, st := range states {
 		sortGroups(st.Events)
 	}
-	// Reports list Jobs and bare pods by namespace, name, uid: sort the
-	// states (pointers, stable) rather than the large result structs.
-	slices.SortStableFunc(states, func(a, b *jobState) int {
-		x, y := a.Job.Job, b.Job.Job
-		return cmpNsNameUID(x.Namespace, x.Name, x.UID, y.Namespace, y.Name, y.UID)
-	})
-	ev.rep.Jobs = slices.Grow(ev.rep.Jobs, len(states))
-	for _, st := range states {
-		res := st.res
-		res.Events = appendWarnings(res.Events, st.Events)
-		res.Findings = ev.sortFindings(ev.rs.EvaluateJob(ev.env, &st.Job))
-		res.Health = worst(res.Findings)
-		slices.SortStableFunc(st.pods, func(a, b *podState) int {
-			if c := strings.Compare(a.Pod.Pod.Name, b.Pod.Pod.Name); c != 0 {
-				return c
-			}
-			return strings.Compare(a.Pod.Pod.UID, b.Pod.Pod.UID)
-		})
-		res.Pods = make([]PodResult, 0, len(st.pods))
-		for _, ps := range st.pods {
-			res.Health = res.Health.Worst(ps.res.Health)
-			res.Pods = append(res.Pods, *ps.res)
-		}
-		ev.rep.Jobs = append(ev.rep.Jobs, *res)
-	}
-	var bare []*podState
-	for _, ps := range podStates {
-		if ps.job == nil {
-			bare = append(bare, ps)
-		}
-	}
-	slices.SortStableFunc(bare, func(a, b *podState) int {
-		x, y := a.Pod.Pod, b.Pod.Pod
-		return cmpNsNameUID(x.Namespace, x.Name, x.UID, y.Namespace, y.Name, y.UID)
-	})
-	ev.rep.BarePods = slices.Grow(ev.rep.BarePods, len(bare))
-	for _, ps := range bare {
-		ev.rep.BarePods = append(ev.rep.BarePods, *ps.res)
-	}
-	return facts
-}
-
-// appendWarnings adds the Warning event groups to a result's event list
-// (E1: Normal events are context only and are counted, not listed).
-func appendWarnings(list []EventResult, gs []*rules.EventGroup) []EventResult {
-	for _, g := range gs {
-		if g.Type == "Warning" {
-			list = append(list, eventResult(g))
-		}
-	}
-	return list
+	return states, podStates, facts
 }
 
 // cmpNsNameUID orders objects by namespace, name, then uid.

@@ -198,44 +198,15 @@ func (ev *evaluation) run() *Report {
 	if groups == nil {
 		groups = dedupe(nil, ev.m.Namespace)
 	}
-	ev.facts.Jobs = ev.correlate(jobs, pods, groups)
-	ev.facts.JobsRead = jobsOK
-	ev.facts.Events = events
+	states, podStates, jobFacts := ev.correlate(jobs, pods, groups)
+	ev.facts.Jobs, ev.facts.JobsRead, ev.facts.Events = jobFacts, jobsOK, events
+
+	// Judge and assemble: the rules' findings become the report.
+	ev.judge(states, podStates)
 	ev.rep.Findings = ev.rs.EvaluateBundle(ev.env, &ev.facts)
 
-	// O1: the verdict is the worst of the bundle findings, the Jobs and the bare pods.
-	r := ev.rep
-	r.Findings = ev.sortFindings(r.Findings)
-	v := worst(r.Findings)
-	for _, j := range r.Jobs {
-		v = v.Worst(j.Health)
-		switch j.Health {
-		case model.LevelOK:
-			r.Counts.JobsOK++
-		case model.LevelWarn:
-			r.Counts.JobsWarn++
-		default:
-			r.Counts.JobsError++
-		}
-	}
-	for _, p := range r.BarePods {
-		v = v.Worst(p.Health)
-	}
-	r.Verdict = v
-	r.Counts.Jobs = len(r.Jobs)
-	r.Counts.BarePods = len(r.BarePods)
-	r.Counts.Pods = len(pods)
-	sort.SliceStable(r.InputProblems, func(a, b int) bool {
-		x, y := r.InputProblems[a], r.InputProblems[b]
-		if x.Member != y.Member {
-			return x.Member < y.Member
-		}
-		if x.Index != y.Index {
-			return x.Index < y.Index
-		}
-		return x.Field < y.Field
-	})
-	return r
+	ev.finish(len(pods))
+	return ev.rep
 }
 
 // captureFailure records a command that did not capture (O2).
