@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/internal/kube"
 )
 
 // TestDocLines checks every declared rule of every built-in rule set: a
@@ -34,6 +35,28 @@ func TestDocLines(t *testing.T) {
 			}
 			if row := "| " + r.Code + " | " + r.Doc + " |"; !strings.Contains(string(doc), row) {
 				t.Errorf("%s: rule %s: docs/rules.md has no row %q", name, r.Code, row)
+			}
+		}
+	}
+}
+
+// TestReasonTables checks that the doc lines of the reason rules name every
+// reason of the shared table (internal/kube) they judge by.
+func TestReasonTables(t *testing.T) {
+	for code, reasons := range map[string][]string{
+		"P3": {kube.CrashLoopBackOff},
+		"P4": kube.ImagePullReasons(),
+		"P5": kube.ContainerConfigReasons(),
+		"P7": {kube.OOMKilled},
+		"P9": kube.InfrastructureReasons(),
+	} {
+		r, ok := V1().Rule(code)
+		if !ok {
+			t.Fatalf("v1 has no %s", code)
+		}
+		for _, reason := range reasons {
+			if !strings.Contains(r.Doc, "`"+reason+"`") {
+				t.Errorf("%s doc does not name %s: %q", code, reason, r.Doc)
 			}
 		}
 	}
@@ -146,5 +169,46 @@ func TestBuiltin(t *testing.T) {
 	}
 	if Default().Version() != "ksnap-rules/1" {
 		t.Errorf("Default = %s", Default().Version())
+	}
+}
+
+// TestLevelAdjust checks how a pod finding's level follows its Job's phase.
+func TestLevelAdjust(t *testing.T) {
+	mk := func(r Rule) RuleSet {
+		r.Code = "T1"
+		r.Pod = func(_ *Env, p *Pod, out *Out) { out.Add("x", model.Evidence{}) }
+		s, err := New("t", "t/1", []Rule{r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	attempt := mk(Rule{Level: model.LevelError, Attempt: true})
+	oom := mk(Rule{Level: model.LevelWarn, Attempt: true, SucceededLevel: model.LevelWarn})
+	plain := mk(Rule{Level: model.LevelError})
+	user := mk(Rule{Level: model.LevelError, UserLevel: true})
+	E, W, O := model.LevelError, model.LevelWarn, model.LevelOK
+	tests := []struct {
+		name  string
+		set   RuleSet
+		job   *Job
+		level model.Level
+	}{
+		{"attempt, bare pod", attempt, nil, E},
+		{"attempt, failed Job", attempt, &Job{Phase: model.PhaseFailed}, E},
+		{"attempt, running Job", attempt, &Job{Phase: model.PhaseRunning}, W},
+		{"attempt, unknown Job", attempt, &Job{Phase: model.PhaseUnknown}, W},
+		{"attempt, succeeded Job", attempt, &Job{Phase: model.PhaseSucceeded}, O},
+		{"oom, succeeded Job", oom, &Job{Phase: model.PhaseSucceeded}, W},
+		{"oom, failed Job", oom, &Job{Phase: model.PhaseFailed}, E},
+		{"plain, running Job", plain, &Job{Phase: model.PhaseRunning}, E},
+		{"plain, succeeded Job", plain, &Job{Phase: model.PhaseSucceeded}, O},
+		{"user, succeeded Job", user, &Job{Phase: model.PhaseSucceeded}, E},
+	}
+	for _, tt := range tests {
+		fs := tt.set.EvaluatePod(&Env{}, &Pod{Pod: &model.Pod{}, Job: tt.job})
+		if len(fs) != 1 || fs[0].Rule != "T1" || fs[0].Level != tt.level {
+			t.Errorf("%s: findings %+v, want one T1 at %s", tt.name, fs, tt.level)
+		}
 	}
 }
