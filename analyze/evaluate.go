@@ -55,7 +55,7 @@ func Evaluate(src Source, rs rules.RuleSet, opts Options) (*Report, error) {
 	return ev.run(), nil
 }
 
-// evaluation is one Evaluate call: it joins the facts (bundle.facts, and
+// evaluation is one Evaluate call: it joins the facts (ev.facts, and
 // per Job and pod in correlate), lets the rule set judge them and assembles
 // the Report around the findings.
 type evaluation struct {
@@ -101,7 +101,7 @@ func (ev *evaluation) use(r *memberRef) (string, bool) {
 		ev.captureFailure(bundle.Command{Kind: r.kind, Member: r.defMember, Status: bundle.StatusNotCaptured, ExitCode: -1, Error: "no " + r.kind + " command in the manifest"})
 		return r.defMember, false
 	case r.cmd.Failed():
-		return r.cmd.Member, false // reported by captureFailures
+		return r.cmd.Member, false // recorded with the manifest's failed commands in run
 	case r.err != nil:
 		ev.inputProblem(r.cmd.Member, -1, "", r.err.Error(), r.kind == bundle.KindJobs)
 		return r.cmd.Member, false
