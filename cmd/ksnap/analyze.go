@@ -55,7 +55,8 @@ func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
 		Short: "Evaluate bundles offline into OK/WARN/ERROR/UNKNOWN verdicts",
 		Long: `Analyze reads bundles (a directory means every *.tar.zst in it, in file-name
 order, which is capture order) and evaluates the Jobs, Pods and Events they hold
-with the health rules of docs/rules.md (--ruleset, default the newest: ` + rules.Default().Name() + `). It never
+with the health rules of docs/rules.md, in the rule set --ruleset names (default
+the newest, ` + rules.Default().Name() + `; every report names its version). It never
 contacts a cluster and never reads the clock: "now" is each bundle's capture
 time, so the same bundle always gives the same report, byte for byte, whatever
 the machine, TZ or locale.
