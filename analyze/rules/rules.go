@@ -21,10 +21,11 @@ import (
 	"github.com/ksnap/ksnap/analyze/model"
 )
 
-// Rule is one health rule. A rule that produces findings sets the scopes it
-// applies to (E4 judges Jobs and pods); a rule with none documents behaviour that
-// analyze implements while joining the facts (E1, E2, E6, E7, O1, and P1,
-// which the pod rules honour by skipping container checks).
+// Rule is one health rule. A rule that produces findings sets the function
+// of each scope it applies to (E4 judges Jobs and pods); a rule with none
+// documents behaviour that analyze implements while joining the facts or
+// assembling the report (E1, E2, E6, E7, O1), or that the other rules
+// honour (P1: no container checks on a Succeeded pod).
 type Rule struct {
 	// Code is the stable rule code (J1, P7, ...), unique in a rule set.
 	Code string
@@ -38,7 +39,7 @@ type Rule struct {
 	// Job FAILED, at most WARN while it runs (the Job may still succeed).
 	Attempt bool
 	// SucceededLevel is the level of this rule's findings on a SUCCEEDED Job
-	// and on its pods (history, OK unless set).
+	// and on its pods, which are history: OK unless set.
 	SucceededLevel model.Level
 	// UserLevel keeps the level the rule gives, unadjusted for the Job (E5,
 	// whose levels are the user's).
