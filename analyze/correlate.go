@@ -128,7 +128,7 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*ru
 		if j.Namespace == "" {
 			j.Namespace = defNS
 		}
-		phase, reason := JobPhase(j)
+		phase, reason := ev.rs.Phase(j)
 		jobResults[i] = newJobResult(j, phase, reason)
 		st := &jobState{Job: rules.Job{Job: j, Phase: phase, PhaseReason: reason}, res: &jobResults[i]}
 		states[i] = st

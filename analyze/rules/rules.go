@@ -86,6 +86,7 @@ type RuleSet struct {
 	name, version string
 	rules         []Rule
 	order         map[string]int
+	phase         func(*model.Job) (model.JobPhase, string)
 }
 
 // New builds a rule set. Name is the short name to select it by (v1);
@@ -96,7 +97,7 @@ func New(name, version string, rs []Rule) (RuleSet, error) {
 	if name == "" || version == "" {
 		return RuleSet{}, errors.New("rule set: name and version must not be empty")
 	}
-	s := RuleSet{name: name, version: version, rules: slices.Clone(rs), order: make(map[string]int, len(rs))}
+	s := RuleSet{name: name, version: version, rules: slices.Clone(rs), order: make(map[string]int, len(rs)), phase: JobPhase}
 	for i, r := range rs {
 		if r.Code == "" {
 			return RuleSet{}, fmt.Errorf("rule set %s: rule %d has no code", name, i)
@@ -131,6 +132,11 @@ func (s RuleSet) Version() string { return s.version }
 
 // IsZero reports whether s is the zero RuleSet (no rules, no name).
 func (s RuleSet) IsZero() bool { return s.name == "" }
+
+// Phase derives a Job's phase and its reason, before any rule runs: every
+// rule set so far derives it with JobPhase (docs/rules.md, "Job phase"); a
+// rule set that changes the derivation is a new rule set.
+func (s RuleSet) Phase(j *model.Job) (model.JobPhase, string) { return s.phase(j) }
 
 // Rules returns a copy of the rules in listing order.
 func (s RuleSet) Rules() []Rule { return slices.Clone(s.rules) }

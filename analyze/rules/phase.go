@@ -1,4 +1,4 @@
-package analyze
+package rules
 
 import (
 	"github.com/ksnap/ksnap/analyze/model"
@@ -67,11 +67,4 @@ func JobPhase(j *model.Job) (model.JobPhase, string) {
 		return model.PhaseRunning, ""
 	}
 	return model.PhasePending, ""
-}
-
-func reasonOr(r, def string) string {
-	if r != "" {
-		return r
-	}
-	return def
 }
