@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/ksnap/ksnap/pipeline"
@@ -29,9 +31,12 @@ type analyzeOptions struct {
 	RestartWarn         int64
 	AllowEmpty          bool
 	Expect              []string
+	RuleSet             string
 
 	// Analyze are the library options built from the flags.
 	Analyze analyze.Options
+	// Rules is the rule set named by --ruleset.
+	Rules rules.RuleSet
 }
 
 func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
@@ -43,10 +48,10 @@ func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
 		Long: `Analyze reads bundles (a directory means the *.tar.zst regular files in it,
 not dot-files or symlinks, in capture order: docs/bundle-format.md) and
 evaluates the Jobs, Pods and Events they hold with the health rules of
-docs/rules.md (rule set ` + analyze.RuleSetVersion + `). It never contacts a
-cluster and never reads the clock: "now" is each bundle's capture time, so
-the same bundle always gives the same report, byte for byte, whatever the
-machine, TZ or locale.
+docs/rules.md, in the rule set --ruleset names (default the newest, ` + rules.Default().Name() + `;
+every report names its version). It never contacts a cluster and never reads
+the clock: "now" is each bundle's capture time, so the same bundle always
+gives the same report, byte for byte, whatever the machine, TZ or locale.
 
 Output (-o): text (the default), json (schema in docs/report-schema.md; one
 document per bundle), or junit (one XML document, one testsuite per bundle,
@@ -87,6 +92,7 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	f.Int64Var(&opts.RestartWarn, "restart-warn", def.RestartWarn, "P14 warns about containers restarted at least this many times")
 	f.BoolVar(&opts.AllowEmpty, "allow-empty", def.AllowEmpty, "zero matched Jobs is OK instead of WARN (O3)")
 	f.StringArrayVar(&opts.Expect, "expect", nil, "a Job that must be present (J9, ERROR when absent); repeatable")
+	f.StringVar(&opts.RuleSet, "ruleset", rules.Default().Name(), "rule set to judge by: "+strings.Join(rules.Names(), ", "))
 	return cmd
 }
 
@@ -106,7 +112,11 @@ func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error
 	if err := a.Validate(); err != nil {
 		return usageErrorf("%v", err)
 	}
-	o.Analyze = a
+	rs, err := rules.Lookup(o.RuleSet)
+	if err != nil {
+		return usageErrorf("--ruleset: %v", err)
+	}
+	o.Analyze, o.Rules = a, rs
 	return nil
 }
 
@@ -173,7 +183,7 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	overall := model.LevelOK
 	var reps []*analyze.Report // formats that render all reports at the end
 	var summaries []string
-	err = pipeline.AnalyzeAll(ctx, files, pipeline.Options{Analyze: o.Analyze}, bo, func(it pipeline.Item) error {
+	err = pipeline.AnalyzeAll(ctx, files, pipeline.Options{RuleSet: o.Rules, Analyze: o.Analyze}, bo, func(it pipeline.Item) error {
 		if it.Err != nil {
 			fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(it.Err.Error()))
 			overall = overall.Worst(model.LevelUnknown)
