@@ -64,6 +64,8 @@ type Options struct {
 	Logs        LogMode
 	// Timeout is recorded in the manifest; the runner enforces it.
 	Timeout time.Duration
+	// Metrics adds the pod metrics call (metrics.k8s.io, see metrics.go).
+	Metrics bool
 	// LogWorkers bounds concurrent log calls (default 4).
 	LogWorkers int
 	// Now stamps the capture start and end; time.Now when nil.
@@ -162,6 +164,7 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 	results := make(map[string]kubectl.Result, len(listOrder))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	metrics := startMetrics(ctx, r, opts)
 	for _, kind := range listOrder {
 		wg.Add(1)
 		go func() {
@@ -183,6 +186,7 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 			members = append(members, *m)
 		}
 	}
+	cmds, members = metrics(cmds, members)
 	versions := parseVersions(results[bundle.KindVersion].Stdout)
 
 	var skipped []bundle.Skip

@@ -32,6 +32,9 @@ const (
 	PodsMember     = "pods.json"
 	EventsMember   = "events.json"
 	LogsDir        = "logs/"
+	// PodMetricsMember holds `kubectl get podmetrics.metrics.k8s.io -o json`
+	// (capture --metrics).
+	PodMetricsMember = "metrics/podmetrics.json"
 )
 
 // Sources of a bundle.
@@ -48,6 +51,8 @@ const (
 	KindEvents      = "events"
 	KindLog         = "log"
 	KindPreviousLog = "previous-log"
+	// KindPodMetrics is the optional metrics.k8s.io pod metrics list.
+	KindPodMetrics = "podmetrics"
 )
 
 // Command statuses.
@@ -59,6 +64,11 @@ const (
 	StatusFailed = "failed"
 	// StatusNotCaptured: the command was never run (an import without that file).
 	StatusNotCaptured = "not_captured"
+	// StatusUnavailable: an optional command (podmetrics) ran and the cluster
+	// does not offer what it asked for (the API is not served, or Forbidden to
+	// this identity). Error gives the reason. It is not a failure: the
+	// capture is complete without it.
+	StatusUnavailable = "unavailable"
 )
 
 // MaxStderr caps the stderr kept per command in the manifest.
@@ -164,7 +174,8 @@ type Skip struct {
 }
 
 // Failed reports whether the command did not capture what it was asked for.
-func (c Command) Failed() bool { return c.Status != StatusOK }
+// An unavailable optional command is not a failure.
+func (c Command) Failed() bool { return c.Status != StatusOK && c.Status != StatusUnavailable }
 
 // Command returns the first command of the given kind.
 func (m *Manifest) Command(kind string) (Command, bool) {
@@ -237,12 +248,12 @@ func (m *Manifest) Validate() error {
 	seen := map[string]bool{}
 	for i, c := range m.Commands {
 		switch c.Kind {
-		case KindVersion, KindJobs, KindPods, KindEvents, KindLog, KindPreviousLog:
+		case KindVersion, KindJobs, KindPods, KindEvents, KindLog, KindPreviousLog, KindPodMetrics:
 		default:
 			return fmt.Errorf("commands[%d]: unknown kind %q", i, c.Kind)
 		}
 		switch c.Status {
-		case StatusOK, StatusFailed, StatusNotCaptured:
+		case StatusOK, StatusFailed, StatusNotCaptured, StatusUnavailable:
 		default:
 			return fmt.Errorf("commands[%d]: unknown status %q", i, c.Status)
 		}
@@ -275,7 +286,7 @@ func (m *Manifest) Validate() error {
 // CheckMemberName rejects names that could escape an extraction directory or
 // are not in the format's member set: absolute paths, "..", backslashes,
 // empty elements, and anything but manifest.json, *.json at the top level,
-// logs/POD/CONTAINER[.previous].log and source/FILE.
+// logs/POD/CONTAINER[.previous].log, metrics/*.json and source/FILE.
 func CheckMemberName(name string) error {
 	if name == "" {
 		return fmt.Errorf("empty member name")
@@ -295,6 +306,8 @@ func CheckMemberName(name string) error {
 	case len(parts) == 3 && parts[0] == "logs" && strings.HasSuffix(parts[2], ".log"):
 		return nil
 	case len(parts) == 2 && parts[0] == "source":
+		return nil
+	case len(parts) == 2 && parts[0] == "metrics" && strings.HasSuffix(name, ".json"):
 		return nil
 	}
 	return fmt.Errorf("member name %q is not part of bundle format v%d", name, FormatVersion)

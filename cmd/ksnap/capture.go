@@ -21,6 +21,7 @@ type captureFlags struct {
 	logs        string
 	timeout     time.Duration
 	kubectlPath string
+	metrics     bool
 }
 
 func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
@@ -35,6 +36,7 @@ func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
 	fs.StringVar(&f.logs, "logs", "all", "which containers' logs: all (every started container), failed (pods that failed, restarted or wait in an error state), none")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of each kubectl call")
 	fs.StringVar(&f.kubectlPath, "kubectl", "kubectl", "kubectl program: a path, or a name looked up in PATH ($KSNAP_KUBECTL)")
+	fs.BoolVar(&f.metrics, "metrics", false, "also capture pod CPU and memory usage (kubectl get podmetrics.metrics.k8s.io); a cluster without the metrics API records it as unavailable")
 }
 
 // options converts the flags into capture options and the kubectl runner
@@ -75,6 +77,7 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 		MaxLogLines: f.maxLogLines,
 		Logs:        mode,
 		Timeout:     f.timeout,
+		Metrics:     f.metrics,
 		Now:         e.now,
 		Log:         e.logger(),
 	}
