@@ -436,3 +436,45 @@ func FormatTime(t time.Time) string {
 	b[19] = 'Z'
 	return string(b[:])
 }
+
+// Resources are a container's requests and limits from the pod spec
+// (spec.containers[].resources): CPU in millicores, memory in bytes, each
+// absent when the spec does not set it.
+type Resources struct {
+	CPURequest, CPULimit       OptInt
+	MemoryRequest, MemoryLimit OptInt
+}
+
+// ContainerUsage is one container's sampled usage from the metrics API
+// (metrics.k8s.io PodMetrics): CPU in millicores (rounded up), working-set
+// memory in bytes, joined with the container's Resources.
+type ContainerUsage struct {
+	Name   string
+	CPU    OptInt
+	Memory OptInt
+	Resources
+}
+
+// PodUsage is one PodMetrics object: the sample's time and window (the CPU
+// rate is averaged over the window), and its containers sorted by name.
+// It is usage sampled at capture time, not a history: a pod that finished
+// has none.
+type PodUsage struct {
+	Namespace, Name string
+	Timestamp       time.Time
+	Window          time.Duration
+	Containers      []ContainerUsage
+}
+
+// PodResources are the Resources of one pod's app containers, by name, in
+// spec order.
+type PodResources struct {
+	Namespace, Name string
+	Containers      []NamedResources
+}
+
+// NamedResources is one container's Resources.
+type NamedResources struct {
+	Name string
+	Resources
+}
