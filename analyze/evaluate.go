@@ -200,6 +200,7 @@ func (ev *evaluation) run() *Report {
 		groups = dedupe(nil, ev.m.Namespace)
 	}
 	states, podStates, jobFacts := ev.correlate(jobs, pods, groups)
+	ev.joinMetrics(podStates, &podsRef)
 	ev.facts.Jobs, ev.facts.JobsRead, ev.facts.Events = jobFacts, jobsOK, events
 
 	// Judge and assemble: the rules' findings become the report.

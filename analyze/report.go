@@ -35,6 +35,46 @@ type Report struct {
 	// InputProblems are members or items that could not be read, sorted by
 	// member, then index.
 	InputProblems []InputProblem `json:"input_problems"`
+	// Metrics says whether the bundle's pod metrics (capture --metrics)
+	// could be read; absent when the capture did not ask for them.
+	Metrics *MetricsStatus `json:"metrics,omitempty"`
+}
+
+// MetricsStatus is the state of a bundle's pod metrics.
+type MetricsStatus struct {
+	// Status is the podmetrics command's: ok, unavailable (the cluster does
+	// not serve the metrics API, or this identity may not read it: not a
+	// failure) or failed (O2).
+	Status string `json:"status"`
+	// Reason says why they are unavailable or failed; "" when ok.
+	Reason string `json:"reason"`
+	Member string `json:"member"`
+	// Pods counts the PodMetrics objects read, Joined those that matched a
+	// captured pod by namespace and name.
+	Pods   int `json:"pods"`
+	Joined int `json:"joined"`
+}
+
+// PodUsage is a pod's sampled usage at capture time (metrics.k8s.io): the
+// sample's time (RFC 3339 UTC) and window (a Go duration), containers by
+// name.
+type PodUsage struct {
+	Timestamp  string           `json:"timestamp"`
+	Window     string           `json:"window"`
+	Containers []ContainerUsage `json:"containers"`
+}
+
+// ContainerUsage is one container's CPU (millicores) and working-set
+// memory (bytes) with its requests and limits from the pod spec; null when
+// absent.
+type ContainerUsage struct {
+	Name          string `json:"name"`
+	CPU           OptInt `json:"cpu_millicores"`
+	CPURequest    OptInt `json:"cpu_request_millicores"`
+	CPULimit      OptInt `json:"cpu_limit_millicores"`
+	Memory        OptInt `json:"memory_bytes"`
+	MemoryRequest OptInt `json:"memory_request_bytes"`
+	MemoryLimit   OptInt `json:"memory_limit_bytes"`
 }
 
 // Bundle names the analysed bundle file.
@@ -136,6 +176,8 @@ type PodResult struct {
 	Findings []model.Finding `json:"findings"`
 	// Events are Warning events about the pod, sorted by time, then reason.
 	Events []EventResult `json:"events"`
+	// Usage is the pod's sampled usage when the bundle has pod metrics for it.
+	Usage *PodUsage `json:"usage,omitempty"`
 }
 
 // ContainerResult is one container's current state.

@@ -478,3 +478,29 @@ type NamedResources struct {
 	Name string
 	Resources
 }
+
+// FormatMilliCPU prints millicores as kubectl top does: "250m".
+func FormatMilliCPU(m int64) string { return strconv.FormatInt(m, 10) + "m" }
+
+// FormatBytes prints a byte count in the largest binary unit (Ki, Mi, Gi,
+// Ti) that leaves at least 1, with at most one decimal, rounded down:
+// "512", "1.5Ki", "118Mi", "2Gi".
+func FormatBytes(n int64) string {
+	units := [...]string{"Ki", "Mi", "Gi", "Ti"}
+	if n < 1<<10 && n > -(1<<10) {
+		return strconv.FormatInt(n, 10)
+	}
+	u, div := -1, int64(1)
+	for u+1 < len(units) && (n/div >= 1<<10 || n/div <= -(1<<10)) {
+		u, div = u+1, div<<10
+	}
+	whole, tenth := n/div, (n%div)*10/div
+	if tenth < 0 {
+		tenth = -tenth
+	}
+	s := strconv.FormatInt(whole, 10)
+	if tenth != 0 {
+		s += "." + strconv.FormatInt(tenth, 10)
+	}
+	return s + units[u]
+}
