@@ -216,6 +216,16 @@ func (j *jsonWriter) report(r *analyze.Report) {
 		j.str("problem", p.Problem)
 		j.close('}')
 	})
+	if m := r.Metrics; m != nil {
+		j.key("metrics")
+		j.open('{')
+		j.str("status", m.Status)
+		j.str("reason", m.Reason)
+		j.str("member", m.Member)
+		j.int("pods", int64(m.Pods))
+		j.int("joined", int64(m.Joined))
+		j.close('}')
+	}
 	j.close('}')
 }
 
@@ -300,6 +310,24 @@ func (j *jsonWriter) pod(r *analyze.PodResult) {
 	})
 	jsonList(j, "findings", r.Findings, j.finding)
 	jsonList(j, "events", r.Events, j.event)
+	if u := r.Usage; u != nil {
+		j.key("usage")
+		j.open('{')
+		j.str("timestamp", u.Timestamp)
+		j.str("window", u.Window)
+		jsonList(j, "containers", u.Containers, func(c *analyze.ContainerUsage) {
+			j.open('{')
+			j.str("name", c.Name)
+			j.optInt("cpu_millicores", c.CPU)
+			j.optInt("cpu_request_millicores", c.CPURequest)
+			j.optInt("cpu_limit_millicores", c.CPULimit)
+			j.optInt("memory_bytes", c.Memory)
+			j.optInt("memory_request_bytes", c.MemoryRequest)
+			j.optInt("memory_limit_bytes", c.MemoryLimit)
+			j.close('}')
+		})
+		j.close('}')
+	}
 	j.close('}')
 }
 

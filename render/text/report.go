@@ -60,6 +60,9 @@ func Report(w io.Writer, rep *analyze.Report) error {
 	t.kv(0, "Jobs", fmt.Sprintf("%d (OK %d, WARN %d, ERROR %d)", c.Jobs, c.JobsOK, c.JobsWarn, c.JobsError))
 	t.kv(0, "Pods", fmt.Sprintf("%d (bare %d)", c.Pods, c.BarePods))
 	t.kv(0, "Events", fmt.Sprintf("%d (Warning %d)", c.Events, c.WarningEvents))
+	if rep.Metrics != nil {
+		t.kv(0, "Pod Metrics", metricsLine(rep.Metrics))
+	}
 	t.line("")
 	if len(rep.Findings) > 0 {
 		t.line("[FINDINGS]")
@@ -200,6 +203,7 @@ func podSummary(p *analyze.PodResult) string {
 func (t *textWriter) podLine(indent int, p *analyze.PodResult) {
 	pad := strings.Repeat(" ", indent)
 	t.line(pad + "- " + podSummary(p))
+	t.usageLines(pad+"    ", p)
 	for _, f := range p.Findings {
 		t.finding(indent+4, f)
 	}
@@ -224,6 +228,7 @@ func (t *textWriter) barePod(p *analyze.PodResult) {
 	t.kv(4, "Node", p.Node)
 	t.kv(4, "Start Time", p.StartTime)
 	t.kv(4, "Restarts", fmt.Sprint(p.Restarts))
+	t.usageLines("    ", p)
 	t.findingsAndEvents(p.Findings, p.Events)
 }
 
