@@ -189,7 +189,7 @@ func TestV2(t *testing.T) {
 	if !reflect.DeepEqual(codes, want) {
 		t.Errorf("v2 order = %v\nwant %v", codes, want)
 	}
-	replaced := map[string]bool{"J4": true, "J8": true, "J9": true, "O1": true}
+	replaced := map[string]bool{"J4": true, "J8": true, "J9": true, "E4": true, "O1": true}
 	for _, r := range V1().Rules() {
 		r2, ok := s.Rule(r.Code)
 		if !ok {

@@ -37,7 +37,7 @@ var v2 = func() RuleSet {
 // V2 returns rule set v2.
 func V2() RuleSet { return v2 }
 
-// v2Rules are v1's rules with J4, J8, J9 and O1 replaced and J11–J14 added
+// v2Rules are v1's rules with J4, J8, J9, E4 and O1 replaced and J11–J14 added
 // after the v1 rules they sit with: J11 after J1, J12 after J3, J13 after
 // J8, J14 last of the Job rules (after E3).
 func v2Rules() []Rule {
@@ -48,6 +48,8 @@ func v2Rules() []Rule {
 			Job: jobPendingV2},
 		"J9": {Code: "J9", Level: model.LevelError, Doc: "a name given by `--expect` is neither a Job's name nor the name of the CronJob owning a Job (bundle-level; not checked when the jobs list is unavailable)",
 			Bundle: jobMissingV2},
+		"E4": {Code: "E4", Level: model.LevelWarn, Doc: "Warning events with reason `FailedScheduling`, `FailedMount`, `FailedCreatePodSandBox`, `BackOff`, `Unhealthy`, `Failed`, `Evicted`, `Preempting`, `Preempted` or `FailedCreate` on a pod or Job, except `FailedCreate` on a Job J13 judges (it is J13's evidence)",
+			Job: jobWarningEventsV2, Pod: podWarningEvents},
 		"O1": {Code: "O1", Level: model.LevelOK, Doc: "the verdict is the worst of the bundle-level findings and every Job's health; bare pods are listed with their findings and count only with `IncludeBarePods` (`--include-bare-pods`)"}, // no finding: analyze takes the worst (RuleSet.BarePodsInVerdict)
 	}
 	after := map[string]Rule{

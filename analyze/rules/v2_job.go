@@ -220,9 +220,14 @@ func failedCreate(j *Job) *EventGroup {
 	return ev
 }
 
+// stuck says whether J13 judges the Job: PENDING though started.
+func stuck(j *Job) bool {
+	return j.Phase == model.PhasePending && !j.Job.StartTime.IsZero() && !managedElsewhere(j.Job)
+}
+
 func jobNoPods(e *Env, j *Job, out *Out) { // J13
 	job := j.Job
-	if j.Phase != model.PhasePending || job.StartTime.IsZero() || managedElsewhere(job) {
+	if !stuck(j) {
 		return
 	}
 	msg := fmt.Sprintf("%s started %s ago but has no pod and nothing active", jobName(j), fmtAge(e.Now.Sub(job.StartTime)))
@@ -233,6 +238,22 @@ func jobNoPods(e *Env, j *Job, out *Out) { // J13
 		fields = append(fields, fld("event[FailedCreate].message", oneLine(ev.Message)), fld("event[FailedCreate].count", itoa(ev.Count)), fld("event[FailedCreate].last", fmtTime(ev.Last)))
 	}
 	out.Add(msg, jobEvidence(job, fields...))
+}
+
+// jobWarningEventsV2 is E4 on a Job, leaving out the FailedCreate events
+// J13 already names.
+func jobWarningEventsV2(e *Env, j *Job, out *Out) {
+	if !stuck(j) {
+		jobWarningEvents(e, j, out)
+		return
+	}
+	var gs []*EventGroup
+	for _, g := range j.Events {
+		if g.Reason != "FailedCreate" {
+			gs = append(gs, g)
+		}
+	}
+	warningEvents(gs, true, out)
 }
 
 func jobManaged(_ *Env, j *Job, out *Out) { // J14
