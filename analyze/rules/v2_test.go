@@ -163,7 +163,11 @@ func TestPerIndex(t *testing.T) {
 			j.Failed, j.FailedIndexes = model.Some(2), "1"
 			j.Conditions = []model.Condition{{Type: "Failed", Status: "True", Reason: "FailedIndexes", Message: "Job has failed indexes"}}
 		}, []string{"J1=ERROR: job idx failed: FailedIndexes: Job has failed indexes"}},
-		{"not per-index: v1's J4", func(j *model.Job) { j.BackoffLimitPerIndex = model.OptInt{}; j.BackoffLimit = model.Some(6); j.Failed = model.Some(1) },
+		{"not per-index: v1's J4", func(j *model.Job) {
+			j.BackoffLimitPerIndex = model.OptInt{}
+			j.BackoffLimit = model.Some(6)
+			j.Failed = model.Some(1)
+		},
 			[]string{"J4=WARN: job idx is retrying: 1 failed of backoffLimit 6, 2 active"}},
 	}
 	for _, tt := range tests {
