@@ -195,6 +195,9 @@ type Job struct {
 	StartTime      time.Time
 	CompletionTime time.Time
 	Conditions     []Condition
+	// Uncounted is how many pods status.uncountedTerminatedPods lists
+	// (finished, not yet in succeeded or failed).
+	Uncounted int64
 	// FailedIndexes and CompletedIndexes are status.failedIndexes and
 	// status.completedIndexes verbatim ("1,3-5"), "" when absent or empty.
 	FailedIndexes    string

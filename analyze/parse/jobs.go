@@ -214,6 +214,15 @@ func (p *item) jobStatus(j *model.Job, at int) int {
 			var end int
 			j.Conditions, end = p.conditions("status.conditions", i)
 			return end
+		case "uncountedTerminatedPods":
+			if p.obj("status.uncountedTerminatedPods", i) {
+				return object(p.s, i, func(k string, ui int) int {
+					if (k == "succeeded" || k == "failed") && p.arr("status.uncountedTerminatedPods."+k, ui) {
+						return array(p.s, ui, func(_, ei int) int { j.Uncounted++; return skip(p.s, ei) })
+					}
+					return skip(p.s, ui)
+				})
+			}
 		case "failedIndexes":
 			return p.strAt("status.failedIndexes", i, &j.FailedIndexes)
 		case "completedIndexes":

@@ -43,9 +43,9 @@ func JobPhaseV2(j *model.Job) (model.JobPhase, string) {
 }
 
 // noPods says whether a started Job has no pod: nothing active, succeeded,
-// failed or terminating.
+// failed, terminating, or finished and not yet counted.
 func noPods(j *model.Job) bool {
-	return !j.StartTime.IsZero() && j.Active.Or(0) == 0 && j.Succeeded.Or(0) == 0 && j.Failed.Or(0) == 0 && j.Terminating.Or(0) == 0
+	return !j.StartTime.IsZero() && j.Active.Or(0) == 0 && j.Succeeded.Or(0) == 0 && j.Failed.Or(0) == 0 && j.Terminating.Or(0) == 0 && j.Uncounted == 0
 }
 
 // managedPhase is JobPhase without the count-based steps (6 and the

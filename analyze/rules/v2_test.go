@@ -23,6 +23,7 @@ func TestJobPhaseV2(t *testing.T) {
 	}{
 		{"started, nothing at all: PENDING", model.Job{HasStatus: true, StartTime: t0, Terminating: model.Some(0)}, model.PhasePending, "started, no pod and nothing active"},
 		{"started, one active", model.Job{HasStatus: true, StartTime: t0, Active: model.Some(1)}, model.PhaseRunning, ""},
+		{"started, one finished, not yet counted", model.Job{HasStatus: true, StartTime: t0, Uncounted: 1}, model.PhaseRunning, ""},
 		{"started, one terminating", model.Job{HasStatus: true, StartTime: t0, Terminating: model.Some(1)}, model.PhaseRunning, ""},
 		{"started, one failed (retrying)", model.Job{HasStatus: true, StartTime: t0, Failed: model.Some(1)}, model.PhaseRunning, ""},
 		{"started, one of two succeeded", model.Job{HasStatus: true, StartTime: t0, Succeeded: model.Some(1), Completions: model.Some(2)}, model.PhaseRunning, ""},
