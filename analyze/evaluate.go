@@ -202,6 +202,7 @@ func (ev *evaluation) run() *Report {
 	states, podStates, jobFacts := ev.correlate(jobs, pods, groups)
 	ev.joinMetrics(podStates, &podsRef)
 	ev.facts.Jobs, ev.facts.JobsRead, ev.facts.Events = jobFacts, jobsOK, events
+	ev.rs.Relate(jobFacts)
 
 	// Judge and assemble: the rules' findings become the report.
 	ev.judge(states, podStates)

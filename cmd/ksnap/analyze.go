@@ -31,6 +31,7 @@ type analyzeOptions struct {
 	RestartWarn         int64
 	AllowEmpty          bool
 	Expect              []string
+	IncludeBarePods     bool
 	RuleSet             string
 
 	// Analyze are the library options built from the flags.
@@ -59,8 +60,9 @@ one testcase per Job; ERROR is a failure, WARN passes with its findings in
 system-out). With several bundles and text output, the reports are followed by
 one summary line per bundle: "VERDICT FILE jobs=N ok=N warn=N error=N ...".
 
-The verdict of a bundle is the worst of its Jobs, bare pods and bundle-level
-findings: ERROR, then UNKNOWN, then WARN, then OK. A failed kubectl command in
+The verdict of a bundle is the worst of its Jobs and bundle-level findings
+(bare pods, owned by no captured Job, only with --include-bare-pods; rule set
+v1 always counts them): ERROR, then UNKNOWN, then WARN, then OK. A failed kubectl command in
 the capture makes it at least WARN; a jobs list that failed or was not
 captured makes it UNKNOWN. The exit code is that of the worst verdict across
 all bundles, in the same order (ERROR > UNKNOWN > WARN > OK). A bundle that
@@ -91,7 +93,8 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	f.DurationVar(&opts.MaxRuntime, "max-runtime", def.MaxRuntime, "J6 warns about Jobs active longer than this")
 	f.Int64Var(&opts.RestartWarn, "restart-warn", def.RestartWarn, "P14 warns about containers restarted at least this many times")
 	f.BoolVar(&opts.AllowEmpty, "allow-empty", def.AllowEmpty, "zero matched Jobs is OK instead of WARN (O3)")
-	f.StringArrayVar(&opts.Expect, "expect", nil, "a Job that must be present (J9, ERROR when absent); repeatable")
+	f.StringArrayVar(&opts.Expect, "expect", nil, "a Job that must be present, by its name or its CronJob's (J9, ERROR when absent); repeatable")
+	f.BoolVar(&opts.IncludeBarePods, "include-bare-pods", def.IncludeBarePods, "bare pods (owned by no captured Job) count in the verdict (O1; v1 always counts them)")
 	f.StringVar(&opts.RuleSet, "ruleset", rules.Default().Name(), "rule set to judge by: "+strings.Join(rules.Names(), ", "))
 	return cmd
 }
@@ -109,6 +112,7 @@ func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error
 	a.RestartWarn = o.RestartWarn
 	a.AllowEmpty = o.AllowEmpty
 	a.Expect = append([]string(nil), o.Expect...)
+	a.IncludeBarePods = o.IncludeBarePods
 	if err := a.Validate(); err != nil {
 		return usageErrorf("%v", err)
 	}
