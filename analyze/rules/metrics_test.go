@@ -22,10 +22,7 @@ func TestFormatQuantities(t *testing.T) {
 
 func TestUsageRules(t *testing.T) {
 	t.Parallel()
-	rs, err := V1().Derive("usage-test", "usage-test/1", usageRules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs := V2()
 	ts := time.Date(2025, 11, 16, 9, 59, 50, 0, time.UTC)
 	res := model.Resources{CPURequest: model.Some(100), CPULimit: model.Some(500), MemoryRequest: model.Some(64 << 20), MemoryLimit: model.Some(128 << 20)}
 	usage := func(cpu, mem int64) *model.PodUsage {
