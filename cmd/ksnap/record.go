@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/jsonl"
@@ -9,10 +11,11 @@ import (
 
 // recordOptions are the parsed flags of record.
 type recordOptions struct {
-	flags     captureFlags
-	file      historyFileFlag
-	bundleDir string
-	Strict    bool
+	flags       captureFlags
+	file        historyFileFlag
+	bundleDir   string
+	Strict      bool
+	LockTimeout time.Duration
 }
 
 // bundleDir resolves --bundle-dir: flag > $KSNAP_BUNDLE_DIR > default.
@@ -35,7 +38,9 @@ one bundle into --bundle-dir, analyzes it with the default analysis options,
 appends one record to the history file (exclusive lock, one whole line,
 fsync; a torn last line is reported and never glued onto) and prints the
 record summary block. ksnap history rebuild replays the same bundles into a
-byte-identical history.
+byte-identical history. If another process holds the lock, record says so
+after a second and gives up after --lock-timeout (exit 3); a write that
+fails (a full disk) is truncated away, leaving no partial line.
 
 The history file is --history-file, else $KSNAP_HISTORY_FILE, else
 ` + defaultHistoryFile + `; its directory is created when missing. The bundle
@@ -48,6 +53,9 @@ commands make it at least WARN).
   */5 * * * * ksnap record -n batch --bundle-dir /var/lib/ksnap/bundles --strict`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkLockTimeout(o.LockTimeout); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -58,6 +66,7 @@ commands make it at least WARN).
 	o.file.addFlag(cmd.Flags())
 	cmd.Flags().StringVar(&o.bundleDir, "bundle-dir", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "exit 1 on WARN instead of 0")
+	addLockTimeoutFlag(cmd.Flags(), &o.LockTimeout)
 	return cmd
 }
 
@@ -77,7 +86,7 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.openHistory(path, jsonl.Options{})
+	st, err := e.openHistory(path, jsonl.Options{LockTimeout: o.LockTimeout})
 	if err != nil {
 		return err
 	}
