@@ -1,9 +1,11 @@
 package main
 
 import (
+	"time"
+
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/kubectl"
-	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
@@ -18,6 +20,7 @@ type recordOptions struct {
 	Capture     capture.Options
 	Kubectl     kubectl.Exec
 	HistoryPath string
+	LockTimeout time.Duration
 }
 
 // bundleDir resolves --bundle-dir: flag > $KSNAP_BUNDLE_DIR > default.
@@ -40,7 +43,9 @@ one bundle into --bundle-dir, analyzes it with the default analysis options,
 appends one record to the history file (exclusive lock, one whole line,
 fsync; a torn last line is reported and never glued onto) and prints the
 record summary block. ksnap history rebuild replays the same bundles into a
-byte-identical history.
+byte-identical history. If another process holds the lock, record says so
+after a second and gives up after --lock-timeout (exit 3); a write that
+fails (a full disk) is truncated away, leaving no partial line.
 
 The history file is --history-file, else $KSNAP_HISTORY_FILE, else
 ` + defaultHistoryFile + `; its directory is created when missing. The bundle
@@ -59,6 +64,9 @@ commands make it at least WARN).
 			}
 			o.Capture.OutDir = resolveBundleDir(cmd, e, "bundle-dir", o.bundleDir)
 			o.HistoryPath = o.file.resolve(cmd, e)
+			if err := checkLockTimeout(o.LockTimeout); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -69,6 +77,7 @@ commands make it at least WARN).
 	o.file.addFlag(cmd.Flags())
 	cmd.Flags().StringVar(&o.bundleDir, "bundle-dir", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "exit 1 on WARN instead of 0")
+	addLockTimeoutFlag(cmd.Flags(), &o.LockTimeout)
 	return cmd
 }
 
@@ -83,7 +92,12 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := history.Append(path, history.AppendOptions{Log: e.logger()}, rec); err != nil {
+	st, err := e.openHistory(path, jsonl.Options{LockTimeout: o.LockTimeout})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Append(cmd.Context(), rec); err != nil {
 		return err
 	}
 	if err := text.RecordBlock(e.stdout, text.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: path}); err != nil {

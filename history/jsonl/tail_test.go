@@ -1,4 +1,4 @@
-package history
+package jsonl
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ksnap/ksnap/history"
 )
 
 func writeFile(t *testing.T, content string) string {
@@ -21,13 +23,13 @@ func writeFile(t *testing.T, content string) string {
 	return path
 }
 
-func appendN(t *testing.T, path string, healths ...string) []Record {
+func appendN(t *testing.T, path string, healths ...string) []history.Record {
 	t.Helper()
-	var recs []Record
+	var recs []history.Record
 	for i, h := range healths {
 		recs = append(recs, recAt(i, h))
 	}
-	if _, err := Append(path, AppendOptions{NoSync: true}, recs...); err != nil {
+	if _, err := appendTo(path, Options{NoSync: true}, recs...); err != nil {
 		t.Fatal(err)
 	}
 	return recs
@@ -40,7 +42,7 @@ func TestLoadRecentSeedParity(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(t.TempDir(), "h.jsonl")
 		want := appendN(t, path, "OK", "WARN", "ERROR")
-		l, err := LoadRecent(path, 10)
+		l, err := loadRecent(t, path, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,14 +52,14 @@ func TestLoadRecentSeedParity(t *testing.T) {
 	})
 	t.Run("13: empty file", func(t *testing.T) {
 		t.Parallel()
-		l, err := LoadRecent(writeFile(t, ""), 10)
+		l, err := loadRecent(t, writeFile(t, ""), 10)
 		if err != nil || len(l.Records) != 0 || l.Corrupt.Count != 0 {
 			t.Errorf("got %+v, %v", l, err)
 		}
 	})
 	t.Run("missing file is an empty history", func(t *testing.T) {
 		t.Parallel()
-		l, err := LoadRecent(filepath.Join(t.TempDir(), "nope.jsonl"), 10)
+		l, err := loadRecent(t, filepath.Join(t.TempDir(), "nope.jsonl"), 10)
 		if err != nil || len(l.Records) != 0 {
 			t.Errorf("got %+v, %v", l, err)
 		}
@@ -66,7 +68,7 @@ func TestLoadRecentSeedParity(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(t.TempDir(), "h.jsonl")
 		all := appendN(t, path, "OK", "OK", "OK", "OK", "OK", "WARN", "OK", "ERROR", "OK", "WARN")
-		l, err := LoadRecent(path, 5)
+		l, err := loadRecent(t, path, 5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +84,7 @@ func TestLoadRecentSeedParity(t *testing.T) {
 		f.WriteString("invalid json line\n")
 		f.Close()
 		appendN(t, path, "WARN")
-		l, err := LoadRecent(path, 10)
+		l, err := loadRecent(t, path, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,13 +98,13 @@ func TestLoadRecentSeedParity(t *testing.T) {
 	})
 }
 
-func lineOf(r Record) string { return string(AppendJSON(nil, &r)) + "\n" }
+func lineOf(r history.Record) string { return string(history.AppendJSON(nil, &r)) + "\n" }
 
 func TestLoadLimitMustBePositive(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{0, -1} {
-		_, err := LoadRecent(writeFile(t, seedLineOK+"\n"), n)
-		if !errors.Is(err, ErrBadLimit) || err.Error() != fmt.Sprintf("limit %d: must be a positive number of records", n) {
+		_, err := loadRecent(t, writeFile(t, seedLineOK+"\n"), n)
+		if !errors.Is(err, history.ErrBadLimit) || err.Error() != fmt.Sprintf("limit %d: must be a positive number of records", n) {
 			t.Errorf("limit %d: %v", n, err)
 		}
 	}
@@ -112,7 +114,7 @@ func TestLoadOldToolFile(t *testing.T) {
 	t.Parallel()
 	old := seedLineOK + "\n" + seedLineMicro + "\n"
 	path := writeFile(t, old)
-	l, err := LoadRecent(path, 20)
+	l, err := loadRecent(t, path, 20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +136,7 @@ func TestLoadSkipsCorruptLines(t *testing.T) {
 	r0, r1, r2 := lineOf(recAt(0, "OK")), lineOf(recAt(1, "WARN")), lineOf(recAt(2, "ERROR"))
 	content := r0 + "[1,2]\n" + "\xff\xfe\n" + "\n" + r1 + `{"timestamp": null}` + "\n" + "123\n" + r2 + `{"timestamp": "2025-11-16T1`
 	path := writeFile(t, content)
-	l, err := LoadRecent(path, 10)
+	l, err := loadRecent(t, path, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +169,7 @@ func TestLoadSkipsCorruptLines(t *testing.T) {
 func TestLoadFilter(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "h.jsonl")
-	var recs []Record
+	var recs []history.Record
 	for i := range 10 {
 		r := recAt(i, "OK")
 		if i%2 == 1 {
@@ -175,15 +177,15 @@ func TestLoadFilter(t *testing.T) {
 		}
 		recs = append(recs, r)
 	}
-	Append(path, AppendOptions{NoSync: true}, recs...)
-	l, err := Load(path, LoadOptions{Limit: 2, Filter: Filter{Namespace: "other", Until: recs[7].Time}})
+	appendTo(path, Options{NoSync: true}, recs...)
+	l, err := tail(t, path, 2, history.Filter{Namespace: "other", Until: recs[7].Time})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(l.Records, []Record{recs[5], recs[7]}) {
+	if !reflect.DeepEqual(l.Records, []history.Record{recs[5], recs[7]}) {
 		t.Errorf("got %+v", l.Records)
 	}
-	l, _ = Load(path, LoadOptions{Limit: 100, Filter: Filter{Since: recs[8].Time, Selector: recs[0].Selector}})
+	l, _ = tail(t, path, 100, history.Filter{Since: recs[8].Time, Selector: recs[0].Selector})
 	if !reflect.DeepEqual(l.Records, recs[8:]) {
 		t.Errorf("since: got %d records", len(l.Records))
 	}
@@ -192,7 +194,7 @@ func TestLoadFilter(t *testing.T) {
 func TestLoadNotARegularFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	_, err := LoadRecent(dir, 5)
+	_, err := loadRecent(t, dir, 5)
 	if err == nil || err.Error() != dir+": not a regular file" {
 		t.Errorf("got %v", err)
 	}
@@ -255,20 +257,20 @@ func TestScanBackwardMatchesForwardSplit(t *testing.T) {
 
 func TestLoadLineTooLong(t *testing.T) {
 	t.Parallel()
-	long := `{"timestamp":"2025-11-16T10:00:00","namespace":"` + strings.Repeat("n", MaxLineSize) + `"}` + "\n"
+	long := `{"timestamp":"2025-11-16T10:00:00","namespace":"` + strings.Repeat("n", history.MaxLineSize) + `"}` + "\n"
 	path := writeFile(t, seedLineOK+"\n"+long+seedLineMicro+"\n")
-	l, err := LoadRecent(path, 10)
+	l, err := loadRecent(t, path, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.Records) != 2 || l.Corrupt.Count != 1 || !errors.Is(l.Corrupt.Lines[0].Err, ErrLineTooLong) {
+	if len(l.Records) != 2 || l.Corrupt.Count != 1 || !errors.Is(l.Corrupt.Lines[0].Err, history.ErrLineTooLong) {
 		t.Errorf("records %d corrupt %+v", len(l.Records), l.Corrupt)
 	}
-	s, err := Summarize(path, SummaryOptions{})
+	s, err := summarize(t, path, history.SummaryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Total != 2 || s.Corrupt.Count != 1 || s.Corrupt.Lines[0].Line != 2 || !errors.Is(s.Corrupt.Lines[0].Err, ErrLineTooLong) {
+	if s.Total != 2 || s.Corrupt.Count != 1 || s.Corrupt.Lines[0].Line != 2 || !errors.Is(s.Corrupt.Lines[0].Err, history.ErrLineTooLong) {
 		t.Errorf("summary total %d corrupt %+v", s.Total, s.Corrupt)
 	}
 }
@@ -283,7 +285,7 @@ func TestLoadReadsOnlyTheTail(t *testing.T) {
 	for i := range 3 {
 		b.WriteString(lineOf(recAt(i, "OK")))
 	}
-	l, err := LoadRecent(writeFile(t, b.String()), 3)
+	l, err := loadRecent(t, writeFile(t, b.String()), 3)
 	if err != nil {
 		t.Fatal(err)
 	}

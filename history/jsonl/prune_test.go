@@ -1,4 +1,4 @@
-package history
+package jsonl
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ksnap/ksnap/history"
 )
 
 func TestPrune(t *testing.T) {
@@ -16,44 +18,44 @@ func TestPrune(t *testing.T) {
 	tests := []struct {
 		name    string
 		content string
-		opts    PruneOptions
+		opts    history.PrunePolicy
 		want    string
-		res     PruneResult
+		res     history.PruneResult
 	}{
 		{
 			name:    "keep last 2",
 			content: r(0) + r(1) + r(2) + r(3),
-			opts:    PruneOptions{KeepLast: 2},
+			opts:    history.PrunePolicy{KeepLast: 2},
 			want:    r(2) + r(3),
-			res:     PruneResult{Kept: 2, Removed: 2, Oldest: tAt(2)},
+			res:     history.PruneResult{Kept: 2, Removed: 2, Oldest: tAt(2)},
 		},
 		{
 			name:    "older than 10 minutes",
 			content: old + r(1) + r(2) + r(3),
-			opts:    PruneOptions{OlderThan: 10 * time.Minute, Now: tAt(3)},
+			opts:    history.PrunePolicy{OlderThan: 10 * time.Minute, Now: tAt(3)},
 			want:    r(1) + r(2) + r(3),
-			res:     PruneResult{Kept: 3, Removed: 1, Oldest: tAt(1)},
+			res:     history.PruneResult{Kept: 3, Removed: 1, Oldest: tAt(1)},
 		},
 		{
 			name:    "both: a record must pass both",
 			content: r(0) + r(1) + r(2) + r(3),
-			opts:    PruneOptions{KeepLast: 3, OlderThan: 7 * time.Minute, Now: tAt(3)},
+			opts:    history.PrunePolicy{KeepLast: 3, OlderThan: 7 * time.Minute, Now: tAt(3)},
 			want:    r(2) + r(3),
-			res:     PruneResult{Kept: 2, Removed: 2, Oldest: tAt(2)},
+			res:     history.PruneResult{Kept: 2, Removed: 2, Oldest: tAt(2)},
 		},
 		{
 			name:    "old-tool lines are kept byte for byte, corrupt lines before the first kept record go",
 			content: "junk\n" + r(0) + "junk2\n" + old + "junk3\n" + seedLineMicro + "\n" + `{"torn`,
-			opts:    PruneOptions{KeepLast: 2},
+			opts:    history.PrunePolicy{KeepLast: 2},
 			want:    old + "junk3\n" + seedLineMicro + "\n" + `{"torn` + "\n",
-			res:     PruneResult{Kept: 2, Removed: 1, CorruptKept: 2, CorruptRemoved: 2, Oldest: tAt(0)},
+			res:     history.PruneResult{Kept: 2, Removed: 1, CorruptKept: 2, CorruptRemoved: 2, Oldest: tAt(0)},
 		},
 		{
 			name:    "nothing to remove leaves the file alone",
 			content: r(0) + r(1),
-			opts:    PruneOptions{KeepLast: 5},
+			opts:    history.PrunePolicy{KeepLast: 5},
 			want:    r(0) + r(1),
-			res:     PruneResult{Kept: 2, Oldest: tAt(0)},
+			res:     history.PruneResult{Kept: 2, Oldest: tAt(0)},
 		},
 	}
 	for _, tt := range tests {
@@ -64,11 +66,11 @@ func TestPrune(t *testing.T) {
 				os.Chmod(path, 0o600)
 				opts := tt.opts
 				opts.DryRun = dry
-				res, err := Prune(path, opts)
+				res, err := pruneFile(t, path, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
-				res.Corrupt = Corrupt{}
+				res.Corrupt = history.Corrupt{}
 				want := tt.res
 				want.BytesBefore, want.BytesAfter = int64(len(tt.content)), int64(len(tt.want))
 				if !reflect.DeepEqual(*res, want) {
@@ -92,15 +94,15 @@ func TestPrune(t *testing.T) {
 
 func TestPruneErrors(t *testing.T) {
 	t.Parallel()
-	if _, err := Prune(writeFile(t, ""), PruneOptions{}); !errors.Is(err, ErrNoPolicy) {
+	if _, err := pruneFile(t, writeFile(t, ""), history.PrunePolicy{}); !errors.Is(err, history.ErrNoPolicy) {
 		t.Errorf("no policy: %v", err)
 	}
-	res, err := Prune(writeFile(t, "")+".missing", PruneOptions{KeepLast: 1})
-	if err != nil || !reflect.DeepEqual(*res, PruneResult{}) {
+	res, err := pruneFile(t, writeFile(t, "")+".missing", history.PrunePolicy{KeepLast: 1})
+	if err != nil || !reflect.DeepEqual(*res, history.PruneResult{}) {
 		t.Errorf("missing file: %+v %v", res, err)
 	}
 	dir := t.TempDir()
-	if _, err := Prune(dir, PruneOptions{KeepLast: 1}); err == nil || !strings.Contains(err.Error(), dir) {
+	if _, err := pruneFile(t, dir, history.PrunePolicy{KeepLast: 1}); err == nil || !strings.Contains(err.Error(), dir) {
 		t.Errorf("directory: %v", err)
 	}
 }

@@ -1,23 +1,25 @@
-package history
+package jsonl
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ksnap/ksnap/history"
 )
 
 var t0 = time.Date(2025, 11, 16, 10, 0, 0, 0, time.UTC)
 
-func recAt(i int, health string) Record {
+func recAt(i int, health string) history.Record {
 	return sampleRecord(t0.Add(time.Duration(i)*5*time.Minute), health)
 }
 
@@ -37,7 +39,7 @@ func TestAppendCreatesParentAndWritesLines(t *testing.T) {
 	t.Parallel()
 	// Seed parity §5.3 test 10: the store works on a temp path; the parent is created.
 	path := filepath.Join(t.TempDir(), "outputs", "nested", "h.jsonl")
-	res, err := Append(path, AppendOptions{}, recAt(0, "OK"), recAt(1, "WARN"))
+	res, err := appendTo(path, Options{}, recAt(0, "OK"), recAt(1, "WARN"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +51,7 @@ func TestAppendCreatesParentAndWritesLines(t *testing.T) {
 		t.Fatalf("%d lines", len(lines))
 	}
 	r0, r1 := recAt(0, "OK"), recAt(1, "WARN")
-	if lines[0] != string(AppendJSON(nil, &r0)) || lines[1] != string(AppendJSON(nil, &r1)) {
+	if lines[0] != string(history.AppendJSON(nil, &r0)) || lines[1] != string(history.AppendJSON(nil, &r1)) {
 		t.Errorf("lines:\n%s", strings.Join(lines, "\n"))
 	}
 	st, err := os.Stat(path)
@@ -66,12 +68,12 @@ func TestAppendNeverGluesOntoTornLine(t *testing.T) {
 	tests := []struct {
 		name     string
 		existing string
-		wantTorn *TornLine
+		wantTorn *history.TornLine
 	}{
 		{name: "empty file", existing: ""},
 		{name: "whole lines", existing: seedLineOK + "\n"},
-		{name: "torn after a whole line", existing: seedLineOK + "\n" + `{"timestamp": "2025-11-16T10:0`, wantTorn: &TornLine{Offset: int64(len(seedLineOK) + 1), Size: 30}},
-		{name: "torn only", existing: `{"times`, wantTorn: &TornLine{Offset: 0, Size: 7}},
+		{name: "torn after a whole line", existing: seedLineOK + "\n" + `{"timestamp": "2025-11-16T10:0`, wantTorn: &history.TornLine{Offset: int64(len(seedLineOK) + 1), Size: 30}},
+		{name: "torn only", existing: `{"times`, wantTorn: &history.TornLine{Offset: 0, Size: 7}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,9 +82,9 @@ func TestAppendNeverGluesOntoTornLine(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.existing), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			var logBuf bytes.Buffer
-			log := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{ReplaceAttr: dropTime}))
-			res, err := Append(path, AppendOptions{Log: log}, recAt(0, "OK"))
+			var reported []string
+			report := func(err error) { reported = append(reported, err.Error()) }
+			res, err := appendTo(path, Options{Report: report}, recAt(0, "OK"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,21 +94,25 @@ func TestAppendNeverGluesOntoTornLine(t *testing.T) {
 			if fmt.Sprint(res.Torn) != fmt.Sprint(tt.wantTorn) {
 				t.Errorf("Torn = %v, want %v", res.Torn, tt.wantTorn)
 			}
-			if (tt.wantTorn != nil) != strings.Contains(logBuf.String(), "torn last line") {
-				t.Errorf("log: %q", logBuf.String())
+			var wantReported []string
+			if tt.wantTorn != nil {
+				wantReported = []string{tt.wantTorn.String()}
+			}
+			if !reflect.DeepEqual(reported, wantReported) {
+				t.Errorf("reported %q, want %q", reported, wantReported)
 			}
 			r := recAt(0, "OK")
 			want := tt.existing
 			if tt.wantTorn != nil {
 				want += "\n"
 			}
-			want += string(AppendJSON(nil, &r)) + "\n"
+			want += string(history.AppendJSON(nil, &r)) + "\n"
 			got, _ := os.ReadFile(path)
 			if string(got) != want {
 				t.Errorf("file =\n%q\nwant\n%q", got, want)
 			}
 			// The new record loads; the fragment is reported as a corrupt line.
-			l, err := LoadRecent(path, 10)
+			l, err := loadRecent(t, path, 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,23 +127,16 @@ func TestAppendNeverGluesOntoTornLine(t *testing.T) {
 	}
 }
 
-func dropTime(groups []string, a slog.Attr) slog.Attr {
-	if len(groups) == 0 && a.Key == slog.TimeKey {
-		return slog.Attr{}
-	}
-	return a
-}
-
 func TestAppendErrorsNameTheFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	_, err := Append(dir, AppendOptions{}, recAt(0, "OK"))
+	_, err := appendTo(dir, Options{}, recAt(0, "OK"))
 	if err == nil || !strings.Contains(err.Error(), dir) {
 		t.Errorf("append to a directory: %v", err)
 	}
 	blocker := filepath.Join(dir, "file")
 	os.WriteFile(blocker, nil, 0o644)
-	_, err = Append(filepath.Join(blocker, "h.jsonl"), AppendOptions{}, recAt(0, "OK"))
+	_, err = appendTo(filepath.Join(blocker, "h.jsonl"), Options{}, recAt(0, "OK"))
 	if err == nil || !strings.Contains(err.Error(), blocker) {
 		t.Errorf("append below a file: %v", err)
 	}
@@ -162,7 +161,7 @@ func TestHelperAppender(t *testing.T) {
 		r.Selector = strconv.Itoa(i)
 		// Every 50th append is durable, the rest NoSync: the lock and write
 		// path are the same, the test just runs faster.
-		if _, err := Append(f[0], AppendOptions{NoSync: i%50 != 0}, r); err != nil {
+		if _, err := appendTo(f[0], Options{NoSync: i%50 != 0}, r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -212,10 +211,10 @@ func TestConcurrentProcessAppend(t *testing.T) {
 			running = false
 		default:
 		}
-		if _, err := Append(path, AppendOptions{NoSync: true}, old); err != nil {
+		if _, err := appendTo(path, Options{NoSync: true}, old); err != nil {
 			t.Fatal(err)
 		}
-		res, err := Prune(path, PruneOptions{OlderThan: time.Hour, Now: t0.Add(48 * time.Hour)})
+		res, err := pruneFile(t, path, history.PrunePolicy{OlderThan: time.Hour, Now: t0.Add(48 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +239,7 @@ func TestConcurrentProcessAppend(t *testing.T) {
 	cutoff := t0.Add(47 * time.Hour)
 	seen := map[string]bool{}
 	for i, line := range readLines(t, path) {
-		r, err := ParseLine([]byte(line))
+		r, err := history.ParseLine([]byte(line))
 		if err != nil {
 			t.Fatalf("line %d: %v: %q", i+1, err, line)
 		}
@@ -294,7 +293,7 @@ func TestConcurrentProcessAppendNoneLost(t *testing.T) {
 	seen := map[string]bool{}
 	next := map[string]int{}
 	for i, line := range lines {
-		r, err := ParseLine([]byte(line))
+		r, err := history.ParseLine([]byte(line))
 		if err != nil {
 			t.Fatalf("line %d: %v", i+1, err)
 		}
@@ -312,7 +311,7 @@ func TestConcurrentProcessAppendNoneLost(t *testing.T) {
 
 func TestSyncMissingFile(t *testing.T) {
 	t.Parallel()
-	err := Sync(filepath.Join(t.TempDir(), "nope"))
+	err := open(t, filepath.Join(t.TempDir(), "nope"), Options{}).Sync()
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Sync of a missing file: %v", err)
 	}
