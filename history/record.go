@@ -91,6 +91,12 @@ type Job struct {
 	Rules []string
 	// Owner is the name of the CronJob that owns the job, empty if none.
 	Owner string
+	// MemoryPeak is the sampled working-set memory in bytes of the job's
+	// container nearest its memory limit (or, with no limit, the largest),
+	// from pod metrics at capture time (capture --metrics); MemoryLimit is
+	// that container's limit. 0 means absent: the keys memory_peak_bytes
+	// and memory_limit_bytes are written only when set.
+	MemoryPeak, MemoryLimit int
 }
 
 // Level returns the record's overall health folded onto the four levels:
@@ -182,6 +188,14 @@ func AppendJSON(buf []byte, r *Record) []byte {
 		if j.Owner != "" {
 			buf = append(buf, `,"owner":`...)
 			buf = textutil.AppendJSONString(buf, j.Owner)
+		}
+		if j.MemoryPeak > 0 {
+			buf = append(buf, `,"memory_peak_bytes":`...)
+			buf = strconv.AppendInt(buf, int64(j.MemoryPeak), 10)
+		}
+		if j.MemoryLimit > 0 {
+			buf = append(buf, `,"memory_limit_bytes":`...)
+			buf = strconv.AppendInt(buf, int64(j.MemoryLimit), 10)
 		}
 		buf = append(buf, '}')
 	}
@@ -372,6 +386,10 @@ func parseJobs(jobs []Job, v gjson.Result) ([]Job, error) {
 				j.Health, err = optStringF(field("health"), f)
 			case "owner":
 				j.Owner, err = optStringF(field("owner"), f)
+			case "memory_peak_bytes":
+				j.MemoryPeak, err = counter(field("memory_peak_bytes").String(), f)
+			case "memory_limit_bytes":
+				j.MemoryLimit, err = counter(field("memory_limit_bytes").String(), f)
 			case "rules":
 				if f.Type == gjson.Null {
 					break

@@ -114,6 +114,7 @@ func HistoryRecord(capturedAt time.Time, name, sha256 string, rep *analyze.Repor
 		if owner, ok := strings.CutPrefix(j.Owner, "CronJob/"); ok {
 			hj.Owner = owner
 		}
+		hj.MemoryPeak, hj.MemoryLimit = memoryPeak(&j)
 		seen := map[string]bool{}
 		for _, f := range j.Findings {
 			if !seen[f.Rule] {
@@ -124,4 +125,35 @@ func HistoryRecord(capturedAt time.Time, name, sha256 string, rep *analyze.Repor
 		in.Jobs = append(in.Jobs, hj)
 	}
 	return history.NewRecord(in)
+}
+
+// memoryPeak is the sampled working set and limit of the Job's container
+// nearest its memory limit, or with no container limited, the largest
+// working set and 0; 0, 0 without pod metrics.
+func memoryPeak(j *analyze.JobResult) (peak, limit int) {
+	for _, p := range j.Pods {
+		if p.Usage == nil {
+			continue
+		}
+		for _, c := range p.Usage.Containers {
+			if !c.Memory.Set {
+				continue
+			}
+			m, l := int(c.Memory.Val), 0
+			if c.MemoryLimit.Set && c.MemoryLimit.Val > 0 {
+				l = int(c.MemoryLimit.Val)
+			}
+			switch {
+			case l > 0 && limit > 0: // the larger share of its limit
+				if float64(m)/float64(l) > float64(peak)/float64(limit) {
+					peak, limit = m, l
+				}
+			case l > 0: // a limited container beats any unlimited one
+				peak, limit = m, l
+			case limit == 0 && m > peak:
+				peak = m
+			}
+		}
+	}
+	return peak, limit
 }
