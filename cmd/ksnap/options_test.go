@@ -88,6 +88,7 @@ func TestNewCaptureCmd(t *testing.T) {
 				o.Selector, o.OutDir, o.ContextName, o.MaxLogLines, o.Logs, o.Timeout = "app=x", "o", "c", 0, capture.LogsFailed, 5*time.Second
 				*x = kubectl.Exec{Path: "k", Kubeconfig: kc, Context: "c", Timeout: 5 * time.Second}
 			})},
+		{name: "metrics", args: []string{"-n", "ns", "--metrics"}, want: with(func(o *capture.Options, _ *kubectl.Exec) { o.Metrics = true })},
 		{name: "no namespace", wantErr: "required flag -n/--namespace not set"},
 		{name: "bad logs", args: []string{"-n", "ns", "--logs", "some"}, wantErr: `--logs "some": want all, failed or none`},
 		{name: "bad tail", args: []string{"-n", "ns", "--max-log-lines", "-1"}, wantErr: "--max-log-lines -1: must be 0 (no logs) or more"},
