@@ -113,6 +113,11 @@ Events are captured for the whole namespace: Event objects carry no labels of
 the objects they describe, so analysis joins them to the selected Jobs and
 Pods by involved object.
 
+With --metrics, pod CPU and memory usage at capture time are captured too
+(kubectl get podmetrics.metrics.k8s.io, served by metrics-server). A cluster
+without the metrics API, or an identity Forbidden to read it, records that
+command as unavailable: not a failure, exit status and verdict unchanged.
+
 Environment: KUBECONFIG (as kubectl), KSNAP_BUNDLE_DIR (--out),
 KSNAP_KUBECTL (--kubectl).
 ` + exitStatusHelp,
