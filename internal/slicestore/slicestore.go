@@ -1,0 +1,88 @@
+// Package slicestore is a read-only history.Store over a slice of records,
+// for the tests of the packages that only read a store (the dashboard fold,
+// its renderer, the metrics export) and for generated histories too large to
+// write out. It owns no file and never writes; Append and Prune fail.
+package slicestore
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/ksnap/ksnap/history"
+)
+
+// ErrReadOnly is returned by Append and Prune.
+var ErrReadOnly = errors.New("read-only store")
+
+// Store serves Records, or the records Gen yields, in order.
+type Store struct {
+	Name    string
+	Records []history.Record
+	// Gen, when set, is called instead of ranging over Records: it must call
+	// yield for each record in store order and stop when yield returns false.
+	Gen func(yield func(*history.Record) bool)
+}
+
+// Load reads a whole JSONL history file.
+func Load(path string) (*Store, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	l, err := history.LoadRecent(path, int(fi.Size())+1)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{Name: path, Records: l.Records}, nil
+}
+
+// Append fails: the store is read-only.
+func (s *Store) Append(context.Context, ...history.Record) (history.AppendResult, error) {
+	return history.AppendResult{}, ErrReadOnly
+}
+
+// Tail returns the last n matching records.
+func (s *Store) Tail(ctx context.Context, n int, f history.Filter) (*history.Loaded, error) {
+	var all []history.Record
+	_, err := s.Scan(ctx, f, func(r *history.Record) error { all = append(all, *r); return nil })
+	if len(all) > n {
+		all = all[len(all)-n:]
+	}
+	return &history.Loaded{Records: all}, err
+}
+
+// Scan calls fn for each matching record in order.
+func (s *Store) Scan(ctx context.Context, f history.Filter, fn func(*history.Record) error) (history.Corrupt, error) {
+	var err error
+	each := func(r *history.Record) bool {
+		if err = ctx.Err(); err != nil {
+			return false
+		}
+		if f.Match(r) {
+			err = fn(r)
+		}
+		return err == nil
+	}
+	if s.Gen != nil {
+		s.Gen(each)
+		return history.Corrupt{}, err
+	}
+	for i := range s.Records {
+		if !each(&s.Records[i]) {
+			break
+		}
+	}
+	return history.Corrupt{}, err
+}
+
+// Prune fails: the store is read-only.
+func (s *Store) Prune(context.Context, history.PrunePolicy) (*history.PruneResult, error) {
+	return nil, ErrReadOnly
+}
+
+// String names the store.
+func (s *Store) String() string { return s.Name }
+
+// Close does nothing.
+func (s *Store) Close() error { return nil }
