@@ -228,6 +228,9 @@ type targetAcc struct {
 	t      *Target
 	caps   []capAcc
 	owners map[[2]string]int
+	// at[i] is 1 + the position of owner i in the current capture's obs,
+	// valid when mark[i] is the capture's number.
+	at, mark []int
 }
 
 type capAcc struct {
@@ -275,6 +278,7 @@ func Build(ctx context.Context, s history.Store, o Options) (*Dashboard, error) 
 			if !found {
 				idx = len(ta.owners)
 				ta.owners[[2]string{ok[0], intern(ok[1])}] = idx
+				ta.at, ta.mark = append(ta.at, 0), append(ta.mark, -1)
 			}
 			lv := level(j.Health)
 			reason := ""
@@ -285,12 +289,13 @@ func Build(ctx context.Context, s history.Store, o Options) (*Dashboard, error) 
 				}
 			}
 			// Several Jobs of one owner in a capture: the worst, then the later one.
-			if k := slices.IndexFunc(c.obs, func(o obs) bool { return o.owner == int32(idx) }); k >= 0 {
-				if lv >= c.obs[k].level {
+			if ta.mark[idx] == len(ta.caps) {
+				if k := ta.at[idx] - 1; lv >= c.obs[k].level {
 					c.obs[k] = obs{owner: int32(idx), level: lv, reason: reason, job: strings.Clone(j.Name)}
 				}
 				continue
 			}
+			ta.mark[idx], ta.at[idx] = len(ta.caps), len(c.obs)+1
 			c.obs = append(c.obs, obs{owner: int32(idx), level: lv, reason: reason, job: strings.Clone(j.Name)})
 		}
 		ta.caps = append(ta.caps, c)
