@@ -127,6 +127,8 @@ type Target struct {
 	// Transitions are the last MaxTransitions changes of overall health,
 	// newest first.
 	Transitions []Transition
+	// NewestJobs are the Jobs of the newest capture, sorted by name.
+	NewestJobs []history.Job
 }
 
 // Column is one grid column: captures First..Last (indexes into Captures).
@@ -230,7 +232,9 @@ type targetAcc struct {
 	owners map[[2]string]int
 	// at[i] is 1 + the position of owner i in the current capture's obs,
 	// valid when mark[i] is the capture's number.
-	at, mark []int
+	at, mark     []int
+	newest       time.Time
+	newestBundle string
 }
 
 type capAcc struct {
@@ -298,6 +302,11 @@ func Build(ctx context.Context, s history.Store, o Options) (*Dashboard, error) 
 			ta.mark[idx], ta.at[idx] = len(ta.caps), len(c.obs)+1
 			c.obs = append(c.obs, obs{owner: int32(idx), level: lv, reason: reason, job: strings.Clone(j.Name)})
 		}
+		// The newest capture as Captures sorts them: time, then bundle name.
+		if n := len(ta.caps); n == 0 || r.Time.After(ta.newest) || r.Time.Equal(ta.newest) && r.Bundle >= ta.newestBundle {
+			ta.newest, ta.newestBundle = r.Time, c.c.Bundle
+			ta.t.NewestJobs = cloneJobs(ta.t.NewestJobs[:0], r.Jobs)
+		}
 		ta.caps = append(ta.caps, c)
 		d.Captures++
 		if r.Time.After(d.AsOf) {
@@ -329,6 +338,19 @@ func Build(ctx context.Context, s history.Store, o Options) (*Dashboard, error) 
 	}
 	slices.SortFunc(d.Reasons, func(a, b Reason) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Reason, b.Reason)) })
 	return d, nil
+}
+
+func cloneJobs(dst, src []history.Job) []history.Job {
+	for _, j := range src {
+		j.Name, j.Phase, j.Health, j.Owner = strings.Clone(j.Name), strings.Clone(j.Phase), strings.Clone(j.Health), strings.Clone(j.Owner)
+		j.Rules = slices.Clone(j.Rules)
+		for i := range j.Rules {
+			j.Rules[i] = strings.Clone(j.Rules[i])
+		}
+		dst = append(dst, j)
+	}
+	slices.SortStableFunc(dst, func(a, b history.Job) int { return cmp.Compare(a.Name, b.Name) })
+	return dst
 }
 
 // ReasonCode bounds a rule code's cardinality: a code of at most 16 letters,

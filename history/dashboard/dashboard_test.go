@@ -84,6 +84,7 @@ func TestBuild(t *testing.T) {
 			Transitions: []Transition{
 				{Time: at(10), From: model.LevelOK, To: model.LevelError, Bundle: "b10ns"},
 			},
+			NewestJobs: []history.Job{job("etl-4", "etl", "WARN", "J4"), job("etl-5", "etl", "ERROR", "bad code!"), job("solo", "", "OK")},
 		}},
 		Reasons: []Reason{
 			{Reason: "J1", Count: 2, Owners: 1, Last: at(20)},

@@ -34,12 +34,12 @@ type DashboardOptions struct {
 }
 
 type dashView struct {
-	Head head
-	D          *dashboard.Dashboard
-	Source     string
-	Owners     int
-	Targets    []targetView
-	Legend     []legendItem
+	Head                 head
+	D                    *dashboard.Dashboard
+	Source               string
+	Owners               int
+	Targets              []targetView
+	Legend               []legendItem
 	MaxColumns, MaxCells int
 }
 

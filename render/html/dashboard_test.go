@@ -19,6 +19,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
+// scenarios is the history rebuilt from fixtures/scenarios.
+const scenarios = "../../fixtures/history/scenarios.jsonl"
+
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
@@ -65,9 +68,9 @@ func renderDashboard(t *testing.T, s history.Store, o dashboard.Options) []byte 
 
 // TestDashboardGolden renders the history rebuilt from fixtures/scenarios
 // (go run ./cmd/ksnap history rebuild --from fixtures/scenarios -o
-// render/html/testdata/scenarios.jsonl) twice, in two time zones.
+// fixtures/history/scenarios.jsonl) twice, in two time zones.
 func TestDashboardGolden(t *testing.T) {
-	s, err := slicestore.Load("testdata/scenarios.jsonl")
+	s, err := slicestore.Load(scenarios)
 	if err != nil {
 		t.Fatal(err)
 	}
