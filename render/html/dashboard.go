@@ -13,7 +13,9 @@ import (
 
 // Grid geometry, in SVG user units (pixels).
 const (
-	cellW  = 10
+	cellW  = 10 // the narrowest; a grid of few columns gets wider cells
+	maxW   = 24
+	gridW  = 720 // the width a grid of few columns fills
 	cellH  = 14
 	labelW = 280
 	// maxLabel is the longest owner name drawn in full beside its row (the
@@ -50,6 +52,7 @@ type targetView struct {
 	T            *dashboard.Target
 	Bucket       string
 	Width        int
+	CellW        int
 	Height       int
 	Caps         []cellView
 	Rows         []rowView
@@ -102,7 +105,9 @@ func TargetName(t *dashboard.Target) string {
 func newTargetView(i int, t *dashboard.Target) targetView {
 	tv := targetView{ID: "t" + strconv.Itoa(i+1), Name: TargetName(t), T: t, Bucket: dashboard.BucketName(t.Bucket), Aggregated: t.Bucket > 0}
 	tv.StreakHealth = t.Streak.Health.String()
-	tv.Width = labelW + len(t.Columns)*cellW + 2
+	cw := min(maxW, max(cellW, gridW/max(1, len(t.Columns))))
+	tv.CellW = cw - 1
+	tv.Width = labelW + len(t.Columns)*cw + 2
 	tv.Height = (len(t.Owners)+1)*cellH + 4
 	for ci := range t.Columns {
 		col := &t.Columns[ci]
@@ -111,7 +116,7 @@ func newTargetView(i int, t *dashboard.Target) targetView {
 		if col.Partial {
 			cls += " p"
 		}
-		tv.Caps = append(tv.Caps, cellView{X: labelW + ci*cellW, Y: 0, Class: "cap " + cls, Title: capTitle(t, col, c)})
+		tv.Caps = append(tv.Caps, cellView{X: labelW + ci*cw, Y: 0, Class: "cap " + cls, Title: capTitle(t, col, c)})
 	}
 	for oi := range t.Owners {
 		ow := &t.Owners[oi]
@@ -128,7 +133,7 @@ func newTargetView(i int, t *dashboard.Target) targetView {
 			if t.Columns[ci].Partial && cell.State != dashboard.StatePartial {
 				cls += " p"
 			}
-			rv.Cells = append(rv.Cells, cellView{X: labelW + ci*cellW, Y: y, Class: "cell " + cls, Title: cellTitle(t, full, &t.Columns[ci], cell)})
+			rv.Cells = append(rv.Cells, cellView{X: labelW + ci*cw, Y: y, Class: "cell " + cls, Title: cellTitle(t, full, &t.Columns[ci], cell)})
 		}
 		tv.Rows = append(tv.Rows, rv)
 	}
