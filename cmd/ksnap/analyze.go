@@ -15,6 +15,7 @@ import (
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/capture/bundle"
+	renderhtml "github.com/ksnap/ksnap/render/html"
 	"github.com/spf13/cobra"
 )
 
@@ -59,7 +60,8 @@ the machine, TZ or locale.
 Output (-o): text (the default), json (schema in docs/report-schema.md; one
 document per bundle), or junit (one XML document, one testsuite per bundle,
 one testcase per Job; ERROR is a failure, WARN passes with its findings in
-system-out). With several bundles and text output, the reports are followed by
+system-out), or html (one self-contained page of every report, see
+docs/dashboard.md). With several bundles and text output, the reports are followed by
 one summary line per bundle: "VERDICT FILE jobs=N ok=N warn=N error=N ...".
 
 The verdict of a bundle is the worst of its Jobs, bare pods and bundle-level
@@ -86,7 +88,7 @@ counts as UNKNOWN; the other bundles are still analyzed.
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.Output, "output", "o", formatText, "output format: text, json or junit")
+	f.StringVarP(&opts.Output, "output", "o", formatText, "output format: text, json, junit or html")
 	f.BoolVar(&opts.Strict, "strict", false, "exit 1 on WARN instead of 0")
 	f.BoolVar(&opts.WarnOnPending, "warn-on-pending", def.WarnOnPending, "a Job that has not started is WARN (J8); false makes it OK")
 	f.BoolVar(&opts.TreatUnknownAsError, "treat-unknown-as-error", def.TreatUnknownAsError, "a Job whose phase is UNKNOWN is ERROR (J0); false makes it WARN")
@@ -101,9 +103,9 @@ counts as UNKNOWN; the other bundles are still analyzed.
 // complete checks flag values and combinations and builds the library options.
 func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error {
 	switch o.Output {
-	case formatText, formatJSON, formatJUnit:
+	case formatText, formatJSON, formatJUnit, formatHTML:
 	default:
-		return usageErrorf("-o %q: want text, json or junit", o.Output)
+		return usageErrorf("-o %q: want text, json, junit or html", o.Output)
 	}
 	a := def
 	a.WarnOnPending = o.WarnOnPending
@@ -198,13 +200,17 @@ func runAnalyze(e *env, o *analyzeOptions) error {
 		if err := r.write(e.stdout, o.Output); err != nil {
 			return err
 		}
-		if o.Output == formatJUnit {
+		if renderedAtEnd(o.Output) {
 			reps = append(reps, r.rep)
 		}
 	}
 	switch {
 	case o.Output == formatJUnit && len(reps) > 0:
 		if err := analyze.WriteJUnit(e.stdout, reps...); err != nil {
+			return err
+		}
+	case o.Output == formatHTML && len(reps) > 0:
+		if err := renderhtml.WriteReport(e.stdout, reps...); err != nil {
 			return err
 		}
 	case o.Output == formatText && len(files) > 1:
@@ -316,7 +322,7 @@ func analyzeOne(path string, o *analyzeOptions, batch bool) analyzed {
 		return r
 	}
 	r.summary = analyze.SummaryLine(r.rep)
-	if batch && o.Output != formatJUnit {
+	if batch && !renderedAtEnd(o.Output) {
 		var buf bytes.Buffer
 		r.renderErr = render(&buf, o.Output, r.rep)
 		r.out, r.rendered = buf.Bytes(), true

@@ -49,7 +49,7 @@ func TestNewAnalyzeCmd(t *testing.T) {
 				o.WarnOnPending, o.TreatUnknownAsError, o.PendingAfter, o.MaxRuntime = false, false, 5*time.Minute, 2*time.Hour
 				o.RestartWarn, o.AllowEmpty, o.Expect = 3, true, []string{"a", "b"}
 			}, output: "junit", strict: true},
-		{name: "bad output", args: []string{"-o", "yaml", "x"}, wantErr: `-o "yaml": want text, json or junit`},
+		{name: "bad output", args: []string{"-o", "yaml", "x"}, wantErr: `-o "yaml": want text, json, junit or html`},
 		{name: "bad duration", args: []string{"--max-runtime", "0s", "x"}, wantErr: "max-runtime 0s must be positive"},
 		{name: "no args", args: nil, wantErr: "requires at least 1 arg(s), only received 0"},
 	}

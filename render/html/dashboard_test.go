@@ -127,7 +127,7 @@ var tagName = regexp.MustCompile(`<([a-zA-Z][a-zA-Z0-9]*)`)
 func assertTags(t *testing.T, page []byte) {
 	t.Helper()
 	allowed := map[string]bool{}
-	for _, n := range strings.Fields("html head meta title style body header h1 h2 h3 p b nav a svg rect text section main table tr th td code span div footer pre ul li") {
+	for _, n := range strings.Fields("html head meta title style body header h1 h2 h3 h4 p b br nav a svg rect text section main table tr th td code span div footer pre") {
 		allowed[n] = true
 	}
 	for _, m := range tagName.FindAllSubmatch(page, -1) {

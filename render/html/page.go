@@ -36,6 +36,7 @@ var (
 		"age":   fmtAge,
 		"lower": strings.ToLower,
 		"ageOr": ageOr,
+		"opt":   optInt,
 	}).ParseFS(files, "*.tmpl"))
 )
 
