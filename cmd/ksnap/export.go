@@ -6,6 +6,7 @@ import (
 
 	"github.com/ksnap/ksnap/export/metrics"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/spf13/cobra"
 )
 
@@ -89,7 +90,7 @@ node_exporter's textfile collector. Otherwise the metrics go to stdout in
 }
 
 func runExportMetrics(cmd *cobra.Command, e *env, o *exportMetricsOptions) error {
-	s, err := openReadStore(o.Path)
+	s, err := e.openHistory(o.Path, jsonl.Options{})
 	if err != nil {
 		return err
 	}

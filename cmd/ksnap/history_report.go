@@ -6,8 +6,8 @@ import (
 
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/dashboard"
+	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/ksnap/ksnap/internal/atomicfile"
-	"github.com/ksnap/ksnap/internal/slicestore"
 	renderhtml "github.com/ksnap/ksnap/render/html"
 	"github.com/spf13/cobra"
 )
@@ -66,7 +66,7 @@ stays under 8 MiB for 10,000 captures of 200 owners.
 }
 
 func runHistoryReport(ctx context.Context, e *env, o *historyReportOptions) error {
-	s, err := openReadStore(o.Path)
+	s, err := e.openHistory(o.Path, jsonl.Options{})
 	if err != nil {
 		return err
 	}
@@ -89,9 +89,4 @@ func writeOutput(e *env, path string, data []byte) error {
 		return err
 	}
 	return atomicfile.Replace(path, data, 0o644)
-}
-
-// openReadStore opens the history file for reading.
-func openReadStore(path string) (history.Store, error) {
-	return slicestore.Load(path)
 }

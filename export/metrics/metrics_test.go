@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/ksnap/ksnap/history"
-	"github.com/ksnap/ksnap/internal/slicestore"
+	"github.com/ksnap/ksnap/history/jsonl"
+	"github.com/ksnap/ksnap/history/memstore"
 	"github.com/prometheus/common/expfmt"
 	pmodel "github.com/prometheus/common/model"
 )
@@ -48,21 +49,26 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func cronHistory() *slicestore.Store {
+func cronHistory() history.Store {
 	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	r := func(min int, health string, capErrs int, jobs ...history.Job) history.Record {
 		return history.Record{Time: t0.Add(time.Duration(min) * time.Minute), Namespace: "batch", Selector: "team=data",
 			OverallHealth: health, Bundle: "b", CaptureErrors: capErrs, Jobs: jobs}
 	}
-	return &slicestore.Store{Name: "cron", Records: []history.Record{
+	s := memstore.New("cron", nil)
+	_, err := s.Append(context.Background(), []history.Record{
 		r(0, "OK", 0, history.Job{Name: "etl-1", Owner: "etl", Health: "OK"}, history.Job{Name: "report-1", Owner: "report", Health: "OK"}),
 		r(10, "ERROR", 0, history.Job{Name: "etl-2", Owner: "etl", Health: "ERROR", Rules: []string{"J1"}}, history.Job{Name: "report-1", Owner: "report", Health: "OK"}),
 		r(20, "ERROR", 2, history.Job{Name: "etl-3", Owner: "etl", Health: "ERROR", Rules: []string{"J2", "J1"}}, history.Job{Name: "bare", Health: "WARN", Rules: []string{`evil"label\` + "\n"}}),
-	}}
+	}...)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 func TestGolden(t *testing.T) {
-	scen, err := slicestore.Load("../../fixtures/history/scenarios.jsonl")
+	scen, err := jsonl.Open("../../fixtures/history/scenarios.jsonl", jsonl.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/history"
-	"github.com/ksnap/ksnap/internal/slicestore"
+	"github.com/ksnap/ksnap/history/memstore"
 )
 
 var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -33,7 +33,7 @@ func TestBuild(t *testing.T) {
 		rec(20, "ERROR", 1, job("etl-3", "etl", "ERROR", "J1")),
 		rec(30, "ERROR", 0, job("etl-4", "etl", "WARN", "J4"), job("etl-5", "etl", "ERROR", "bad code!"), job("solo", "", "OK")),
 	}
-	d, err := Build(context.Background(), &slicestore.Store{Records: recs}, Options{})
+	d, err := Build(context.Background(), store(t, recs), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestAggregation(t *testing.T) {
 				r.Time = t0.Add(time.Duration(i) * tt.every)
 				recs = append(recs, r)
 			}
-			d, err := Build(context.Background(), &slicestore.Store{Records: recs}, Options{MaxColumns: tt.maxCols})
+			d, err := Build(context.Background(), store(t, recs), Options{MaxColumns: tt.maxCols})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,4 +144,13 @@ func TestReasonCode(t *testing.T) {
 			t.Errorf("ReasonCode(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func store(t *testing.T, recs []history.Record) history.Store {
+	t.Helper()
+	s := memstore.New("test", nil)
+	if _, err := s.Append(context.Background(), recs...); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -1,13 +1,13 @@
-// Package slicestore is a read-only history.Store over a slice of records,
-// for the tests of the packages that only read a store (the dashboard fold,
-// its renderer, the metrics export) and for generated histories too large to
-// write out. It owns no file and never writes; Append and Prune fail.
+// Package slicestore is a read-only history.Store over records generated on
+// the fly, for tests of readers (the dashboard fold, its renderer, the
+// metrics export) with histories too large to hold: 10,000 captures of 200
+// Jobs each. For stored records use history/memstore or history/jsonl. It
+// owns no file and never writes; Append and Prune fail.
 package slicestore
 
 import (
 	"context"
 	"errors"
-	"os"
 
 	"github.com/ksnap/ksnap/history"
 )
@@ -15,26 +15,12 @@ import (
 // ErrReadOnly is returned by Append and Prune.
 var ErrReadOnly = errors.New("read-only store")
 
-// Store serves Records, or the records Gen yields, in order.
+// Store serves the records Gen yields, in order.
 type Store struct {
-	Name    string
-	Records []history.Record
-	// Gen, when set, is called instead of ranging over Records: it must call
-	// yield for each record in store order and stop when yield returns false.
+	Name string
+	// Gen must call yield for each record in store order and stop when
+	// yield returns false. The record may be reused after yield returns.
 	Gen func(yield func(*history.Record) bool)
-}
-
-// Load reads a whole JSONL history file.
-func Load(path string) (*Store, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	l, err := history.LoadRecent(path, int(fi.Size())+1)
-	if err != nil {
-		return nil, err
-	}
-	return &Store{Name: path, Records: l.Records}, nil
 }
 
 // Append fails: the store is read-only.
@@ -45,7 +31,7 @@ func (s *Store) Append(context.Context, ...history.Record) (history.AppendResult
 // Tail returns the last n matching records.
 func (s *Store) Tail(ctx context.Context, n int, f history.Filter) (*history.Loaded, error) {
 	var all []history.Record
-	_, err := s.Scan(ctx, f, func(r *history.Record) error { all = append(all, *r); return nil })
+	_, err := s.Scan(ctx, f, func(r *history.Record) error { all = append(all, r.Clone()); return nil })
 	if len(all) > n {
 		all = all[len(all)-n:]
 	}
@@ -64,15 +50,7 @@ func (s *Store) Scan(ctx context.Context, f history.Filter, fn func(*history.Rec
 		}
 		return err == nil
 	}
-	if s.Gen != nil {
-		s.Gen(each)
-		return history.Corrupt{}, err
-	}
-	for i := range s.Records {
-		if !each(&s.Records[i]) {
-			break
-		}
-	}
+	s.Gen(each)
 	return history.Corrupt{}, err
 }
 

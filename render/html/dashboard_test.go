@@ -14,6 +14,8 @@ import (
 
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/dashboard"
+	"github.com/ksnap/ksnap/history/jsonl"
+	"github.com/ksnap/ksnap/history/memstore"
 	"github.com/ksnap/ksnap/internal/slicestore"
 )
 
@@ -60,7 +62,7 @@ func renderDashboard(t *testing.T, s history.Store, o dashboard.Options) []byte 
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteDashboard(&buf, d, DashboardOptions{Source: s.String()}); err != nil {
+	if err := WriteDashboard(&buf, d, DashboardOptions{Source: filepath.Base(s.String())}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -70,11 +72,10 @@ func renderDashboard(t *testing.T, s history.Store, o dashboard.Options) []byte 
 // (go run ./cmd/ksnap history rebuild --from fixtures/scenarios -o
 // fixtures/history/scenarios.jsonl) twice, in two time zones.
 func TestDashboardGolden(t *testing.T) {
-	s, err := slicestore.Load(scenarios)
+	s, err := jsonl.Open(scenarios, jsonl.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Name = "scenarios.jsonl"
 	first := renderDashboard(t, s, dashboard.Options{})
 	loc := time.Local
 	time.Local = time.FixedZone("X", -7*3600)
@@ -108,7 +109,11 @@ func TestHostileNamesEscaped(t *testing.T) {
 		OverallHealth: "ERROR", Bundle: evil, BundleSHA256: evil,
 		Jobs: []history.Job{{Name: evil, Health: "ERROR", Rules: []string{evil}}, {Name: "j", Owner: evil, Health: "WARN", Rules: []string{"J4"}}},
 	}}
-	page := renderDashboard(t, &slicestore.Store{Name: evil, Records: recs}, dashboard.Options{})
+	s := memstore.New(evil, nil)
+	if _, err := s.Append(context.Background(), recs...); err != nil {
+		t.Fatal(err)
+	}
+	page := renderDashboard(t, s, dashboard.Options{})
 	for _, bad := range []string{"<script", "<img", "evil.example/x>"} {
 		if bytes.Contains(page, []byte(bad)) {
 			t.Errorf("page contains %q unescaped", bad)
