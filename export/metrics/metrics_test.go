@@ -68,10 +68,7 @@ func cronHistory() history.Store {
 }
 
 func TestGolden(t *testing.T) {
-	scen, err := jsonl.Open("../../fixtures/history/scenarios.jsonl", jsonl.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	scen := scenariosStore(t)
 	tests := []struct {
 		name   string
 		store  history.Store
@@ -127,4 +124,14 @@ func parseBack(t *testing.T, text []byte) {
 			}
 		}
 	}
+}
+
+// scenariosStore is the history rebuilt from fixtures/scenarios.
+func scenariosStore(t *testing.T) history.Store {
+	t.Helper()
+	s, err := jsonl.Open("../../fixtures/history/scenarios.jsonl", jsonl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
