@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"bytes"
-	"io"
 	"strings"
 	"testing"
 
@@ -54,27 +53,5 @@ func BenchmarkAnalyzeBundle(b *testing.B) {
 		if _, err := Evaluate(FromBundle(bd), DefaultOptions()); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// BenchmarkWrite renders the 10,000-pod report in each format.
-func BenchmarkWrite(b *testing.B) {
-	src, _ := genSource(b, 10000)
-	rep, err := Evaluate(src, DefaultOptions())
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, f := range []struct {
-		name string
-		w    func(io.Writer, *Report) error
-	}{{"text", WriteText}, {"json", WriteJSON}, {"junit", func(w io.Writer, r *Report) error { return WriteJUnit(w, r) }}} {
-		b.Run(f.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := f.w(io.Discard, rep); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
 	}
 }

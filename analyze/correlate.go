@@ -8,6 +8,7 @@ import (
 
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 type objKey struct{ kind, ns, name string }
@@ -28,7 +29,7 @@ type eventGroup struct {
 
 func (g *eventGroup) result() EventResult {
 	return EventResult{Type: g.typ, Reason: g.reason, Kind: g.key.kind, Name: g.key.name, Count: g.count,
-		First: fmtTime(g.first), Last: fmtTime(g.last), Message: oneLine(g.msg), Source: g.source}
+		First: fmtTime(g.first), Last: fmtTime(g.last), Message: textutil.OneLine(g.msg), Source: g.source}
 }
 
 // dedupe groups events by object (kind, namespace, name, uid), type and

@@ -11,6 +11,7 @@ import (
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/analyze/parse"
 	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 // InputError says a bundle could not be evaluated at all (no manifest, or
@@ -297,7 +298,7 @@ func (ev *evaluation) captureFailures() {
 func (ev *evaluation) captureFinding(c bundle.Command) {
 	ev.rep.CaptureFailures = append(ev.rep.CaptureFailures, CaptureFailure{
 		Kind: c.Kind, Member: c.Member, Pod: c.Pod, Container: c.Container, Status: c.Status,
-		ExitCode: c.ExitCode, Error: oneLine(c.Error), Stderr: strings.TrimRight(c.Stderr, "\n"),
+		ExitCode: c.ExitCode, Error: textutil.OneLine(c.Error), Stderr: strings.TrimRight(c.Stderr, "\n"),
 	})
 	level := model.LevelWarn
 	if c.Status == bundle.StatusNotCaptured {
@@ -317,36 +318,24 @@ func (ev *evaluation) captureFinding(c bundle.Command) {
 	}
 	// The command's error already quotes kubectl's final stderr line (earlier
 	// lines are often klog noise); stderr is the detail only when it has none.
-	detail := oneLine(c.Error)
+	detail := textutil.OneLine(c.Error)
 	if detail == "" {
-		detail = lastLine(c.Stderr)
+		detail = textutil.LastLine(c.Stderr)
 	}
 	if detail != "" {
 		msg += ": " + detail
 	}
 	fields := []model.Field{fld("status", c.Status), fld("exit_code", fmt.Sprint(c.ExitCode))}
 	if c.Error != "" {
-		fields = append(fields, fld("error", oneLine(c.Error)))
+		fields = append(fields, fld("error", textutil.OneLine(c.Error)))
 	}
-	if d := lastLine(c.Stderr); d != "" {
+	if d := textutil.LastLine(c.Stderr); d != "" {
 		fields = append(fields, fld("stderr", d))
 	}
 	ev.rep.Findings = append(ev.rep.Findings, model.Finding{
 		Rule: RuleCaptureFailed, Level: level, Message: msg,
 		Evidence: model.Evidence{Member: bundle.ManifestMember, Kind: "Command", Name: c.Kind, Fields: fields},
 	})
-}
-
-// lastLine returns the last non-empty line of s: kubectl prints its error
-// last, after any klog noise.
-func lastLine(s string) string {
-	lines := strings.Split(s, "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" {
-			return l
-		}
-	}
-	return ""
 }
 
 // inputFindings turns item-level input problems into one WARN finding per

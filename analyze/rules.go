@@ -98,11 +98,3 @@ func worst(fs []model.Finding) model.Level {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func fld(path, value string) model.Field { return model.Field{Path: path, Value: value} }
-
-// oneLine folds a message from the cluster onto one line.
-func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\r\n\t") {
-		return strings.TrimSpace(s)
-	}
-	return strings.Join(strings.Fields(s), " ")
-}

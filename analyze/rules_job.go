@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 func (ev *evaluation) jobFinding(st *jobState, rule string, l model.Level, msg string, fields ...model.Field) {
@@ -41,12 +42,12 @@ func (ev *evaluation) jobRules(st *jobState) {
 		c, _ := j.Condition(typ)
 		return []model.Field{
 			fld("status.conditions["+typ+"].status", c.Status), fld("status.conditions["+typ+"].reason", c.Reason),
-			fld("status.conditions["+typ+"].message", oneLine(c.Message)),
+			fld("status.conditions["+typ+"].message", textutil.OneLine(c.Message)),
 		}
 	}
 	withEvent := func(fs []model.Field) []model.Field {
 		if jobEvent != nil {
-			fs = append(fs, fld("event["+jobEvent.reason+"].message", oneLine(jobEvent.msg)),
+			fs = append(fs, fld("event["+jobEvent.reason+"].message", textutil.OneLine(jobEvent.msg)),
 				fld("event["+jobEvent.reason+"].last", fmtTime(jobEvent.last)))
 		}
 		return fs

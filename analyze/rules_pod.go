@@ -7,6 +7,7 @@ import (
 
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 // Waiting reasons by rule.
@@ -120,10 +121,10 @@ func (ev *evaluation) podRules(ps *podState) {
 			l = model.LevelError
 		}
 		ev.podFinding(ps, RulePodReason, l, name+" "+strings.ToLower(p.Phase)+": "+p.Reason+msgSuffix(p.Message),
-			fld("status.phase", p.Phase), fld("status.reason", p.Reason), fld("status.message", oneLine(p.Message)))
+			fld("status.phase", p.Phase), fld("status.reason", p.Reason), fld("status.message", textutil.OneLine(p.Message)))
 	} else if p.Phase == "Failed" { // P2
 		ev.podFinding(ps, RulePodFailed, model.LevelError, name+" failed"+reasonSuffix(p.Reason)+msgSuffix(p.Message),
-			fld("status.phase", p.Phase), fld("status.reason", p.Reason), fld("status.message", oneLine(p.Message)))
+			fld("status.phase", p.Phase), fld("status.reason", p.Reason), fld("status.message", textutil.OneLine(p.Message)))
 	}
 	if p.Phase == "Unknown" { // P17
 		ev.podFinding(ps, RulePodUnknown, model.LevelWarn, name+" is in phase Unknown (node unreachable?)"+msgSuffix(p.Message),
@@ -133,11 +134,11 @@ func (ev *evaluation) podRules(ps *podState) {
 		switch {
 		case c.Type == "DisruptionTarget" && c.Status == "True": // P10
 			ev.podFinding(ps, RuleDisruption, model.LevelWarn, name+" disrupted: "+reasonOr(c.Reason, "DisruptionTarget")+msgSuffix(c.Message),
-				fld("status.conditions[DisruptionTarget].reason", c.Reason), fld("status.conditions[DisruptionTarget].message", oneLine(c.Message)))
+				fld("status.conditions[DisruptionTarget].reason", c.Reason), fld("status.conditions[DisruptionTarget].message", textutil.OneLine(c.Message)))
 		case c.Type == "PodScheduled" && c.Status == "False" && c.Reason == "Unschedulable" && p.Phase == "Pending": // P11
 			l := model.LevelWarn
 			age := ev.now.Sub(c.LastTransitionTime)
-			fields := []model.Field{fld("status.conditions[PodScheduled].reason", c.Reason), fld("status.conditions[PodScheduled].message", oneLine(c.Message))}
+			fields := []model.Field{fld("status.conditions[PodScheduled].reason", c.Reason), fld("status.conditions[PodScheduled].message", textutil.OneLine(c.Message))}
 			msg := name + " is unschedulable"
 			if !c.LastTransitionTime.IsZero() {
 				fields = append(fields, fld("status.conditions[PodScheduled].lastTransitionTime", fmtTime(c.LastTransitionTime)))
@@ -168,19 +169,10 @@ func reasonSuffix(r string) string {
 }
 
 func msgSuffix(m string) string {
-	m = oneLine(m)
-	if m == "" {
+	if m = textutil.OneLine(m); m == "" {
 		return ""
 	}
-	const max = 200
-	if len(m) > max {
-		cut := max
-		for cut > 0 && m[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
-			cut--
-		}
-		m = m[:cut] + "…"
-	}
-	return ": " + m
+	return ": " + textutil.Truncate(m, 200)
 }
 
 func (ev *evaluation) containerRules(ps *podState, c *model.ContainerStatus) {
@@ -231,7 +223,7 @@ func (ev *evaluation) containerRules(ps *podState, c *model.ContainerStatus) {
 			if lt := lastTermination(c); lt != "" {
 				msg += ", " + lt
 			}
-			fields := []model.Field{fld(stPath("reason"), st.Reason), fld(stPath("message"), oneLine(st.Message))}
+			fields := []model.Field{fld(stPath("reason"), st.Reason), fld(stPath("message"), textutil.OneLine(st.Message))}
 			if c.LastState.Kind == model.StateTerminated {
 				fields = append(fields, fld(containerPath(c, "lastState.terminated.reason"), c.LastState.Reason),
 					fld(containerPath(c, "lastState.terminated.exitCode"), itoa(c.LastState.ExitCode)))
@@ -254,7 +246,7 @@ func (ev *evaluation) containerRules(ps *podState, c *model.ContainerStatus) {
 		fields := []model.Field{fld(stPath("reason"), st.Reason)}
 		switch {
 		case lastWarn != nil && waitingErrorEvents[lastWarn.reason]:
-			fields = append(fields, fld("event.reason", lastWarn.reason), fld("event.message", oneLine(lastWarn.msg)))
+			fields = append(fields, fld("event.reason", lastWarn.reason), fld("event.message", textutil.OneLine(lastWarn.msg)))
 			ev.podFinding(ps, RuleWaiting, model.LevelError, who+" is waiting ("+reasonOr(st.Reason, "no reason")+"), latest Warning event "+lastWarn.reason+msgSuffix(lastWarn.msg), fields...)
 		case since.IsZero() || age >= o.WaitingWarnAfter:
 			if !since.IsZero() {
@@ -276,7 +268,7 @@ func (ev *evaluation) containerRules(ps *podState, c *model.ContainerStatus) {
 			fields = append(fields, fld(stPath("signal"), itoa(st.Signal)))
 		}
 		if st.Message != "" {
-			fields = append(fields, fld(stPath("message"), oneLine(st.Message)))
+			fields = append(fields, fld(stPath("message"), textutil.OneLine(st.Message)))
 		}
 		ev.podFinding(ps, rule, model.LevelError, msg+")", fields...)
 	}
@@ -311,7 +303,7 @@ func (ev *evaluation) eventRules(ps *podState, st *jobState) {
 		var ev_ model.Evidence
 		evidence := func() model.Evidence {
 			if ev_.Fields == nil {
-				fields := []model.Field{fld("type", g.typ), fld("reason", g.reason), fld("count", itoa(g.count)), fld("last", fmtTime(g.last)), fld("message", oneLine(g.msg))}
+				fields := []model.Field{fld("type", g.typ), fld("reason", g.reason), fld("count", itoa(g.count)), fld("last", fmtTime(g.last)), fld("message", textutil.OneLine(g.msg))}
 				ev_ = model.Evidence{Member: bundle.EventsMember, Kind: g.key.kind, Name: g.key.name, Fields: fields}
 			}
 			return ev_

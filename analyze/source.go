@@ -2,11 +2,12 @@
 // the small Source interface, parses members with analyze/parse, derives Job
 // phases, applies the health rules (J0–J9, P1–P17, E1–E7, O1–O5; see
 // docs/rules.md), correlates pods and events with their Jobs, and builds a
-// Report with a verdict. It also renders reports as text, JSON and JUnit.
+// Report with a verdict. It holds evaluation and the Report types only:
+// rendering is render/text, render/json and render/junit, which import
+// analyze, never the reverse.
 //
 // "Now" is always the manifest's capture time: the package never reads the
-// wall clock, never touches kubectl and writes only to the writer it is
-// given. Every list in a Report has a documented sort order
+// wall clock, never touches kubectl and never writes output. Every list in a Report has a documented sort order
 // (docs/report-schema.md), so the same bundle and options always give the
 // same bytes.
 package analyze

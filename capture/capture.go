@@ -21,6 +21,7 @@ import (
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/internal/buildinfo"
+	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/tidwall/gjson"
 )
 
@@ -249,7 +250,7 @@ func commandFromResult(kind, member string, res kubectl.Result, wantJSON bool) (
 	started := res.Err == nil || !(errors.As(res.Err, &notStarted) || errors.Is(res.Err, kubectl.ErrNotReadOnly))
 	if res.Err != nil {
 		c.Status = bundle.StatusFailed
-		c.Error = oneLine(res.Err.Error())
+		c.Error = textutil.OneLine(res.Err.Error())
 	} else if wantJSON && !gjson.ValidBytes(res.Stdout) {
 		c.Status = bundle.StatusFailed
 		c.Error = notJSONError(res.Stdout)
@@ -273,17 +274,6 @@ func preview(b []byte) string {
 		b = b[:40]
 	}
 	return string(b)
-}
-
-func oneLine(s string) string {
-	out := make([]rune, 0, len(s))
-	for _, r := range s {
-		if r == '\n' || r == '\r' || r == '\t' {
-			r = ' '
-		}
-		out = append(out, r)
-	}
-	return string(out)
 }
 
 func parseVersions(stdout []byte) bundle.Versions {

@@ -22,6 +22,7 @@ import (
 	"unsafe"
 
 	"github.com/ksnap/ksnap/internal/fasttime"
+	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/tidwall/gjson"
 )
 
@@ -119,13 +120,13 @@ func (r Record) MarshalJSON() ([]byte, error) { return AppendJSON(nil, &r), nil 
 // 0 is encoded with the old tool's eight keys only.
 func AppendJSON(buf []byte, r *Record) []byte {
 	buf = append(buf, `{"timestamp":`...)
-	buf = appendString(buf, r.Timestamp)
+	buf = textutil.AppendJSONString(buf, r.Timestamp)
 	buf = append(buf, `,"namespace":`...)
-	buf = appendString(buf, r.Namespace)
+	buf = textutil.AppendJSONString(buf, r.Namespace)
 	buf = append(buf, `,"selector":`...)
-	buf = appendString(buf, r.Selector)
+	buf = textutil.AppendJSONString(buf, r.Selector)
 	buf = append(buf, `,"overall_health":`...)
-	buf = appendString(buf, r.OverallHealth)
+	buf = textutil.AppendJSONString(buf, r.OverallHealth)
 	buf = append(buf, `,"jobs_ok":`...)
 	buf = strconv.AppendInt(buf, int64(r.JobsOK), 10)
 	buf = append(buf, `,"jobs_warn":`...)
@@ -149,11 +150,11 @@ func AppendJSON(buf []byte, r *Record) []byte {
 	buf = append(buf, `,"schema_version":`...)
 	buf = strconv.AppendInt(buf, int64(r.SchemaVersion), 10)
 	buf = append(buf, `,"bundle":`...)
-	buf = appendString(buf, r.Bundle)
+	buf = textutil.AppendJSONString(buf, r.Bundle)
 	buf = append(buf, `,"bundle_sha256":`...)
-	buf = appendString(buf, r.BundleSHA256)
+	buf = textutil.AppendJSONString(buf, r.BundleSHA256)
 	buf = append(buf, `,"ruleset":`...)
-	buf = appendString(buf, r.Ruleset)
+	buf = textutil.AppendJSONString(buf, r.Ruleset)
 	buf = append(buf, `,"capture_errors":`...)
 	buf = strconv.AppendInt(buf, int64(r.CaptureErrors), 10)
 	buf = append(buf, `,"warning_events":`...)
@@ -164,79 +165,26 @@ func AppendJSON(buf []byte, r *Record) []byte {
 			buf = append(buf, ',')
 		}
 		buf = append(buf, `{"name":`...)
-		buf = appendString(buf, j.Name)
+		buf = textutil.AppendJSONString(buf, j.Name)
 		buf = append(buf, `,"phase":`...)
-		buf = appendString(buf, j.Phase)
+		buf = textutil.AppendJSONString(buf, j.Phase)
 		buf = append(buf, `,"health":`...)
-		buf = appendString(buf, j.Health)
+		buf = textutil.AppendJSONString(buf, j.Health)
 		buf = append(buf, `,"rules":[`...)
 		for k, code := range j.Rules {
 			if k > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendString(buf, code)
+			buf = textutil.AppendJSONString(buf, code)
 		}
 		buf = append(buf, ']')
 		if j.Owner != "" {
 			buf = append(buf, `,"owner":`...)
-			buf = appendString(buf, j.Owner)
+			buf = textutil.AppendJSONString(buf, j.Owner)
 		}
 		buf = append(buf, '}')
 	}
 	return append(buf, "]}"...)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string: like encoding/json without HTML
-// escaping; invalid UTF-8 becomes U+FFFD, and U+2028/U+2029 are escaped so a
-// line never contains a JavaScript line terminator.
-func appendString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				buf = append(buf, '\\', c)
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
 }
 
 // ParseLine decodes one history line (without its newline). Surrounding

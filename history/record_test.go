@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"strings"
@@ -162,22 +163,25 @@ func TestEncodeOldRecordKeepsOldKeys(t *testing.T) {
 	}
 }
 
-func TestAppendStringEscapes(t *testing.T) {
+// TestEncodeEscapesLikeEncodingJSON: strings are escaped by
+// textutil.AppendJSONString (encoding/json's bytes without HTML escaping;
+// \b and \f were \u0008 and \u000c before it) and read back unchanged.
+func TestEncodeEscapesLikeEncodingJSON(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ in, want string }{
-		{"plain", `"plain"`},
-		{"quote\" back\\", `"quote\" back\\"`},
-		{"nl\ncr\rtab\t", `"nl\ncr\rtab\t"`},
-		{"\x01\x1f", `"\u0001\u001f"`},
-		{"<html>&", `"<html>&"`},
-		{"한국어", `"한국어"`},
-		{"bad\xffutf8", `"bad\ufffdutf8"`},
-		{"ls\u2028ps\u2029", `"ls\u2028ps\u2029"`},
-	}
-	for _, tt := range tests {
-		if got := string(appendString(nil, tt.in)); got != tt.want {
-			t.Errorf("appendString(%q) = %s, want %s", tt.in, got, tt.want)
+	r := sampleRecord(mustTime(t, "2025-11-16T10:00:00Z"), "OK", Job{Name: "a\bb\fc\x01<&>", Phase: "SUCCEEDED", Health: "OK", Rules: []string{}})
+	r.Selector = "app in (x,y)\t\"q\"\u2028"
+	line := AppendJSON(nil, &r)
+	for _, want := range []string{`"name":"a\bb\fc\u0001<&>"`, `"selector":"app in (x,y)\t\"q\"\u2028"`} {
+		if !bytes.Contains(line, []byte(want)) {
+			t.Errorf("line %s does not contain %s", line, want)
 		}
+	}
+	got, err := ParseLine(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Jobs[0].Name != r.Jobs[0].Name || got.Selector != r.Selector {
+		t.Errorf("read back name %q selector %q, want %q %q", got.Jobs[0].Name, got.Selector, r.Jobs[0].Name, r.Selector)
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 // Result is what one kubectl invocation produced.
@@ -101,26 +103,11 @@ type ExitError struct {
 }
 
 func (e *ExitError) Error() string {
-	line := LastLine(e.Stderr)
+	line := textutil.Truncate(textutil.LastLine(e.Stderr), 300)
 	if line == "" {
 		return fmt.Sprintf("kubectl exited %d", e.Code)
 	}
 	return fmt.Sprintf("kubectl exited %d: %s", e.Code, line)
-}
-
-// LastLine returns the last non-empty line of s, trimmed and capped.
-func LastLine(s string) string {
-	lines := strings.Split(s, "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		l := strings.TrimSpace(lines[i])
-		if l != "" {
-			if len(l) > 300 {
-				l = l[:300] + "…"
-			}
-			return l
-		}
-	}
-	return ""
 }
 
 // Exec runs the kubectl binary: no shell, separate stdout and stderr, a

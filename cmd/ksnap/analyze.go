@@ -15,7 +15,11 @@ import (
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/internal/textutil"
 	renderhtml "github.com/ksnap/ksnap/render/html"
+	"github.com/ksnap/ksnap/render/json"
+	"github.com/ksnap/ksnap/render/junit"
+	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
 
@@ -183,14 +187,14 @@ func runAnalyze(e *env, o *analyzeOptions) error {
 	for i, f := range files {
 		r := pool.result(i)
 		if r.err != nil {
-			fmt.Fprintf(e.stderr, "ksnap: %s\n", oneLine(r.err.Error()))
+			fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(r.err.Error()))
 			overall = overall.Worst(model.LevelUnknown)
 			continue
 		}
 		overall = overall.Worst(r.rep.Verdict)
 		for _, p := range r.rep.InputProblems {
 			if p.Index < 0 { // a member that could not be read at all: say so on stderr too
-				fmt.Fprintf(e.stderr, "ksnap: %s: member %s: %s\n", f, p.Member, oneLine(p.Problem))
+				fmt.Fprintf(e.stderr, "ksnap: %s: member %s: %s\n", f, p.Member, textutil.OneLine(p.Problem))
 			}
 		}
 		summaries = append(summaries, r.summary)
@@ -206,7 +210,7 @@ func runAnalyze(e *env, o *analyzeOptions) error {
 	}
 	switch {
 	case o.Output == formatJUnit && len(reps) > 0:
-		if err := analyze.WriteJUnit(e.stdout, reps...); err != nil {
+		if err := junit.Reports(e.stdout, reps...); err != nil {
 			return err
 		}
 	case o.Output == formatHTML && len(reps) > 0:
@@ -250,9 +254,9 @@ func (r *analyzed) write(w io.Writer, format string) error {
 func render(w io.Writer, format string, rep *analyze.Report) error {
 	switch format {
 	case formatText:
-		return analyze.WriteText(w, rep)
+		return text.Report(w, rep)
 	case formatJSON:
-		return analyze.WriteJSON(w, rep)
+		return json.Report(w, rep)
 	}
 	return nil // junit: all reports at the end
 }
@@ -321,7 +325,7 @@ func analyzeOne(path string, o *analyzeOptions, batch bool) analyzed {
 	if r.err != nil {
 		return r
 	}
-	r.summary = analyze.SummaryLine(r.rep)
+	r.summary = text.SummaryLine(r.rep)
 	if batch && !renderedAtEnd(o.Output) {
 		var buf bytes.Buffer
 		r.renderErr = render(&buf, o.Output, r.rep)

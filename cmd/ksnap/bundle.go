@@ -10,6 +10,7 @@ import (
 
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/spf13/cobra"
 )
 
@@ -61,10 +62,10 @@ A bundle whose capture was partial verifies fine: it is intact, and says so.` + 
 				b, err := bundle.Open(path)
 				if err != nil {
 					failed = true
-					r.Error = oneLine(err.Error())
+					r.Error = textutil.OneLine(err.Error())
 					var ce *bundle.CorruptError
 					if errors.As(err, &ce) {
-						r.Member, r.Error = ce.Member, oneLine(ce.Err.Error())
+						r.Member, r.Error = ce.Member, textutil.OneLine(ce.Err.Error())
 					}
 				} else {
 					r.OK, r.SHA256, r.Members = true, b.SHA256, len(b.Names())+1

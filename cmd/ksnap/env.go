@@ -9,6 +9,7 @@ import (
 
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/history/jsonl"
+	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 // env carries every dependency a command may use, so tests can run the whole
@@ -62,6 +63,6 @@ func (e *env) logger() *slog.Logger {
 // (corrupt lines, a torn tail) printed to stderr as one line each:
 // "ksnap: " and the store's message, which names the file and line.
 func (e *env) openHistory(path string, opts jsonl.Options) (*jsonl.Store, error) {
-	opts.Report = func(err error) { fmt.Fprintf(e.stderr, "ksnap: %s\n", oneLine(err.Error())) }
+	opts.Report = func(err error) { fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(err.Error())) }
 	return jsonl.Open(path, opts)
 }

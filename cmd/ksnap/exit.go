@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 // Exit codes: one table for every command (Nagios plugin convention for
@@ -67,7 +68,7 @@ func exitCode(err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ksnap: interrupted")
 		return exitUnknown
 	}
-	msg := oneLine(err.Error())
+	msg := textutil.OneLine(err.Error())
 	var ue *usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(stderr, "ksnap: %s (see --help)\n", msg)
@@ -75,11 +76,4 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "ksnap: %s\n", msg)
 	return exitUnknown
-}
-
-// oneLine folds a message onto one line.
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	s = strings.ReplaceAll(s, "\r", "")
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }

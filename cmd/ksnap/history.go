@@ -13,6 +13,9 @@ import (
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/jsonl"
+	"github.com/ksnap/ksnap/internal/textutil"
+	"github.com/ksnap/ksnap/render/json"
+	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -187,7 +190,7 @@ transition, the jobs with ERROR records and how many, and the history rules:
        WARN instead of ERROR in the job list, and listed as a finding while
        it is still in the last record.
 
--o json prints one document with schema ` + history.SummarySchema + `.
+-o json prints one document with schema ` + json.SummarySchema + `.
 ` + exitStatusHelp,
 		Example: `  ksnap history summary
   ksnap history summary --window 288 -n trading-bots -o json`,
@@ -218,9 +221,9 @@ func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
 	}
 	reportCorrupt(e, l.Corrupt)
 	if o.Output == formatJSON {
-		return history.WriteRecordsJSON(e.stdout, l.Records, l.Corrupt.Count)
+		return json.HistoryRecords(e.stdout, l.Records, l.Corrupt.Count)
 	}
-	return history.WriteTable(e.stdout, l.Records)
+	return text.HistoryTable(e.stdout, l.Records)
 }
 
 func runHistorySummary(ctx context.Context, e *env, o *historyShowOptions) error {
@@ -235,9 +238,9 @@ func runHistorySummary(ctx context.Context, e *env, o *historyShowOptions) error
 	}
 	reportCorrupt(e, s.Corrupt)
 	if o.Output == formatJSON {
-		return history.WriteSummaryJSON(e.stdout, s)
+		return json.HistorySummary(e.stdout, s)
 	}
-	return history.WriteSummaryText(e.stdout, s, 10)
+	return text.HistorySummary(e.stdout, s, 10)
 }
 
 // reportCorrupt prints one stderr line with the count when more corrupt
@@ -413,7 +416,7 @@ func runHistoryRebuild(ctx context.Context, e *env, o *historyRebuildOptions) er
 		for _, n := range names[start:end] {
 			rec, _, err := analyzeForHistory(filepath.Join(o.From, n))
 			if err != nil {
-				fmt.Fprintf(e.stderr, "ksnap: %s\n", oneLine(err.Error()))
+				fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(err.Error()))
 				failed++
 				continue
 			}

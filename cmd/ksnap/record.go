@@ -2,8 +2,8 @@ package main
 
 import (
 	"github.com/ksnap/ksnap/capture"
-	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/jsonl"
+	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
 
@@ -85,7 +85,7 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	if _, err := st.Append(cmd.Context(), rec); err != nil {
 		return err
 	}
-	if err := history.WriteRecordSummary(e.stdout, history.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: path}); err != nil {
+	if err := text.RecordBlock(e.stdout, text.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: path}); err != nil {
 		return err
 	}
 	return silentExit(verdictCode(rep.Verdict, o.Strict))

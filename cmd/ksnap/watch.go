@@ -6,11 +6,10 @@ import (
 	"os"
 	"time"
 
-	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/kubectl"
-	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
 
@@ -137,9 +136,9 @@ func watchTick(ctx context.Context, e *env, o *watchOptions, opts capture.Option
 		return model.LevelUnknown, err
 	}
 	if o.Compact {
-		err = history.WriteCompactLine(e.stdout, &rec)
+		err = text.CompactLine(e.stdout, &rec)
 	} else {
-		err = analyze.WriteText(e.stdout, rep)
+		err = text.Report(e.stdout, rep)
 		if err == nil {
 			_, err = fmt.Fprintln(e.stdout)
 		}

@@ -1,4 +1,12 @@
-package analyze
+// Package junit renders analysis reports as one JUnit XML document for CI
+// systems (Reports). It owns the mapping of levels to JUnit results: ERROR
+// is a failure, UNKNOWN an error, WARN passes with its findings on
+// system-out.
+//
+// It may import analyze, analyze/model and internal/*; it never imports
+// os, net or capture, and analyze does not import it. encoding/xml is
+// imported only by renderers.
+package junit
 
 import (
 	"bufio"
@@ -7,10 +15,11 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
 )
 
-// WriteJUnit renders reports as one JUnit XML document: a <testsuites>
+// Reports renders reports as one JUnit XML document: a <testsuites>
 // holding one <testsuite> per bundle (named by the bundle file, in the
 // order given) with:
 //
@@ -24,7 +33,7 @@ import (
 // and its findings go to <system-out>, each line prefixed with its level,
 // because CI systems would otherwise fail builds the exit code (without
 // --strict) lets pass. The exit code, not the XML, carries --strict.
-func WriteJUnit(w io.Writer, reps ...*Report) error {
+func Reports(w io.Writer, reps ...*analyze.Report) error {
 	type result struct {
 		XMLName xml.Name `xml:"failure"`
 		Type    string   `xml:"type,attr"`
@@ -100,7 +109,11 @@ func WriteJUnit(w io.Writer, reps ...*Report) error {
 			{"namespace", rep.Namespace}, {"selector", rep.Selector}, {"sha256", rep.Bundle.SHA256},
 			{"rule_set", rep.RuleSet}, {"verdict", rep.Verdict.String()},
 		}}
-		s.Cases = append(s.Cases, mk("bundle", rep.Bundle.File, worst(rep.Findings), rep.Findings))
+		bundleLevel := model.LevelOK
+		for _, f := range rep.Findings {
+			bundleLevel = bundleLevel.Worst(f.Level)
+		}
+		s.Cases = append(s.Cases, mk("bundle", rep.Bundle.File, bundleLevel, rep.Findings))
 		for i := range rep.Jobs {
 			j := &rep.Jobs[i]
 			fs := append([]model.Finding(nil), j.Findings...)

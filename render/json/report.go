@@ -1,26 +1,27 @@
-package analyze
+package json
 
 import (
 	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/internal/textutil"
 )
 
-// WriteJSON renders rep as the versioned JSON report (docs/report-schema.md):
+// Report renders rep as the versioned JSON report (docs/report-schema.md):
 // typed fields in snake_case, schema_version first, 2-space indent, a
 // trailing newline. Non-ASCII is written as UTF-8; <, > and & are not
 // escaped. Lists are never null.
 //
 // The bytes are exactly those of encoding/json (Encoder with
 // SetEscapeHTML(false) and SetIndent("", "  ")) over the tagged structs of
-// report.go, which TestWriteJSONMatchesEncodingJSON checks; the writer is
+// analyze/report.go, which TestReportMatchesEncodingJSON checks; the writer is
 // hand-written because a 10,000-pod report is tens of MB, and reflection,
 // a second indenting pass and whole-document buffers made rendering cost as
 // much as parsing the bundle. Output is streamed to w in 64 KiB chunks.
-func WriteJSON(w io.Writer, rep *Report) error {
+func Report(w io.Writer, rep *analyze.Report) error {
 	j := &jsonWriter{w: w, buf: make([]byte, 0, jsonChunk+4096)}
 	j.report(rep)
 	j.buf = append(j.buf, '\n')
@@ -95,7 +96,7 @@ func (j *jsonWriter) key(k string) {
 
 func (j *jsonWriter) str(k, v string) {
 	j.key(k)
-	j.buf = appendJSONString(j.buf, v)
+	j.buf = textutil.AppendJSONString(j.buf, v)
 }
 
 func (j *jsonWriter) int(k string, v int64) {
@@ -108,7 +109,7 @@ func (j *jsonWriter) bool(k string, v bool) {
 	j.buf = strconv.AppendBool(j.buf, v)
 }
 
-func (j *jsonWriter) optInt(k string, v OptInt) {
+func (j *jsonWriter) optInt(k string, v analyze.OptInt) {
 	j.key(k)
 	if !v.Set {
 		j.buf = append(j.buf, "null"...)
@@ -128,7 +129,7 @@ func (j *jsonWriter) text(k string, v interface{ MarshalText() ([]byte, error) }
 		j.buf = append(j.buf, `""`...)
 		return
 	}
-	j.buf = appendJSONString(j.buf, b)
+	j.buf = textutil.AppendJSONString(j.buf, b)
 }
 
 // jsonList writes a slice: null when nil, like encoding/json.
@@ -146,7 +147,7 @@ func jsonList[T any](j *jsonWriter, k string, s []T, each func(*T)) {
 	j.close(']')
 }
 
-func (j *jsonWriter) report(r *Report) {
+func (j *jsonWriter) report(r *analyze.Report) {
 	j.open('{')
 	j.int("schema_version", int64(r.SchemaVersion))
 	j.str("rule_set", r.RuleSet)
@@ -175,7 +176,7 @@ func (j *jsonWriter) report(r *Report) {
 	j.str("unschedulable_error_after", o.UnschedulableErrorAfter)
 	j.str("terminating_warn_after", o.TerminatingWarnAfter)
 	j.bool("allow_empty", o.AllowEmpty)
-	jsonList(j, "expect", o.Expect, func(s *string) { j.buf = appendJSONString(j.buf, *s) })
+	jsonList(j, "expect", o.Expect, func(s *string) { j.buf = textutil.AppendJSONString(j.buf, *s) })
 	j.int("event_rules", int64(o.EventRules))
 	j.close('}')
 
@@ -195,7 +196,7 @@ func (j *jsonWriter) report(r *Report) {
 	jsonList(j, "findings", r.Findings, j.finding)
 	jsonList(j, "jobs", r.Jobs, j.job)
 	jsonList(j, "bare_pods", r.BarePods, j.pod)
-	jsonList(j, "capture_failures", r.CaptureFailures, func(f *CaptureFailure) {
+	jsonList(j, "capture_failures", r.CaptureFailures, func(f *analyze.CaptureFailure) {
 		j.open('{')
 		j.str("kind", f.Kind)
 		j.str("member", f.Member)
@@ -207,7 +208,7 @@ func (j *jsonWriter) report(r *Report) {
 		j.str("stderr", f.Stderr)
 		j.close('}')
 	})
-	jsonList(j, "input_problems", r.InputProblems, func(p *InputProblem) {
+	jsonList(j, "input_problems", r.InputProblems, func(p *analyze.InputProblem) {
 		j.open('{')
 		j.str("member", p.Member)
 		j.int("index", int64(p.Index))
@@ -242,7 +243,7 @@ func (j *jsonWriter) finding(f *model.Finding) {
 	j.close('}')
 }
 
-func (j *jsonWriter) job(r *JobResult) {
+func (j *jsonWriter) job(r *analyze.JobResult) {
 	j.open('{')
 	j.str("name", r.Name)
 	j.str("namespace", r.Namespace)
@@ -262,7 +263,7 @@ func (j *jsonWriter) job(r *JobResult) {
 	j.str("created", r.Created)
 	j.str("start_time", r.StartTime)
 	j.str("completion_time", r.CompletionTime)
-	jsonList(j, "labels", r.Labels, func(l *Label) {
+	jsonList(j, "labels", r.Labels, func(l *analyze.Label) {
 		j.open('{')
 		j.str("key", l.Key)
 		j.str("value", l.Value)
@@ -274,7 +275,7 @@ func (j *jsonWriter) job(r *JobResult) {
 	j.close('}')
 }
 
-func (j *jsonWriter) pod(r *PodResult) {
+func (j *jsonWriter) pod(r *analyze.PodResult) {
 	j.open('{')
 	j.str("name", r.Name)
 	j.str("namespace", r.Namespace)
@@ -286,7 +287,7 @@ func (j *jsonWriter) pod(r *PodResult) {
 	j.str("start_time", r.StartTime)
 	j.int("restarts", r.Restarts)
 	j.text("health", r.Health)
-	jsonList(j, "containers", r.Containers, func(c *ContainerResult) {
+	jsonList(j, "containers", r.Containers, func(c *analyze.ContainerResult) {
 		j.open('{')
 		j.str("name", c.Name)
 		j.text("type", c.Type)
@@ -302,7 +303,7 @@ func (j *jsonWriter) pod(r *PodResult) {
 	j.close('}')
 }
 
-func (j *jsonWriter) event(e *EventResult) {
+func (j *jsonWriter) event(e *analyze.EventResult) {
 	j.open('{')
 	j.str("type", e.Type)
 	j.str("reason", e.Reason)
@@ -314,70 +315,4 @@ func (j *jsonWriter) event(e *EventResult) {
 	j.str("message", e.Message)
 	j.str("source", e.Source)
 	j.close('}')
-}
-
-// jsonSafe marks the ASCII bytes encoding/json copies as they are (without
-// HTML escaping): printable ASCII except '"' and '\\'.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := ' '; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// appendJSONString appends s as a JSON string exactly as encoding/json does
-// with HTML escaping off: short escapes for \b \f \n \r \t, \u00XX for other
-// control bytes, \ufffd for invalid UTF-8, and \u2028 \u2029 escaped.
-func appendJSONString[S []byte | string](dst []byte, s S) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if jsonSafe[b] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		n := min(len(s)-i, utf8.UTFMax)
-		c, size := utf8.DecodeRuneInString(string(s[i : i+n]))
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -1,7 +1,8 @@
-package analyze
+package render_test
 
 import (
 	"bytes"
+	stdjson "encoding/json"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -12,16 +13,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/fixtures"
 	"github.com/ksnap/ksnap/internal/gen"
+	"github.com/ksnap/ksnap/render/json"
+	"github.com/ksnap/ksnap/render/junit"
+	"github.com/ksnap/ksnap/render/text"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 type goldenCase struct {
 	name string // golden file stem
-	src  Source
+	src  analyze.Source
 }
 
 // goldenCases are every fixture bundle (fixtures/realdata, fixtures/scenarios)
@@ -42,7 +47,7 @@ func goldenCases(t *testing.T) []goldenCase {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 		stem := strings.ReplaceAll(strings.TrimSuffix(p, bundle.Extension), "/", "__")
-		cases = append(cases, goldenCase{stem, FromBundle(b)})
+		cases = append(cases, goldenCase{stem, analyze.FromBundle(b)})
 		return nil
 	})
 	if err != nil {
@@ -53,21 +58,27 @@ func goldenCases(t *testing.T) []goldenCase {
 	for _, m := range g.Members {
 		members[m.Name] = m.Data
 	}
-	cases = append(cases, goldenCase{"gen__24-pods", &MapSource{File: "gen-24-pods.tar.zst", Sum: strings.Repeat("ab", 32), Man: g.Manifest, Members: members}})
+	cases = append(cases, goldenCase{"gen__24-pods", &analyze.MapSource{File: "gen-24-pods.tar.zst", Sum: strings.Repeat("ab", 32), Man: g.Manifest, Members: members}})
 	return cases
 }
 
-func render(t *testing.T, src Source) map[string][]byte {
+func evaluate(t *testing.T, src analyze.Source) *analyze.Report {
 	t.Helper()
-	rep, err := Evaluate(src, DefaultOptions())
+	rep, err := analyze.Evaluate(src, analyze.DefaultOptions())
 	if err != nil {
 		t.Fatalf("Evaluate: %v", err)
 	}
+	return rep
+}
+
+func render(t *testing.T, src analyze.Source) map[string][]byte {
+	t.Helper()
+	rep := evaluate(t, src)
 	out := map[string][]byte{}
 	for ext, w := range map[string]func(*bytes.Buffer) error{
-		".txt":  func(b *bytes.Buffer) error { return WriteText(b, rep) },
-		".json": func(b *bytes.Buffer) error { return WriteJSON(b, rep) },
-		".xml":  func(b *bytes.Buffer) error { return WriteJUnit(b, rep) },
+		".txt":  func(b *bytes.Buffer) error { return text.Report(b, rep) },
+		".json": func(b *bytes.Buffer) error { return json.Report(b, rep) },
+		".xml":  func(b *bytes.Buffer) error { return junit.Reports(b, rep) },
 	} {
 		var buf bytes.Buffer
 		if err := w(&buf); err != nil {
@@ -89,20 +100,7 @@ func TestGolden(t *testing.T) {
 				if !bytes.Equal(got, second[ext]) {
 					t.Errorf("%s: two renders of the same bundle differ", ext)
 				}
-				file := filepath.Join("testdata", "golden", c.name+ext)
-				if *update {
-					if err := os.WriteFile(file, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				want, err := os.ReadFile(file)
-				if err != nil {
-					t.Fatalf("%v (run go test -update to create it)", err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from %s:\n%s", ext, file, diff(string(want), string(got)))
-				}
+				golden(t, filepath.Join("golden", c.name+ext), got)
 			}
 		})
 	}
@@ -122,6 +120,47 @@ func TestGoldenOtherTZ(t *testing.T) {
 	}
 	if !bytes.Contains(out, []byte("PASS")) {
 		t.Fatalf("child did not pass:\n%s", out)
+	}
+}
+
+// TestReportJSONMatchesEncodingJSON checks json.Report against
+// encoding/json over the tagged report structs on every golden bundle (the
+// json package's own test covers strings that need escaping and nil lists).
+func TestReportJSONMatchesEncodingJSON(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		rep := evaluate(t, c.src)
+		var want, got bytes.Buffer
+		enc := stdjson.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Report(&got, rep); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s differs from encoding/json:\n%s", c.name, diff(want.String(), got.String()))
+		}
+	}
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test -update rewrites it):\n%s", path, diff(string(want), string(got)))
 	}
 }
 

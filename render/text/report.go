@@ -1,4 +1,4 @@
-package analyze
+package text
 
 import (
 	"bufio"
@@ -6,19 +6,15 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/internal/textutil"
 )
 
-const (
-	rule80 = "================================================================================"
-	// valueColumn is where values start on "Label:   value" lines (1-based
-	// column 26, as in the seed tool's reports).
-	valueColumn = 26
-)
-
+// textWriter buffers a report; the bufio.Writer keeps the first write
+// error and Flush returns it.
 type textWriter struct {
-	w   *bufio.Writer
-	err error
+	w *bufio.Writer
 }
 
 func (t *textWriter) line(s string) {
@@ -26,29 +22,22 @@ func (t *textWriter) line(s string) {
 	t.w.WriteByte('\n')
 }
 
-// kv writes "<indent>Label:" padded so the value starts at valueColumn. A
-// label too long for the column gets one space. An empty value prints "-".
-func (t *textWriter) kv(indent int, label, value string) {
-	key := strings.Repeat(" ", indent) + label + ":"
-	pad := valueColumn - 1 - len(key)
-	if pad < 1 {
-		pad = 1
-	}
-	if value == "" {
-		value = "-"
-	}
-	t.line(key + strings.Repeat(" ", pad) + value)
+// kv writes "<indent>Label:" padded so the value starts at valueColumn.
+// An empty value prints "-".
+func (t *textWriter) kv(indent int, name, value string) {
+	writeLabel(t.w, indent, name)
+	t.line(dash(value))
 }
 
 func (t *textWriter) finding(indent int, f model.Finding) {
 	t.line(fmt.Sprintf("%s%-7s %-4s %s", strings.Repeat(" ", indent), f.Level, f.Rule, f.Message))
 }
 
-// WriteText renders rep as the human-readable report: the seed tool's D33
+// Report renders rep as the human-readable report: the seed tool's D33
 // sections ([HEADER], [JOBS], ...), values aligned at column 26, times in
 // RFC 3339 UTC, absent values as "-". Sections without content are left out,
 // except [JOBS], which says "(No jobs)".
-func WriteText(w io.Writer, rep *Report) error {
+func Report(w io.Writer, rep *analyze.Report) error {
 	t := &textWriter{w: bufio.NewWriter(w)}
 	t.line(rule80)
 	t.line("[KSNAP ANALYZE] KUBERNETES JOB HEALTH REPORT")
@@ -114,7 +103,7 @@ func WriteText(w io.Writer, rep *Report) error {
 	return t.w.Flush()
 }
 
-func captureLine(f CaptureFailure) string {
+func captureLine(f analyze.CaptureFailure) string {
 	what := f.Kind
 	if f.Pod != "" {
 		what += " " + f.Pod
@@ -132,13 +121,13 @@ func captureLine(f CaptureFailure) string {
 	switch {
 	case f.Error != "":
 		s += ": " + f.Error
-	case lastLine(f.Stderr) != "":
-		s += ": " + lastLine(f.Stderr)
+	case textutil.LastLine(f.Stderr) != "":
+		s += ": " + textutil.LastLine(f.Stderr)
 	}
 	return s
 }
 
-func problemLine(p InputProblem) string {
+func problemLine(p analyze.InputProblem) string {
 	s := "member " + p.Member
 	if p.Index >= 0 {
 		s += fmt.Sprintf(": item %d", p.Index)
@@ -156,7 +145,7 @@ func phaseText(p model.JobPhase, reason string) string {
 	return p.String() + " (" + reason + ")"
 }
 
-func (t *textWriter) job(j *JobResult) {
+func (t *textWriter) job(j *analyze.JobResult) {
 	t.line("")
 	t.line("  Job: " + j.Name)
 	t.kv(4, "Namespace", j.Namespace)
@@ -172,18 +161,7 @@ func (t *textWriter) job(j *JobResult) {
 	t.kv(4, "Backoff Limit", model.OptInt(j.BackoffLimit).String())
 	t.kv(4, "Start Time", j.StartTime)
 	t.kv(4, "Completion Time", j.CompletionTime)
-	if len(j.Findings) > 0 {
-		t.line("    Findings:")
-		for _, f := range j.Findings {
-			t.finding(6, f)
-		}
-	}
-	if len(j.Events) > 0 {
-		t.line("    Warning Events:")
-		for _, e := range j.Events {
-			t.line("      " + eventLine(e))
-		}
-	}
+	t.findingsAndEvents(j.Findings, j.Events)
 	if len(j.Pods) > 0 {
 		t.line(fmt.Sprintf("    Pods (%d):", len(j.Pods)))
 		for i := range j.Pods {
@@ -198,18 +176,17 @@ func (t *textWriter) job(j *JobResult) {
 	}
 }
 
-func eventLine(e EventResult) string {
-	return fmt.Sprintf("%s %s %s/%s x%d%s", orDash(e.Last), e.Reason, e.Kind, e.Name, e.Count, msgSuffix(e.Message))
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
+// eventLine is "<last> <reason> <kind>/<name> x<count>: <message>", the
+// message on one line and cut at 200 bytes, as in findings.
+func eventLine(e analyze.EventResult) string {
+	s := fmt.Sprintf("%s %s %s/%s x%d", dash(e.Last), e.Reason, e.Kind, e.Name, e.Count)
+	if m := textutil.OneLine(e.Message); m != "" {
+		s += ": " + textutil.Truncate(m, 200)
 	}
 	return s
 }
 
-func podSummary(p *PodResult) string {
+func podSummary(p *analyze.PodResult) string {
 	phase := p.Phase
 	if phase == "" {
 		phase = "(no phase)"
@@ -220,7 +197,7 @@ func podSummary(p *PodResult) string {
 	return fmt.Sprintf("%s: %s, %s, restarts %d", p.Name, phase, p.Health, p.Restarts)
 }
 
-func (t *textWriter) podLine(indent int, p *PodResult) {
+func (t *textWriter) podLine(indent int, p *analyze.PodResult) {
 	pad := strings.Repeat(" ", indent)
 	t.line(pad + "- " + podSummary(p))
 	for _, f := range p.Findings {
@@ -231,7 +208,7 @@ func (t *textWriter) podLine(indent int, p *PodResult) {
 	}
 }
 
-func (t *textWriter) barePod(p *PodResult) {
+func (t *textWriter) barePod(p *analyze.PodResult) {
 	t.line("")
 	t.line("  Pod: " + p.Name)
 	t.kv(4, "Namespace", p.Namespace)
@@ -247,23 +224,30 @@ func (t *textWriter) barePod(p *PodResult) {
 	t.kv(4, "Node", p.Node)
 	t.kv(4, "Start Time", p.StartTime)
 	t.kv(4, "Restarts", fmt.Sprint(p.Restarts))
-	if len(p.Findings) > 0 {
-		t.line("    Findings:")
-		for _, f := range p.Findings {
-			t.finding(6, f)
-		}
-	}
-	if len(p.Events) > 0 {
-		t.line("    Warning Events:")
-		for _, e := range p.Events {
-			t.line("      " + eventLine(e))
-		}
-	}
+	t.findingsAndEvents(p.Findings, p.Events)
 }
 
 // SummaryLine is the one-line verdict printed per bundle after several
-// reports: "<VERDICT> <file> jobs=N ok=N warn=N error=N".
-func SummaryLine(rep *Report) string {
+// reports: "<VERDICT> <file> jobs=N ok=N warn=N error=N bare_pods=N",
+// the verdict padded to 7 columns.
+func SummaryLine(rep *analyze.Report) string {
 	c := rep.Counts
 	return fmt.Sprintf("%-7s %s jobs=%d ok=%d warn=%d error=%d bare_pods=%d", rep.Verdict, rep.Bundle.File, c.Jobs, c.JobsOK, c.JobsWarn, c.JobsError, c.BarePods)
+}
+
+// findingsAndEvents writes a Job's or bare pod's "Findings:" and "Warning
+// Events:" lists, each left out when empty.
+func (t *textWriter) findingsAndEvents(fs []model.Finding, es []analyze.EventResult) {
+	if len(fs) > 0 {
+		t.line("    Findings:")
+		for _, f := range fs {
+			t.finding(6, f)
+		}
+	}
+	if len(es) > 0 {
+		t.line("    Warning Events:")
+		for _, e := range es {
+			t.line("      " + eventLine(e))
+		}
+	}
 }

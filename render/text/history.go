@@ -1,0 +1,159 @@
+package text
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ksnap/ksnap/history"
+)
+
+// displayTime renders a record time for people: RFC 3339, UTC, seconds.
+func displayTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// HistoryTable writes records as an aligned table, one row per record, oldest
+// first, numbered from 1. Timestamps print as RFC 3339 UTC to the second;
+// the Bundle column is "-" for records of the old tool.
+func HistoryTable(w io.Writer, recs []history.Record) error {
+	bw := bufio.NewWriter(w)
+	if len(recs) == 0 {
+		fmt.Fprintln(bw, "No records found.")
+		return bw.Flush()
+	}
+	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tTIMESTAMP\tHEALTH\tOK\tWARN\tERR\tNAMESPACE\tSELECTOR\tBUNDLE")
+	for i := range recs {
+		r := &recs[i]
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", i+1, displayTime(r.Time), r.Level(),
+			r.JobsOK, r.JobsWarn, r.JobsError, dash(tabSafe(r.Namespace)), dash(tabSafe(r.Selector)), dash(tabSafe(r.Bundle)))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// tabSafe keeps a value on its cell: tabs and newlines would break the table.
+func tabSafe(s string) string {
+	if !strings.ContainsAny(s, "\t\n\r") {
+		return s
+	}
+	return strings.NewReplacer("\t", `\t`, "\n", `\n`, "\r", `\r`).Replace(s)
+}
+
+// HistorySummary writes the summary block: the old tool's layout (counts,
+// last record) followed by ksnap's streak, last transition, jobs with errors
+// and findings. At most maxJobs jobs are listed (0: all).
+func HistorySummary(w io.Writer, s *history.Summary, maxJobs int) error {
+	bw := bufio.NewWriter(w)
+	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
+	p("\n%s\n[KSNAP_HISTORY] HEALTH HISTORY SUMMARY\n%s\n\n", rule80, rule80)
+	p("%s%d\n\n", label(0, "Total Records"), s.Total)
+	p("Health Status Counts:\n")
+	p("%s%d\n", label(2, "OK"), s.Counts.OK)
+	p("%s%d\n", label(2, "WARN"), s.Counts.Warn)
+	p("%s%d\n", label(2, "ERROR"), s.Counts.Error)
+	if s.Counts.Unknown > 0 {
+		p("%s%d\n", label(2, "UNKNOWN"), s.Counts.Unknown)
+	}
+	p("\nLast Record:\n")
+	if s.Last == nil {
+		p("%s%s\n", label(2, "Overall Health"), "none")
+		p("%s%s\n", label(2, "Timestamp"), "none")
+	} else {
+		p("%s%s\n", label(2, "Overall Health"), s.Last.Level())
+		p("%s%s\n", label(2, "Timestamp"), displayTime(s.Last.Time))
+		p("%s%d\n", label(2, "Jobs OK"), s.Last.JobsOK)
+		p("%s%d\n", label(2, "Jobs WARN"), s.Last.JobsWarn)
+		p("%s%d\n", label(2, "Jobs ERROR"), s.Last.JobsError)
+		if s.Last.Bundle != "" {
+			p("%s%s\n", label(2, "Bundle"), s.Last.Bundle)
+		}
+		p("\n%s%s for %d record(s) since %s\n", label(0, "Current Streak"), s.Streak.Level, s.Streak.Records, displayTime(s.Streak.Since))
+		if s.LastTransition != nil {
+			p("%s%s -> %s at %s\n", label(0, "Last Transition"), s.LastTransition.From, s.LastTransition.To, displayTime(s.LastTransition.At))
+		} else {
+			p("%s%s\n", label(0, "Last Transition"), "none in these records")
+		}
+		p("%s%s\n", label(0, "First Record"), displayTime(s.First.Time))
+	}
+	if len(s.Jobs) > 0 {
+		p("\nJobs With Errors:\n")
+		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  JOB\tCRONJOB\tERRORS\tRECORDS\tLAST\tHEALTH\tLAST SEEN")
+		n := len(s.Jobs)
+		if maxJobs > 0 && n > maxJobs {
+			n = maxJobs
+		}
+		for _, j := range s.Jobs[:n] {
+			h := j.Health
+			if j.SupersededBy != "" {
+				h += " (J11)"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\n", tabSafe(j.Name), dash(tabSafe(j.Owner)), j.Errors, j.Records,
+				dash(j.LastHealth), h, displayTime(j.LastSeen))
+		}
+		tw.Flush()
+		if n < len(s.Jobs) {
+			p("  ... and %d more (-o json lists all)\n", len(s.Jobs)-n)
+		}
+	}
+	if len(s.Findings) > 0 {
+		p("\nFindings:\n")
+		for _, f := range s.Findings {
+			p("  [%s] %-5s %s\n", f.Rule, f.Level, f.Message)
+		}
+	}
+	if s.Corrupt.Count > 0 {
+		p("\n%s%d (skipped; listed on stderr)\n", label(0, "Corrupt Lines"), s.Corrupt.Count)
+	}
+	p("%s\n\n", rule80)
+	return bw.Flush()
+}
+
+// RecordSummary is what the record command reports after an append: the
+// record, the bundle it was made from and the history it went to.
+type RecordSummary struct {
+	Record      *history.Record
+	BundlePath  string
+	HistoryPath string
+}
+
+// RecordBlock writes the old record tool's summary block (seed layout),
+// with the timestamp in RFC 3339 and the bundle added.
+func RecordBlock(w io.Writer, rs RecordSummary) error {
+	bw := bufio.NewWriter(w)
+	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
+	r := rs.Record
+	p("\n%s\n[KSNAP_RECORD] HEALTH RECORD SUMMARY\n%s\n\n", rule80, rule80)
+	p("%s%s\n", label(0, "Namespace"), r.Namespace)
+	sel := r.Selector
+	if sel == "" {
+		sel = "(none: every object)" // as analyze prints it
+	}
+	p("%s%s\n", label(0, "Label Selector"), sel)
+	p("%s%s\n", label(0, "Timestamp"), displayTime(r.Time))
+	p("%s%s\n\n", label(0, "Overall Health"), r.OverallHealth)
+	p("Job Counts:\n")
+	p("%s%d\n", label(2, "OK"), r.JobsOK)
+	p("%s%d\n", label(2, "WARN"), r.JobsWarn)
+	p("%s%d\n\n", label(2, "ERROR"), r.JobsError)
+	if r.CaptureErrors > 0 {
+		p("%s%d\n", label(0, "Capture Errors"), r.CaptureErrors)
+	}
+	p("%s%s\n", label(0, "Bundle"), rs.BundlePath)
+	p("%s%s\n", label(0, "History File"), rs.HistoryPath)
+	p("%s\n\n", rule80)
+	return bw.Flush()
+}
+
+// CompactLine writes one line per record, for watch --compact:
+// time, level, counts, namespace and bundle.
+func CompactLine(w io.Writer, r *history.Record) error {
+	_, err := fmt.Fprintf(w, "%s %-7s ok=%d warn=%d error=%d capture_errors=%d ns=%s bundle=%s\n",
+		displayTime(r.Time), r.OverallHealth, r.JobsOK, r.JobsWarn, r.JobsError, r.CaptureErrors, r.Namespace, dash(r.Bundle))
+	return err
+}
