@@ -59,7 +59,8 @@ func cronHistory() history.Store {
 	_, err := s.Append(context.Background(), []history.Record{
 		r(0, "OK", 0, history.Job{Name: "etl-1", Owner: "etl", Health: "OK"}, history.Job{Name: "report-1", Owner: "report", Health: "OK"}),
 		r(10, "ERROR", 0, history.Job{Name: "etl-2", Owner: "etl", Health: "ERROR", Rules: []string{"J1"}}, history.Job{Name: "report-1", Owner: "report", Health: "OK"}),
-		r(20, "ERROR", 2, history.Job{Name: "etl-3", Owner: "etl", Health: "ERROR", Rules: []string{"J2", "J1"}}, history.Job{Name: "bare", Health: "WARN", Rules: []string{`evil"label\` + "\n"}}),
+		r(20, "ERROR", 2, history.Job{Name: "etl-3", Owner: "etl", Health: "ERROR", Rules: []string{"J2", "J1"}}, history.Job{Name: "bare", Health: "WARN", Rules: []string{`evil"label\` + "\n"}},
+			history.Job{Name: "q\"uo\\te\nd-1", Owner: "q\"uo\\te\nd", Health: "ERROR", Rules: []string{"P3"}}),
 	}...)
 	if err != nil {
 		panic(err)

@@ -184,7 +184,7 @@ func cellTitle(t *dashboard.Target, owner string, col *dashboard.Column, cell *d
 		b.WriteString(" · cause " + cell.Reason)
 	}
 	if c.Partial() {
-		fmt.Fprintf(&b, " · partial capture (%d kubectl errors)", c.CaptureErrors)
+		fmt.Fprintf(&b, " · partial capture: %d kubectl commands failed", c.CaptureErrors)
 	}
 	if t.Bucket > 0 {
 		fmt.Fprintf(&b, "\nin %d of %d captures, ERROR in %d; shown: %s", cell.Present, col.Count(), cell.Errors, fmtTime(c.Time))

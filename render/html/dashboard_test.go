@@ -196,3 +196,32 @@ func generated(captures, owners, targets int) *slicestore.Store {
 		}
 	}}
 }
+
+// TestDashboardAggregatedGolden: 200 captures every 5 minutes in a page of
+// at most 24 columns aggregate by hour.
+func TestDashboardAggregatedGolden(t *testing.T) {
+	page := renderDashboard(t, generated(200, 3, 1), dashboard.Options{MaxColumns: 24})
+	if !bytes.Contains(page, []byte("Aggregated: one column per hour (UTC), 17 columns.")) {
+		t.Error("the page does not say it aggregates by hour")
+	}
+	golden(t, "aggregated.html", page)
+	assertOffline(t, page)
+	assertTags(t, page)
+}
+
+// BenchmarkDashboard folds and renders 10,000 captures x 200 owners.
+func BenchmarkDashboard(b *testing.B) {
+	s := generated(10000, 200, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := dashboard.Build(context.Background(), s, dashboard.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := WriteDashboard(&buf, d, DashboardOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(buf.Len()))
+	}
+}
