@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/dashboard"
@@ -75,6 +78,9 @@ func runHistoryReport(ctx context.Context, e *env, o *historyReportOptions) erro
 	if err != nil {
 		return err
 	}
+	if d.Captures == 0 {
+		fmt.Fprintf(e.stderr, "ksnap: warning: %s: no history record matches; the page is empty\n", s)
+	}
 	var buf bytes.Buffer
 	if err := renderhtml.WriteDashboard(&buf, d, renderhtml.DashboardOptions{Source: s.String()}); err != nil {
 		return err
@@ -87,6 +93,9 @@ func writeOutput(e *env, path string, data []byte) error {
 	if path == "-" {
 		_, err := e.stdout.Write(data)
 		return err
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%s: directory %s does not exist", path, filepath.Dir(path))
 	}
 	return atomicfile.Replace(path, data, 0o644)
 }
