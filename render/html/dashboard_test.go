@@ -16,7 +16,7 @@ import (
 	"github.com/ksnap/ksnap/history/dashboard"
 	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/ksnap/ksnap/history/memstore"
-	"github.com/ksnap/ksnap/internal/slicestore"
+	"github.com/ksnap/ksnap/internal/genstore"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -165,10 +165,10 @@ func TestSizeBound(t *testing.T) {
 
 // generated is a store of captures every 5 minutes, owners spread evenly
 // over targets.
-func generated(captures, owners, targets int) *slicestore.Store {
+func generated(captures, owners, targets int) *genstore.Store {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	perTarget := owners / targets
-	return &slicestore.Store{Name: "generated", Gen: func(yield func(*history.Record) bool) {
+	return &genstore.Store{Name: "generated", Gen: func(yield func(*history.Record) bool) {
 		r := history.Record{Namespace: "prod", Ruleset: "ksnap-rules/1"}
 		for i := range captures {
 			tg := i % targets

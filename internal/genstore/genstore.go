@@ -1,9 +1,9 @@
-// Package slicestore is a read-only history.Store over records generated on
+// Package genstore is a read-only history.Store over records generated on
 // the fly, for tests of readers (the dashboard fold, its renderer, the
 // metrics export) with histories too large to hold: 10,000 captures of 200
 // Jobs each. For stored records use history/memstore or history/jsonl. It
 // owns no file and never writes; Append and Prune fail.
-package slicestore
+package genstore
 
 import (
 	"context"
