@@ -57,7 +57,8 @@ gives the same report, byte for byte, whatever the machine, TZ or locale.
 Output (-o): text (the default), json (schema in docs/report-schema.md; one
 document per bundle), or junit (one XML document, one testsuite per bundle,
 one testcase per Job; ERROR is a failure, WARN passes with its findings in
-system-out). With several bundles and text output, the reports are followed by
+system-out), or html (one self-contained page of every report, see
+docs/dashboard.md). With several bundles and text output, the reports are followed by
 one summary line per bundle: "VERDICT FILE jobs=N ok=N warn=N error=N ...".
 
 The verdict of a bundle is the worst of its Jobs and bundle-level findings
