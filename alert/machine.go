@@ -47,9 +47,12 @@ type Key struct {
 }
 
 // String renders the key as cluster/namespace/owner, leaving out an empty
-// cluster.
+// cluster and an empty owner.
 func (k Key) String() string {
-	s := k.Namespace + "/" + k.Owner
+	s := k.Namespace
+	if k.Owner != "" {
+		s += "/" + k.Owner
+	}
 	if k.Cluster != "" {
 		s = k.Cluster + "/" + s
 	}

@@ -82,8 +82,8 @@ func TestMachine(t *testing.T) {
 			name: "N UNKNOWNs in a row raise one stale alert, resolved by a conclusive capture",
 			opts: Options{StaleAfter: 2},
 			recs: []history.Record{rec(0, "a=OK"), rec(1, "!UNKNOWN"), rec(2, "!UNKNOWN"), rec(3, "!UNKNOWN"), rec(4, "a=OK", "+partial"), rec(5, "a=OK")},
-			want: "firing KsnapCaptureStale ns/ at=2 start=1 sev=warning (2 inconclusive captures in a row)\n" +
-				"resolved KsnapCaptureStale ns/ at=5 start=1 sev=warning (capture conclusive again)\n",
+			want: "firing KsnapCaptureStale ns at=2 start=1 sev=warning (2 inconclusive captures in a row)\n" +
+				"resolved KsnapCaptureStale ns at=5 start=1 sev=warning (capture conclusive again)\n",
 		},
 		{
 			name: "keys are independent and sorted within one record",
