@@ -163,4 +163,3 @@ func TestSecretResolve(t *testing.T) {
 		}
 	}
 }
-
