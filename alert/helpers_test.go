@@ -8,38 +8,8 @@ import (
 	"time"
 
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/history/memstore"
 )
-
-// sliceStore is a minimal history.Store over a slice, for these tests
-// until history/memstore is merged.
-type sliceStore struct{ recs []history.Record }
-
-func (s *sliceStore) Append(_ context.Context, recs ...history.Record) (history.AppendResult, error) {
-	s.recs = append(s.recs, recs...)
-	return history.AppendResult{Lines: len(recs)}, nil
-}
-
-func (s *sliceStore) Tail(context.Context, int, history.Filter) (*history.Loaded, error) {
-	return nil, fmt.Errorf("not used")
-}
-
-func (s *sliceStore) Scan(ctx context.Context, f history.Filter, fn func(*history.Record) error) (history.Corrupt, error) {
-	for i := range s.recs {
-		if f.Match(&s.recs[i]) {
-			r := s.recs[i]
-			if err := fn(&r); err != nil {
-				return history.Corrupt{}, err
-			}
-		}
-	}
-	return history.Corrupt{}, nil
-}
-
-func (s *sliceStore) Prune(context.Context, history.PrunePolicy) (*history.PruneResult, error) {
-	return nil, fmt.Errorf("not used")
-}
-func (s *sliceStore) String() string { return "slice" }
-func (s *sliceStore) Close() error   { return nil }
 
 var t0 = time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
 
@@ -102,7 +72,11 @@ func brief(ts []Transition) string {
 
 func evaluate(t *testing.T, opts Options, recs ...history.Record) *Result {
 	t.Helper()
-	res, _, err := Evaluate(context.Background(), &sliceStore{recs: recs}, history.Filter{}, opts)
+	st := memstore.New("test", nil)
+	if _, err := st.Append(context.Background(), recs...); err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := Evaluate(context.Background(), st, history.Filter{}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
