@@ -45,6 +45,10 @@ type DeliverOptions struct {
 	// Now stamps ledger entries (wall clock); nothing is decided on it.
 	Now func() time.Time
 	Env Env
+	// Detail, when set, is asked for the cause of each job alert a message
+	// carries (it reads the alert's bundle: only what is sent costs a read).
+	// Its answers are cached per bundle and job for the run.
+	Detail func(a *Alert) Detail
 }
 
 // SinkReport is what happened for one sink.
@@ -99,6 +103,7 @@ func Deliver(ctx context.Context, res *Result, led *Ledger, sinks []Sink, o Deli
 	}
 	var reports []SinkReport
 	var errs []error
+	detail := &detailCache{fn: o.Detail, memo: map[[2]string]Detail{}}
 	for _, s := range sinks {
 		rep := SinkReport{Sink: s.Name(), Type: s.Type(), Host: s.Host()}
 		pending, old := Pending(res, led, s.Name(), o.Since)
@@ -117,6 +122,7 @@ func Deliver(ctx context.Context, res *Result, led *Ledger, sinks []Sink, o Deli
 		if s.Refresh() {
 			m.Firing = res.Firing
 		}
+		detail.fill(m)
 		if len(m.Transitions) == 0 && len(m.Firing) == 0 {
 			reports = append(reports, rep)
 			continue
@@ -187,4 +193,41 @@ func WriteDryRun(w io.Writer, reports []SinkReport) error {
 		}
 	}
 	return nil
+}
+
+type detailCache struct {
+	fn   func(*Alert) Detail
+	memo map[[2]string]Detail
+}
+
+// fill sets the Detail of the message's job alerts (copies: the result's
+// alerts are not changed).
+func (c *detailCache) fill(m *Message) {
+	if c.fn == nil {
+		return
+	}
+	get := func(a *Alert) {
+		if a.Name != NameJob || a.Detail != (Detail{}) {
+			return
+		}
+		k := [2]string{a.Bundle, a.Job}
+		d, ok := c.memo[k]
+		if !ok {
+			d = c.fn(a)
+			c.memo[k] = d
+		}
+		a.Detail = d
+	}
+	ts := append([]Transition(nil), m.Transitions...)
+	for i := range ts {
+		get(&ts[i].Alert)
+	}
+	m.Transitions = ts
+	if m.Firing != nil {
+		fs := append([]Alert(nil), m.Firing...)
+		for i := range fs {
+			get(&fs[i])
+		}
+		m.Firing = fs
+	}
 }

@@ -111,7 +111,8 @@ type Alert struct {
 	BundleSHA256 string
 	// Ruleset is the rule set of that capture.
 	Ruleset string
-	// Detail is what the sinks say about the cause (from Options.Detail).
+	// Detail is what the sinks say about the cause: set by the machine for
+	// stale alerts, by DeliverOptions.Detail for job alerts.
 	Detail Detail
 }
 
@@ -157,9 +158,6 @@ type Options struct {
 	// capture) in a row of one target that raise one NameStale alert; 0
 	// disables it.
 	StaleAfter int
-	// Detail, when set, is asked for the cause of a job's verdict when its
-	// alert fires (it reads the bundle). Nil leaves Detail empty.
-	Detail func(r *history.Record, job string) Detail
 }
 
 // Validate checks the options, in words that name no flag.
@@ -373,9 +371,6 @@ func (m *Machine) step(st *keyState, k Key, r *history.Record, j *history.Job, v
 		Name: NameJob, Key: k, Severity: sev, Rules: sortedRules(j.Rules), Job: j.Name,
 		Selector: r.Selector, StartsAt: st.start, LastAt: r.Time,
 		Bundle: r.Bundle, BundleSHA256: r.BundleSHA256, Ruleset: r.Ruleset,
-	}
-	if m.opts.Detail != nil {
-		st.alert.Detail = m.opts.Detail(r, j.Name)
 	}
 	reason := j.Health
 	if st.bad > 1 {

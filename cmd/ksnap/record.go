@@ -13,6 +13,8 @@ type recordOptions struct {
 	file      historyFileFlag
 	bundleDir string
 	Strict    bool
+	// Alert is the alert config run after the append (--alert), "" for none.
+	Alert string
 }
 
 // bundleDir resolves --bundle-dir: flag > $KSNAP_BUNDLE_DIR > default.
@@ -58,6 +60,7 @@ commands make it at least WARN).
 	o.file.addFlag(cmd.Flags())
 	cmd.Flags().StringVar(&o.bundleDir, "bundle-dir", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "exit 1 on WARN instead of 0")
+	cmd.Flags().StringVar(&o.Alert, "alert", "", "after appending, run ksnap alert with this config (docs/alerts.md)")
 	return cmd
 }
 
@@ -87,6 +90,11 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	}
 	if err := history.WriteRecordSummary(e.stdout, history.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: path}); err != nil {
 		return err
+	}
+	if o.Alert != "" {
+		if err := runAlertAfterRecord(cmd.Context(), e, o.Alert, path, opts.OutDir); err != nil {
+			return err
+		}
 	}
 	return silentExit(verdictCode(rep.Verdict, o.Strict))
 }
