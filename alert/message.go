@@ -69,7 +69,7 @@ func (a *Alert) Summary() string {
 	if a.Detail.Cause != "" {
 		b.WriteString(": " + a.Detail.Cause)
 	}
-	if a.Detail.Pod != "" {
+	if a.Detail.Pod != "" && !strings.Contains(a.Detail.Cause, a.Detail.Pod) {
 		b.WriteString(" (pod " + a.Detail.Pod + ")")
 	}
 	return b.String()
