@@ -164,7 +164,9 @@ func TestAlertDeliverAndLedger(t *testing.T) {
 		"KSNAP_TEST_TOKEN":     secret,
 	}
 	ok := httpfake.Reply{Status: 200}
-	post := func(path string, r httpfake.Reply) httpfake.Call { return httpfake.Call{Method: "POST", Path: path, Reply: r} }
+	post := func(path string, r httpfake.Reply) httpfake.Call {
+		return httpfake.Call{Method: "POST", Path: path, Reply: r}
+	}
 	am.Expect(post("/api/v2/alerts", ok))
 	// The webhook refuses the first run (400: not retried), takes the second.
 	hook.Expect(post("/"+secret, httpfake.Reply{Status: 400, Body: "bad " + secret}), post("/"+secret, ok))
