@@ -19,8 +19,9 @@ type Config struct {
 	LedgerFile  string `json:"ledger_file,omitempty"`
 	// BundleDir is where the bundles are, for the reproducing command.
 	BundleDir string `json:"bundle_dir,omitempty"`
-	// On is "error" (default) or "warn".
-	On            string `json:"on,omitempty"`
+	// On is "error" (default) or "warn". Its key is fire_on, not on: YAML
+	// 1.1 (sigs.k8s.io/yaml) reads a bare on key as the boolean true.
+	On            string `json:"fire_on,omitempty"`
 	For           int    `json:"for,omitempty"`
 	KeepFiringFor int    `json:"keep_firing_for,omitempty"`
 	// StaleAfter: nil means 3; 0 disables the stale alert.
@@ -122,7 +123,7 @@ func (c *Config) Check() error {
 		c.On = "error"
 	case "error", "warn":
 	default:
-		return fmt.Errorf("on: %q: want error or warn", c.On)
+		return fmt.Errorf("fire_on: %q: want error or warn", c.On)
 	}
 	if c.For < 0 || c.KeepFiringFor < 0 || c.MaxAlerts < 0 {
 		return errors.New("for, keep_firing_for and max_alerts must not be negative")
