@@ -220,3 +220,35 @@ func noSecret(t *testing.T, what string, b []byte) {
 		t.Errorf("%s contains a secret or a receiver URL:\n%s", what, b)
 	}
 }
+
+func TestAlertUsage(t *testing.T) {
+	dir, hist := alertHistory(t)
+	cfg := writeAlertConfig(t, dir, "https://hooks.example/x")
+	tests := []struct {
+		name    string
+		args    []string
+		vars    map[string]string
+		wantErr string
+	}{
+		{"no config", []string{"alert"}, nil, "ksnap: --config is required (the sinks are configured there) (see --help)\n"},
+		{"bad since", []string{"alert", "--config", cfg, "--history-file", hist, "--dry-run", "--since", "yesterday"}, nil,
+			"ksnap: --since \"yesterday\": not an RFC 3339 time (see --help)\n"},
+		{"bad on", []string{"alert", "--config", cfg, "--on", "ok"}, nil, "ksnap: fire_on: \"ok\": want error or warn (see --help)\n"},
+		{"missing secret", []string{"alert", "--config", cfg, "--history-file", hist, "--dry-run"}, nil,
+			"ksnap: sink am: url: environment variable KSNAP_TEST_AM_URL: is empty\n"},
+		{"bad url", []string{"alert", "--config", cfg, "--history-file", hist, "--dry-run"},
+			map[string]string{"KSNAP_TEST_AM_URL": "am.example/" + secret},
+			"ksnap: sink am: the URL is not an http or https URL with a host\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, out, errb := alertEnv(t, tt.vars)
+			if code := run(context.Background(), tt.args, e); code != exitUnknown {
+				t.Errorf("exit %d, want 3", code)
+			}
+			if errb.String() != tt.wantErr || out.Len() > 0 {
+				t.Errorf("stderr %q, stdout %q; want stderr %q", errb, out, tt.wantErr)
+			}
+		})
+	}
+}

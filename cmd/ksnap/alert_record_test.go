@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/capture/kubectl/kubectltest"
+	"github.com/ksnap/ksnap/internal/httpfake"
+	"github.com/ksnap/ksnap/notify/webhook"
+)
+
+const (
+	jobFailed = `{"apiVersion":"v1","kind":"List","items":[{"kind":"Job","metadata":{"name":"etl-100","namespace":"ns","creationTimestamp":"2026-01-02T02:59:00Z",
+"ownerReferences":[{"kind":"CronJob","name":"etl","controller":true}]},"spec":{"completions":1,"backoffLimit":0},
+"status":{"failed":1,"startTime":"2026-01-02T02:59:01Z","conditions":[{"type":"Failed","status":"True","reason":"BackoffLimitExceeded","message":"Job has reached the specified backoff limit"}]}}]}`
+	jobOK = `{"apiVersion":"v1","kind":"List","items":[{"kind":"Job","metadata":{"name":"etl-105","namespace":"ns","creationTimestamp":"2026-01-02T03:04:00Z",
+"ownerReferences":[{"kind":"CronJob","name":"etl","controller":true}]},"spec":{"completions":1},
+"status":{"succeeded":1,"startTime":"2026-01-02T03:04:01Z","completionTime":"2026-01-02T03:04:30Z","conditions":[{"type":"Complete","status":"True"}]}}]}`
+	emptyList = `{"apiVersion":"v1","kind":"List","items":[]}`
+)
+
+// TestRecordAlert: record --alert appends, then runs the alert step: the
+// failed CronJob run fires, the next successful run resolves, one webhook
+// call each; the record's exit status stays the verdict's.
+func TestRecordAlert(t *testing.T) {
+	dir := t.TempDir()
+	hook := httpfake.New(t)
+	hook.Expect(httpfake.Call{Method: "POST", Path: "/h"}, httpfake.Call{Method: "POST", Path: "/h"})
+	cfg := filepath.Join(dir, "alerts.yaml")
+	if err := os.WriteFile(cfg, []byte("sinks:\n  - {name: hook, type: webhook, url_env: HOOK}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hist := filepath.Join(dir, "h.jsonl")
+	for i, tc := range []struct {
+		jobs string
+		code int
+	}{{jobFailed, 2}, {jobOK, 0}} {
+		fake := kubectltest.NewFake(t)
+		fake.Expect([]string{"version", "-o", "json"}, kubectltest.Response{Stdout: `{"clientVersion":{"gitVersion":"v1.33.1"},"serverVersion":{"gitVersion":"v1.33.13"}}`})
+		fake.Expect([]string{"get", "jobs", "-o", "json", "-n", "ns"}, kubectltest.Response{Stdout: tc.jobs})
+		fake.Expect([]string{"get", "pods", "-o", "json", "-n", "ns"}, kubectltest.Response{Stdout: emptyList})
+		fake.Expect([]string{"get", "events", "-o", "json", "-n", "ns"}, kubectltest.Response{Stdout: emptyList})
+		e, _, errb := alertEnv(t, map[string]string{"HOOK": hook.URL() + "/h"})
+		now := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC).Add(time.Duration(i) * 5 * time.Minute)
+		e.now = func() time.Time { return now }
+		e.kubectl = func(kubectl.Exec) kubectl.Runner { return fake }
+		code := run(context.Background(), []string{"record", "-n", "ns", "--history-file", hist, "--bundle-dir", filepath.Join(dir, "bundles"),
+			"--max-log-lines", "0", "--alert", cfg}, e)
+		if code != tc.code || errb.Len() > 0 {
+			t.Fatalf("record %d: exit %d, stderr %s", i, code, errb)
+		}
+	}
+	var got []string
+	for _, r := range hook.Requests() {
+		var b webhook.Body
+		if err := json.Unmarshal([]byte(r.Body), &b); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range b.Alerts {
+			got = append(got, a.Status+" "+a.Labels["owner"]+" "+a.StartsAt+" "+a.EndsAt)
+		}
+	}
+	want := "firing etl 2026-01-02T03:00:00.000Z 0001-01-01T00:00:00Z,resolved etl 2026-01-02T03:00:00.000Z 2026-01-02T03:05:00.000Z"
+	if strings.Join(got, ",") != want {
+		t.Errorf("webhook alerts:\n%s\nwant:\n%s", strings.Join(got, ","), want)
+	}
+}
