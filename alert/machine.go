@@ -168,7 +168,7 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("threshold %q: want %s or %s", o.Threshold, history.LevelError, history.LevelWarn)
 	}
 	if o.For < 0 || o.KeepFiringFor < 0 || o.StaleAfter < 0 {
-		return fmt.Errorf("for, keep-firing-for and stale-after must not be negative")
+		return fmt.Errorf("For, KeepFiringFor and StaleAfter must not be negative")
 	}
 	return nil
 }

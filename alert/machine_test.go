@@ -169,7 +169,7 @@ func TestOptionsValidate(t *testing.T) {
 		{Options{}, ""},
 		{Options{Threshold: "WARN", For: 2}, ""},
 		{Options{Threshold: "OK"}, `threshold "OK": want ERROR or WARN`},
-		{Options{For: -1}, "for, keep-firing-for and stale-after must not be negative"},
+		{Options{For: -1}, "For, KeepFiringFor and StaleAfter must not be negative"},
 	}
 	for _, tt := range tests {
 		err := tt.opts.Validate()

@@ -25,18 +25,25 @@ const (
 	emptyList = `{"apiVersion":"v1","kind":"List","items":[]}`
 )
 
-// TestRecordAlert: record --alert appends, then runs the alert step: the
+// TestRecordWatchAlert: record --alert (and watch --alert, which appends
+// to the config's history file) appends, then runs the alert step: the
 // failed CronJob run fires, the next successful run resolves, one webhook
-// call each; the record's exit status stays the verdict's.
-func TestRecordAlert(t *testing.T) {
+// call each; the command's exit status stays the verdict's.
+func TestRecordWatchAlert(t *testing.T) {
+	for _, command := range []string{"record", "watch"} {
+		t.Run(command, func(t *testing.T) { testAlertHook(t, command) })
+	}
+}
+
+func testAlertHook(t *testing.T, command string) {
 	dir := t.TempDir()
 	hook := httpfake.New(t)
 	hook.Expect(httpfake.Call{Method: "POST", Path: "/h"}, httpfake.Call{Method: "POST", Path: "/h"})
 	cfg := filepath.Join(dir, "alerts.yaml")
-	if err := os.WriteFile(cfg, []byte("sinks:\n  - {name: hook, type: webhook, url_env: HOOK}\n"), 0o644); err != nil {
+	hist := filepath.Join(dir, "h.jsonl")
+	if err := os.WriteFile(cfg, []byte("history_file: "+hist+"\nsinks:\n  - {name: hook, type: webhook, url_env: HOOK}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	hist := filepath.Join(dir, "h.jsonl")
 	for i, tc := range []struct {
 		jobs string
 		code int
@@ -50,8 +57,11 @@ func TestRecordAlert(t *testing.T) {
 		now := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC).Add(time.Duration(i) * 5 * time.Minute)
 		e.now = func() time.Time { return now }
 		e.kubectl = func(kubectl.Exec) kubectl.Runner { return fake }
-		code := run(context.Background(), []string{"record", "-n", "ns", "--history-file", hist, "--bundle-dir", filepath.Join(dir, "bundles"),
-			"--max-log-lines", "0", "--alert", cfg}, e)
+		args := []string{"record", "-n", "ns", "--history-file", hist, "--bundle-dir", filepath.Join(dir, "bundles"), "--max-log-lines", "0", "--alert", cfg}
+		if command == "watch" {
+			args = []string{"watch", "-n", "ns", "--count", "1", "--compact", "--max-log-lines", "0", "--alert", cfg}
+		}
+		code := run(context.Background(), args, e)
 		if code != tc.code || errb.Len() > 0 {
 			t.Fatalf("record %d: exit %d, stderr %s", i, code, errb)
 		}

@@ -146,16 +146,46 @@ func bundleDetail(path, job string) alert.Detail {
 	return alert.Detail{}
 }
 
-// runAlertAfterRecord is the alert step of record --alert (and, once watch
-// appends to a history, of watch --alert): it loads the config, runs with
-// the history file just appended to and reports a delivery failure as one
-// warning line, so the caller keeps its own exit status (the transitions
-// stay pending for the next run).
+// runAlertAfterRecord is the alert step of record --alert: it loads the
+// config, runs with the history file just appended to and reports a
+// delivery failure as one warning line, so the caller keeps its own exit
+// status (the transitions stay pending for the next run).
 func runAlertAfterRecord(ctx context.Context, e *env, configPath, historyPath, bundleDir string) error {
 	cfg, err := alert.LoadConfig(configPath)
 	if err != nil {
 		return err
 	}
+	return alertAfterAppend(ctx, e, cfg, historyPath, bundleDir)
+}
+
+// runAlertAfterTick is the alert step of watch --alert: watch keeps no
+// history of its own, so the tick's record is appended to the config's
+// history_file (else $KSNAP_HISTORY_FILE, else the default history file),
+// then the alert step runs as after record.
+func runAlertAfterTick(ctx context.Context, e *env, configPath string, rec history.Record, bundleDir string) error {
+	cfg, err := alert.LoadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	path := cfg.HistoryFile
+	if path == "" {
+		path = e.getenv("KSNAP_HISTORY_FILE")
+	}
+	if path == "" {
+		path = defaultHistoryFile
+	}
+	st, err := e.openHistory(path, jsonl.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Append(ctx, rec); err != nil {
+		return err
+	}
+	return alertAfterAppend(ctx, e, cfg, path, bundleDir)
+}
+
+func alertAfterAppend(ctx context.Context, e *env, cfg *alert.Config, historyPath, bundleDir string) error {
 	cfg.HistoryFile = historyPath
 	if cfg.BundleDir == "" {
 		cfg.BundleDir = bundleDir
