@@ -59,7 +59,7 @@ var fixedNow = func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.
 // runOnce is one cron run: lock, read ledger, evaluate, deliver.
 func runOnce(t *testing.T, ledgerPath string, recs []history.Record, sinks []Sink, o DeliverOptions) ([]SinkReport, error) {
 	t.Helper()
-	unlock, err := LockRun(ledgerPath)
+	unlock, err := LockRun(context.Background(), ledgerPath, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,4 +241,28 @@ func FuzzParseEntry(f *testing.F) {
 			t.Errorf("accepted %q without sink or event", b)
 		}
 	})
+}
+
+func TestLockRunTimeout(t *testing.T) {
+	t.Parallel()
+	lp := filepath.Join(t.TempDir(), "h.alerts.jsonl")
+	unlock, err := LockRun(context.Background(), lp, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = LockRun(context.Background(), lp, 50*time.Millisecond)
+	if !errors.Is(err, ErrLockTimeout) || err.Error() != lp+": another alert run holds the ledger lock (waited 50ms)" {
+		t.Errorf("err = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := LockRun(ctx, lp, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: err = %v", err)
+	}
+	unlock()
+	u2, err := LockRun(context.Background(), lp, time.Second)
+	if err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+	u2()
 }

@@ -3,6 +3,7 @@ package alert
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/lockedfile"
 )
@@ -205,18 +207,55 @@ func (l *Ledger) Append(entries ...Entry) error {
 	return nil
 }
 
+// ErrLockTimeout is returned (wrapped) by LockRun when another run held
+// the lock for the whole wait.
+var ErrLockTimeout = errors.New("another alert run holds the ledger lock")
+
 // LockRun takes the run lock of the ledger at path (a lock file beside it),
 // waiting for any other run to finish, so two overlapping alert runs never
 // send the same transition: the second reads the ledger after the first
-// has written it. The returned function releases the lock.
-func LockRun(path string) (unlock func(), err error) {
+// has written it. It waits at most wait (0: no limit) and returns promptly
+// when ctx ends. The returned function releases the lock.
+func LockRun(ctx context.Context, path string, wait time.Duration) (unlock func(), err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create directory for ledger %s: %w", path, err)
 	}
 	mu := lockedfile.MutexAt(path + ".lock")
-	unlock, err = mu.Lock()
-	if err != nil {
-		return nil, fmt.Errorf("lock ledger %s: %w", path, err)
+	type result struct {
+		unlock func()
+		err    error
 	}
-	return unlock, nil
+	done := make(chan result, 1)
+	go func() {
+		u, err := mu.Lock()
+		done <- result{u, err}
+	}()
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	// The blocking lock call cannot be interrupted: when we stop waiting,
+	// it is left to finish in its goroutine, which releases the lock at once.
+	abandon := func() {
+		go func() {
+			if r := <-done; r.unlock != nil {
+				r.unlock()
+			}
+		}()
+	}
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, fmt.Errorf("lock ledger %s: %w", path, r.err)
+		}
+		return r.unlock, nil
+	case <-timeout:
+		abandon()
+		return nil, fmt.Errorf("%s: %w (waited %s)", path, ErrLockTimeout, wait)
+	case <-ctx.Done():
+		abandon()
+		return nil, fmt.Errorf("%s: waiting for the lock: %w", path, ctx.Err())
+	}
 }

@@ -41,7 +41,7 @@ func (r *alertRun) do(ctx context.Context, e *env) ([]alert.SinkReport, error) {
 		ledgerPath = alert.LedgerPath(c.HistoryFile)
 	}
 	if !r.DryRun {
-		unlock, err := alert.LockRun(ledgerPath)
+		unlock, err := alert.LockRun(ctx, ledgerPath, time.Duration(c.Timeout))
 		if err != nil {
 			return nil, err
 		}

@@ -227,7 +227,7 @@ func TestRealAlertmanager(t *testing.T) {
 	}}
 	sinks := []alert.Sink{alertmanager.New("am", amEP, poster), webhook.New("hook", hookEP, poster)}
 	runAlert := func() ([]alert.SinkReport, error) {
-		unlock, err := alert.LockRun(ledger)
+		unlock, err := alert.LockRun(context.Background(), ledger, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
