@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ksnap/ksnap/alert"
+	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/capture/kubectl/kubectltest"
 	"github.com/ksnap/ksnap/internal/httpfake"
@@ -38,7 +40,7 @@ func TestRecordWatchAlert(t *testing.T) {
 func testAlertHook(t *testing.T, command string) {
 	dir := t.TempDir()
 	hook := httpfake.New(t)
-	hook.Expect(httpfake.Call{Method: "POST", Path: "/h"}, httpfake.Call{Method: "POST", Path: "/h"})
+	hook.Expect(httpfake.Call{Method: "POST", Path: "/h?token=" + secret}, httpfake.Call{Method: "POST", Path: "/h?token=" + secret})
 	cfg := filepath.Join(dir, "alerts.yaml")
 	hist := filepath.Join(dir, "h.jsonl")
 	if err := os.WriteFile(cfg, []byte("history_file: "+hist+"\nsinks:\n  - {name: hook, type: webhook, url_env: HOOK}\n"), 0o644); err != nil {
@@ -53,7 +55,7 @@ func testAlertHook(t *testing.T, command string) {
 		fake.Expect([]string{"get", "jobs", "-o", "json", "-n", "ns"}, kubectltest.Response{Stdout: tc.jobs})
 		fake.Expect([]string{"get", "pods", "-o", "json", "-n", "ns"}, kubectltest.Response{Stdout: emptyList})
 		fake.Expect([]string{"get", "events", "-o", "json", "-n", "ns"}, kubectltest.Response{Stdout: emptyList})
-		e, _, errb := alertEnv(t, map[string]string{"HOOK": hook.URL() + "/h"})
+		e, out, errb := alertEnv(t, map[string]string{"HOOK": hook.URL() + "/h?token=" + secret, "KSNAP_HISTORY_FILE": hist})
 		now := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC).Add(time.Duration(i) * 5 * time.Minute)
 		e.now = func() time.Time { return now }
 		e.kubectl = func(kubectl.Exec) kubectl.Runner { return fake }
@@ -64,6 +66,32 @@ func testAlertHook(t *testing.T, command string) {
 		code := run(context.Background(), args, e)
 		if code != tc.code || errb.Len() > 0 {
 			t.Fatalf("record %d: exit %d, stderr %s", i, code, errb)
+		}
+		noSecret(t, "stdout", out.Bytes())
+	}
+	// Nothing secret in the history, the ledger or any bundle member.
+	for _, f := range []string{hist, alert.LedgerPath(hist)} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		noSecret(t, f, b)
+	}
+	bundles, _ := filepath.Glob(filepath.Join(dir, "bundles", "*.tar.zst"))
+	if command == "record" && len(bundles) != 2 {
+		t.Errorf("bundles: %q", bundles)
+	}
+	for _, p := range bundles {
+		b, err := bundle.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range b.Names() {
+			data, err := b.Member(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			noSecret(t, p+" member "+m, data)
 		}
 	}
 	var got []string
