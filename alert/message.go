@@ -11,8 +11,9 @@ import (
 type Label struct{ Name, Value string }
 
 // Labels are the alert's identity, sorted by name: alertname, cluster
-// (only when the key has one), namespace, owner, rule, severity. They never
-// change while the alert fires.
+// (only when the key has one), namespace, owner, rule, severity, and for a
+// stale alert of a target with a selector, selector. They never change
+// while the alert fires.
 func (a *Alert) Labels() []Label {
 	ls := []Label{{"alertname", a.Name}}
 	if a.Key.Cluster != "" {
@@ -24,6 +25,10 @@ func (a *Alert) Labels() []Label {
 	}
 	if len(a.Rules) > 0 {
 		ls = append(ls, Label{"rule", strings.Join(a.Rules, ",")})
+	}
+	if a.Name == NameStale && a.Selector != "" {
+		// Two targets of one namespace (different selectors) go stale apart.
+		ls = append(ls, Label{"selector", a.Selector})
 	}
 	ls = append(ls, Label{"severity", a.Severity})
 	sort.Slice(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
