@@ -174,16 +174,14 @@ receivers:
 	return p
 }
 
-var t0 = time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
-
 func rec(n int, health string) history.Record {
 	phase := map[string]string{"OK": "SUCCEEDED", "ERROR": "FAILED"}[health]
 	j := history.Job{Name: "etl-" + fmt.Sprint(29000000+n), Owner: "etl", Phase: phase, Health: health}
 	if health == "ERROR" {
 		j.Rules = []string{"J1"}
 	}
-	// Capture times near now: Alertmanager drops alerts that ended long ago.
-	_ = t0
+	// Capture times near the wall clock: Alertmanager is a real-time
+	// system, and an alert whose endsAt is past is resolved on arrival.
 	at := time.Now().UTC().Add(time.Duration(n-10) * time.Minute).Truncate(time.Second)
 	return history.NewRecord(history.Input{CapturedAt: at, Namespace: "batch", OverallHealth: health,
 		Bundle: fmt.Sprintf("b%d.tar.zst", n), BundleSHA256: strings.Repeat("a", 64), Ruleset: "v1", Jobs: []history.Job{j}})
@@ -304,7 +302,19 @@ func TestRealAlertmanager(t *testing.T) {
 	if got := strings.Join(recv.statuses(), ","); got != "firing etl,resolved etl" {
 		t.Errorf("Alertmanager notifications = %q, want one firing and one resolved", got)
 	}
+	// Our webhook fingerprints are Alertmanager's.
 	recv.mu.Lock()
+	for _, n := range recv.notes {
+		for _, a := range n.Alerts {
+			var ls []alert.Label
+			for k, v := range a.Labels {
+				ls = append(ls, alert.Label{Name: k, Value: v})
+			}
+			if got := notify.Fingerprint(ls); got != a.Fingerprint {
+				t.Errorf("fingerprint %s, Alertmanager says %s", got, a.Fingerprint)
+			}
+		}
+	}
 	var ours []string
 	for _, b := range recv.ours {
 		for _, a := range b.Alerts {
