@@ -42,7 +42,9 @@ type DeliverOptions struct {
 	DryRun bool
 	// Timeout bounds the whole delivery (all sinks, with retries); 0: none.
 	Timeout time.Duration
-	// Now stamps ledger entries (wall clock); nothing is decided on it.
+	// Now stamps ledger entries (the caller's wall clock); nothing is
+	// decided on it, and entries carry no time when it is nil. This package
+	// never reads the clock itself.
 	Now func() time.Time
 	Env Env
 	// Detail, when set, is asked for the cause of each job alert a message
@@ -92,9 +94,6 @@ var ErrDelivery = errors.New("delivery failed; the transitions stay pending for 
 func Deliver(ctx context.Context, res *Result, led *Ledger, sinks []Sink, o DeliverOptions) ([]SinkReport, error) {
 	if o.MaxAlerts <= 0 {
 		o.MaxAlerts = 20
-	}
-	if o.Now == nil {
-		o.Now = time.Now
 	}
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -154,7 +153,10 @@ func Deliver(ctx context.Context, res *Result, led *Ledger, sinks []Sink, o Deli
 }
 
 func entries(sink string, ts []Transition, status, msg string, now func() time.Time) []Entry {
-	at := now().UTC().Format(time.RFC3339)
+	at := ""
+	if now != nil {
+		at = now().UTC().Format(time.RFC3339)
+	}
 	out := make([]Entry, len(ts))
 	for i := range ts {
 		out[i] = Entry{V: LedgerVersion, Sink: sink, Event: ts[i].ID(), Status: status, At: at, Error: msg}

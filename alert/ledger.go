@@ -39,7 +39,7 @@ type Entry struct {
 	Status string `json:"status"`
 	// At is the wall-clock time of the attempt (RFC 3339 UTC), for people
 	// reading the ledger; nothing decides on it.
-	At string `json:"at"`
+	At string `json:"at,omitempty"`
 	// Error is the failure, naming only the receiver's host.
 	Error string `json:"error,omitempty"`
 }
