@@ -13,6 +13,7 @@ package alert
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -184,37 +185,49 @@ type Result struct {
 	Records int
 }
 
-// Evaluate reads every record of s that matches f, orders them by capture
-// time (stable: store order breaks ties) and runs the state machine.
+// Evaluate reads every record of s that matches f in capture-time order
+// (store order breaks ties) and runs the state machine. A store in time
+// order (the usual case: record appends as it captures) is streamed, one
+// record in memory at a time; the first record older than its predecessor
+// makes it read the store again, keep every record and sort them.
 func Evaluate(ctx context.Context, s history.Store, f history.Filter, opts Options) (*Result, history.Corrupt, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, history.Corrupt{}, err
 	}
-	var recs []history.Record
+	m := NewMachine(opts)
+	var last time.Time
 	corrupt, err := s.Scan(ctx, f, func(r *history.Record) error {
-		recs = append(recs, cloneRecord(r))
+		if r.Time.Before(last) {
+			return errUnsorted
+		}
+		last = r.Time
+		c := r.Clone() // the store may reuse r's memory
+		m.Feed(&c)
+		return nil
+	})
+	if !errors.Is(err, errUnsorted) {
+		if err != nil {
+			return nil, corrupt, err
+		}
+		return m.Result(), corrupt, nil
+	}
+	var recs []history.Record
+	corrupt, err = s.Scan(ctx, f, func(r *history.Record) error {
+		recs = append(recs, r.Clone())
 		return nil
 	})
 	if err != nil {
 		return nil, corrupt, err
 	}
-	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Time.Before(recs[j].Time) })
-	m := NewMachine(opts)
+	history.SortByTime(recs)
+	m = NewMachine(opts)
 	for i := range recs {
 		m.Feed(&recs[i])
 	}
 	return m.Result(), corrupt, nil
 }
 
-func cloneRecord(r *history.Record) history.Record {
-	c := *r
-	c.Jobs = make([]history.Job, len(r.Jobs))
-	for i, j := range r.Jobs {
-		j.Rules = append([]string(nil), j.Rules...)
-		c.Jobs[i] = j
-	}
-	return c
-}
+var errUnsorted = errors.New("store not in time order")
 
 // target is what one record describes: every key seen in a record of a
 // target and absent from a later record of the same target has vanished.
