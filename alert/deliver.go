@@ -29,6 +29,13 @@ type Sink interface {
 	Send(ctx context.Context, body []byte) error
 }
 
+// Capper is a Sink with its own limit of transitions per message (Slack
+// refuses messages with too many attachments); Deliver uses the smaller of
+// it and DeliverOptions.MaxAlerts.
+type Capper interface {
+	MaxAlerts() int
+}
+
 // DeliverOptions configure Deliver.
 type DeliverOptions struct {
 	// Since leaves out transitions before it. A real run records them as
@@ -113,9 +120,13 @@ func Deliver(ctx context.Context, res *Result, led *Ledger, sinks []Sink, o Deli
 			}
 		}
 		m := &Message{Sink: s.Name(), Env: o.Env}
-		if len(pending) > o.MaxAlerts {
-			m.More = len(pending) - o.MaxAlerts
-			pending = pending[:o.MaxAlerts]
+		limit := o.MaxAlerts
+		if c, ok := s.(Capper); ok && c.MaxAlerts() > 0 {
+			limit = min(limit, c.MaxAlerts())
+		}
+		if len(pending) > limit {
+			m.More = len(pending) - limit
+			pending = pending[:limit]
 		}
 		m.Transitions = pending
 		if s.Refresh() {

@@ -266,3 +266,22 @@ func TestLockRunTimeout(t *testing.T) {
 	}
 	u2()
 }
+
+type cappedSink struct{ recSink }
+
+func (c *cappedSink) MaxAlerts() int { return 1 }
+
+func TestDeliverSinkCap(t *testing.T) {
+	t.Parallel()
+	lp := filepath.Join(t.TempDir(), "h.alerts.jsonl")
+	s := &cappedSink{recSink{name: "chat"}}
+	recs := []history.Record{rec(0, "a=ERROR", "b=ERROR")}
+	for range 2 {
+		if _, err := runOnce(t, lp, recs, []Sink{s}, DeliverOptions{MaxAlerts: 5}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := strings.Join(s.sent, "\n"), "firing ns/a; +more\nfiring ns/b;"; got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

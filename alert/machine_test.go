@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/ksnap/ksnap/history"
@@ -181,4 +182,67 @@ func TestOptionsValidate(t *testing.T) {
 			t.Errorf("Validate(%+v) = %q, want %q", tt.opts, got, tt.want)
 		}
 	}
+}
+
+// FuzzMachine checks the machine's invariants on any sequence of records:
+// per alert, transitions alternate firing, resolved, firing...; every
+// transition ID is unique; the alerts firing at the end are exactly those
+// whose last transition fired.
+func FuzzMachine(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, uint8(1), uint8(1), uint8(2))
+	f.Add([]byte{3, 3, 3, 0, 0, 9, 9, 9, 1, 3}, uint8(2), uint8(2), uint8(0))
+	f.Fuzz(func(t *testing.T, steps []byte, forN, keepN, stale uint8) {
+		if len(steps) > 200 {
+			steps = steps[:200]
+		}
+		levels := []string{"OK", "WARN", "ERROR", "UNKNOWN"}
+		var recs []history.Record
+		for i, b := range steps {
+			var specs []string
+			switch b % 10 {
+			case 9:
+				specs = []string{"!UNKNOWN"}
+			case 8:
+				specs = []string{"+partial", "a=" + levels[b/10%4]}
+			default:
+				// a always present, b sometimes, c rarely; CronJob runs vary.
+				specs = append(specs, fmt.Sprintf("a-%d@a=%s", i, levels[b%4]))
+				if b%3 != 0 {
+					specs = append(specs, "b="+levels[(b/4)%4])
+				}
+				if b%7 == 0 {
+					specs = append(specs, "c="+levels[(b/3)%4])
+				}
+			}
+			recs = append(recs, rec(i, specs...))
+		}
+		opts := Options{For: int(forN % 4), KeepFiringFor: int(keepN % 4), StaleAfter: int(stale % 4)}
+		if forN%2 == 1 {
+			opts.Threshold = history.LevelWarn
+		}
+		res := evaluate(t, opts, recs...)
+		ids := map[string]bool{}
+		last := map[string]Kind{}
+		for _, tr := range res.Transitions {
+			id := tr.ID()
+			if ids[id] {
+				t.Fatalf("duplicate transition %s", id)
+			}
+			ids[id] = true
+			k := tr.Alert.Name + " " + tr.Alert.Key.String()
+			if prev, ok := last[k]; (ok && prev == tr.Kind) || (!ok && tr.Kind != KindFiring) {
+				t.Fatalf("%s: %s after %q", k, tr.Kind, prev)
+			}
+			last[k] = tr.Kind
+		}
+		firing := map[string]bool{}
+		for _, a := range res.Firing {
+			firing[a.Name+" "+a.Key.String()] = true
+		}
+		for k, kind := range last {
+			if (kind == KindFiring) != firing[k] {
+				t.Fatalf("%s: last transition %s, firing at end %v", k, kind, firing[k])
+			}
+		}
+	})
 }

@@ -41,6 +41,14 @@ func New(name string, ep notify.Endpoint, p notify.Poster) *Sink {
 	return &Sink{notify.Base{SinkName: name, Endpoint: ep, Poster: p}}
 }
 
+// MaxAttachments caps the alerts of one message: Slack refuses a message
+// with more than 100 attachments or 50 blocks; the rest wait for the next
+// runs.
+const MaxAttachments = 40
+
+// MaxAlerts implements alert.Capper.
+func (s *Sink) MaxAlerts() int { return MaxAttachments }
+
 // Type returns "slack".
 func (s *Sink) Type() string { return alert.TypeSlack }
 
