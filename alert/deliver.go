@@ -71,6 +71,27 @@ type SinkReport struct {
 	Skipped int
 	// Err is the send error (the transitions stay pending).
 	Err error
+
+	pendingTotal int
+}
+
+// take returns the first transitions of pending that fit one message: at
+// most limit, and never two of one episode (a firing and its resolution
+// pending together, after an outage, go in successive runs, so that every
+// receiver sees the alert fire before it resolves).
+func take(pending []Transition, limit int) []Transition {
+	seen := map[string]bool{}
+	for i := range pending {
+		if i == limit {
+			return pending[:i]
+		}
+		ep := pending[i].episode()
+		if seen[ep] {
+			return pending[:i]
+		}
+		seen[ep] = true
+	}
+	return pending
 }
 
 // Pending returns the transitions of res not yet done for sink, oldest
@@ -114,6 +135,7 @@ func Deliver(ctx context.Context, res *Result, led *Ledger, sinks []Sink, o Deli
 		rep := SinkReport{Sink: s.Name(), Type: s.Type(), Host: s.Host()}
 		pending, old := Pending(res, led, s.Name(), o.Since)
 		rep.Skipped = len(old)
+		rep.pendingTotal = len(pending)
 		if !o.DryRun && len(old) > 0 {
 			if err := led.Append(entries(s.Name(), old, StatusSkipped, "", o.Now)...); err != nil {
 				return reports, err
@@ -124,10 +146,8 @@ func Deliver(ctx context.Context, res *Result, led *Ledger, sinks []Sink, o Deli
 		if c, ok := s.(Capper); ok && c.MaxAlerts() > 0 {
 			limit = min(limit, c.MaxAlerts())
 		}
-		if len(pending) > limit {
-			m.More = len(pending) - limit
-			pending = pending[:limit]
-		}
+		pending = take(pending, limit)
+		m.More = rep.pendingTotal - len(pending)
 		m.Transitions = pending
 		if s.Refresh() {
 			m.Firing = res.Firing
