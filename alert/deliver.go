@@ -75,23 +75,28 @@ type SinkReport struct {
 	pendingTotal int
 }
 
-// take returns the first transitions of pending that fit one message: at
-// most limit, and never two of one episode (a firing and its resolution
-// pending together, after an outage, go in successive runs, so that every
-// receiver sees the alert fire before it resolves).
+// take returns the transitions of pending that go in one message, in
+// order: at most limit, and at most one per alert (name, key, selector),
+// the oldest; the later ones of that alert wait for the next runs. So a
+// firing and its resolution pending together after an outage go out in
+// successive runs, and every receiver sees the alert fire before it
+// resolves, while other alerts are not held up.
 func take(pending []Transition, limit int) []Transition {
+	var out []Transition
 	seen := map[string]bool{}
 	for i := range pending {
-		if i == limit {
-			return pending[:i]
+		if len(out) == limit {
+			break
 		}
-		ep := pending[i].episode()
-		if seen[ep] {
-			return pending[:i]
+		a := &pending[i].Alert
+		k := a.Name + "|" + a.Key.String() + "|" + a.Selector
+		if seen[k] {
+			continue
 		}
-		seen[ep] = true
+		seen[k] = true
+		out = append(out, pending[i])
 	}
-	return pending
+	return out
 }
 
 // Pending returns the transitions of res not yet done for sink, oldest

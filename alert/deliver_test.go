@@ -286,3 +286,17 @@ func TestDeliverSinkCap(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestTakeOnePerAlert(t *testing.T) {
+	t.Parallel()
+	res := evaluate(t, Options{}, rec(0, "a=ERROR"), rec(1, "a=OK", "b=ERROR"), rec(2, "a=ERROR", "b=ERROR"), rec(3, "a=OK", "b=OK"))
+	got := brief(take(res.Transitions, 10))
+	want := "firing KsnapJobUnhealthy ns/a at=0 start=0 sev=error (ERROR)\n" +
+		"firing KsnapJobUnhealthy ns/b at=1 start=1 sev=error (ERROR)\n"
+	if got != want {
+		t.Errorf("take:\n%s\nwant:\n%s", got, want)
+	}
+	if got := len(take(res.Transitions, 1)); got != 1 {
+		t.Errorf("limit 1: %d", got)
+	}
+}

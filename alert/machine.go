@@ -140,11 +140,8 @@ type Transition struct {
 // it. It depends only on the history: kind, alert name, key and the
 // episode's StartsAt (and the selector, which tells apart two targets of
 // one namespace).
-func (t *Transition) ID() string { return string(t.Kind) + "|" + t.episode() }
-
-// episode identifies the alert episode a transition belongs to.
-func (t *Transition) episode() string {
-	return t.Alert.Name + "|" + t.Alert.Key.String() + "|" + t.Alert.Selector + "|" + history.FormatTime(t.Alert.StartsAt)
+func (t *Transition) ID() string {
+	return string(t.Kind) + "|" + t.Alert.Name + "|" + t.Alert.Key.String() + "|" + t.Alert.Selector + "|" + history.FormatTime(t.Alert.StartsAt)
 }
 
 // Options configure the state machine.
