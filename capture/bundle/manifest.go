@@ -143,6 +143,12 @@ type Command struct {
 	DurationNS      int64  `json:"duration_ns"`
 	Stderr          string `json:"stderr"`
 	StderrTruncated bool   `json:"stderr_truncated,omitempty"`
+	// StdoutTruncated says the member holds only the tail of what kubectl
+	// printed (log tails over MaxLogTail); StdoutSize is then the size of
+	// the whole output. Both are omitted when nothing was cut, so bundles
+	// without a cut are what earlier versions wrote.
+	StdoutTruncated bool   `json:"stdout_truncated,omitempty"`
+	StdoutSize      int64  `json:"stdout_size,omitempty"`
 	Size            int64  `json:"size"`
 	SHA256          string `json:"sha256"`
 }
@@ -227,17 +233,37 @@ func (m *Manifest) Validate() error {
 		if !hexSHA.MatchString(mi.SHA256) {
 			return fmt.Errorf("members[%d]: sha256 %q is not 64 lowercase hex digits", i, mi.SHA256)
 		}
-		if mi.Size < 0 {
-			return fmt.Errorf("members[%d]: negative size", i)
+		if mi.Size < 0 || mi.Size > MaxMemberSize {
+			return fmt.Errorf("members[%d]: size %d is not between 0 and %d", i, mi.Size, MaxMemberSize)
 		}
 		listed[mi.Name] = mi
 	}
+	if len(m.Members) >= MaxMembers {
+		return fmt.Errorf("members: %w", &LimitError{What: "member count", Limit: MaxMembers - 1, Got: int64(len(m.Members))})
+	}
+	if m.Options.MaxLogLines < 0 || m.Options.TimeoutNS < 0 {
+		return fmt.Errorf("options: negative max_log_lines or timeout_ns")
+	}
 	seen := map[string]bool{}
+	kinds := map[string]bool{}
 	for i, c := range m.Commands {
-		switch c.Kind {
-		case KindVersion, KindJobs, KindPods, KindEvents, KindLog, KindPreviousLog:
-		default:
-			return fmt.Errorf("commands[%d]: unknown kind %q", i, c.Kind)
+		if err := c.checkKind(); err != nil {
+			return fmt.Errorf("commands[%d]: %w", i, err)
+		}
+		if c.Kind != KindLog && c.Kind != KindPreviousLog {
+			if kinds[c.Kind] {
+				return fmt.Errorf("commands[%d]: a second %s command", i, c.Kind)
+			}
+			kinds[c.Kind] = true
+		}
+		if c.DurationNS < 0 {
+			return fmt.Errorf("commands[%d]: negative duration_ns", i)
+		}
+		if c.Member == "" && (c.Size != 0 || c.SHA256 != "") {
+			return fmt.Errorf("commands[%d]: no member but size %d or sha256 %q", i, c.Size, c.SHA256)
+		}
+		if c.StdoutTruncated != (c.StdoutSize != 0) || c.StdoutSize < 0 || (c.StdoutTruncated && c.StdoutSize <= c.Size) {
+			return fmt.Errorf("commands[%d]: stdout_truncated and stdout_size disagree (size %d, stdout_size %d)", i, c.Size, c.StdoutSize)
 		}
 		switch c.Status {
 		case StatusOK, StatusFailed, StatusNotCaptured:
@@ -266,6 +292,49 @@ func (m *Manifest) Validate() error {
 				return fmt.Errorf("commands[%d]: size or sha256 of %q differs from members", i, c.Member)
 			}
 		}
+	}
+	for _, mi := range m.Members {
+		if !seen[mi.Name] && !strings.HasPrefix(mi.Name, "source/") {
+			return fmt.Errorf("members: %q belongs to no command", mi.Name)
+		}
+	}
+	for i, sk := range m.Skipped {
+		if sk.Pod == "" || sk.Container == "" {
+			return fmt.Errorf("skipped[%d]: empty pod or container", i)
+		}
+	}
+	return nil
+}
+
+// listMember is the one member each list kind's stdout may be kept in.
+var listMember = map[string]string{
+	KindVersion: VersionMember,
+	KindJobs:    JobsMember,
+	KindPods:    PodsMember,
+	KindEvents:  EventsMember,
+}
+
+// checkKind checks that a command's kind is known and agrees with its
+// member (and, for logs, with its pod and container): a manifest in which
+// two commands swapped kinds must not verify.
+func (c Command) checkKind() error {
+	switch c.Kind {
+	case KindVersion, KindJobs, KindPods, KindEvents:
+		if c.Member != "" && c.Member != listMember[c.Kind] {
+			return fmt.Errorf("kind %s with member %q, want %q", c.Kind, c.Member, listMember[c.Kind])
+		}
+		if c.Pod != "" || c.Container != "" {
+			return fmt.Errorf("kind %s with a pod or container", c.Kind)
+		}
+	case KindLog, KindPreviousLog:
+		if c.Pod == "" || c.Container == "" {
+			return fmt.Errorf("kind %s without pod or container", c.Kind)
+		}
+		if want := LogMember(c.Pod, c.Container, c.Kind == KindPreviousLog); c.Member != "" && c.Member != want {
+			return fmt.Errorf("kind %s of pod %q container %q with member %q, want %q", c.Kind, c.Pod, c.Container, c.Member, want)
+		}
+	default:
+		return fmt.Errorf("unknown kind %q", c.Kind)
 	}
 	return nil
 }
