@@ -8,6 +8,7 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/internal/buildinfo"
+	"github.com/ksnap/ksnap/internal/jsonlimit"
 	"github.com/tidwall/gjson"
 )
 
@@ -250,15 +252,71 @@ func commandFromResult(kind, member string, res kubectl.Result, wantJSON bool) (
 	if res.Err != nil {
 		c.Status = bundle.StatusFailed
 		c.Error = oneLine(res.Err.Error())
-	} else if wantJSON && !gjson.ValidBytes(res.Stdout) {
-		c.Status = bundle.StatusFailed
-		c.Error = notJSONError(res.Stdout)
+	} else if wantJSON {
+		if msg := checkJSON(res.Stdout); msg != "" {
+			c.Status = bundle.StatusFailed
+			c.Error = msg
+		}
 	}
 	if !started {
 		return c, nil
 	}
+	if len(res.Stdout) > bundle.MaxMemberSize && wantJSON {
+		// A reader would refuse the bundle: record the failure, keep nothing.
+		c.Status = bundle.StatusFailed
+		c.Error = fmt.Sprintf("kubectl printed %d bytes, more than the member limit of %d; not kept", len(res.Stdout), bundle.MaxMemberSize)
+		return c, nil
+	}
 	c.Member = member
 	return c, &bundle.Member{Name: member, Data: res.Stdout}
+}
+
+// checkJSON returns "" for JSON ksnap can read, else why not: not JSON, or
+// nested deeper or holding longer strings than internal/jsonlimit allows
+// (checked first: gjson's validator recurses once per level).
+func checkJSON(b []byte) string {
+	if err := jsonlimit.Check(b); err != nil {
+		return "kubectl output is not usable: " + err.Error()
+	}
+	if !gjson.ValidBytes(b) {
+		return notJSONError(b)
+	}
+	return ""
+}
+
+// cutLogs applies MaxLogTail and MaxLogTotal to log members, in plan
+// order: a longer output keeps its last bytes, from the start of a line,
+// and its command records the cut (stdout_truncated, stdout_size). Once
+// MaxLogTotal is spent, later tails keep nothing but still record the cut.
+func cutLogs(cmds []bundle.Command, mems []*bundle.Member, maxTail, maxTotal int) {
+	budget := maxTotal
+	for i, m := range mems {
+		if m == nil {
+			continue
+		}
+		keep := min(maxTail, budget)
+		if len(m.Data) > keep {
+			cmds[i].StdoutTruncated, cmds[i].StdoutSize = true, int64(len(m.Data))
+			m.Data = logTail(m.Data, keep)
+		}
+		budget -= len(m.Data)
+	}
+}
+
+// logTail returns the last bytes of data, at most max, starting after a
+// newline (so no line is cut in half) unless one line alone is longer.
+func logTail(data []byte, max int) []byte {
+	if len(data) <= max {
+		return data
+	}
+	t := data[len(data)-max:]
+	if max == 0 || data[len(data)-max-1] == '\n' {
+		return t
+	}
+	if i := bytes.IndexByte(t, '\n'); i >= 0 && i+1 < len(t) {
+		return t[i+1:]
+	}
+	return t
 }
 
 func notJSONError(b []byte) string {
@@ -287,7 +345,7 @@ func oneLine(s string) string {
 }
 
 func parseVersions(stdout []byte) bundle.Versions {
-	if !gjson.ValidBytes(stdout) {
+	if checkJSON(stdout) != "" {
 		return bundle.Versions{}
 	}
 	return bundle.Versions{
@@ -435,6 +493,7 @@ func runLogs(ctx context.Context, r kubectl.Runner, opts Options, plan []LogCall
 	}
 	close(jobs)
 	wg.Wait()
+	cutLogs(cmds, mems, bundle.MaxLogTail, bundle.MaxLogTotal)
 	var members []bundle.Member
 	for _, m := range mems {
 		if m != nil {

@@ -148,6 +148,12 @@ func TestRunPartialCaptures(t *testing.T) {
 		{"not json", kubectltest.Response{Stdout: "No resources found in trading-bots namespace.\n"}, 0,
 			`kubectl output is not valid JSON (46 bytes, starts "No resources found in trading-bots names")`, 0, true},
 		{"empty stdout", kubectltest.Response{}, 0, "kubectl printed nothing on stdout; expected JSON", 0, true},
+		// gjson's validator recursed once per level: a hostile API server's
+		// 8 MiB of "[" crashed capture with a fatal stack overflow.
+		{"nested too deep", kubectltest.Response{Stdout: strings.Repeat("[", 8<<20)}, 0,
+			"kubectl output is not usable: JSON nests deeper than 512 levels at byte 512", 0, true},
+		{"string too long", kubectltest.Response{Stdout: `{"items":[{"metadata":{"name":"` + strings.Repeat("j", 3<<20) + `"}}]}`}, 0,
+			"kubectl output is not usable: a JSON string at byte 30 is longer than 2097152 bytes", 0, true},
 		{"timeout", kubectltest.Response{Stdout: eventsOut, Delay: 10 * time.Second}, 50 * time.Millisecond,
 			"kubectl timed out after 50ms (raise --timeout or check the API server)", -1, true},
 		{"not found", kubectltest.Response{NotFound: true}, 0,
@@ -363,5 +369,63 @@ func TestCurrentContext(t *testing.T) {
 	}
 	if got := KubeconfigPaths("", "", "/home/x"); !reflect.DeepEqual(got, []string{"/home/x/.kube/config"}) {
 		t.Errorf("default paths %q", got)
+	}
+}
+
+func TestCutLogs(t *testing.T) {
+	t.Parallel()
+	logs := []string{"a\nbb\nccc\n", "short\n", "0123456789", "", "x\ny\n"}
+	cmds := make([]bundle.Command, len(logs)+1)
+	mems := make([]*bundle.Member, len(logs)+1)
+	for i, l := range logs {
+		mems[i] = &bundle.Member{Data: []byte(l)}
+	}
+	// mems[5] is nil: a log call that never started.
+	cutLogs(cmds, mems, 8, 20)
+	type cut struct {
+		Data      string
+		Truncated bool
+		Size      int64
+	}
+	var got []cut
+	for i := range logs {
+		got = append(got, cut{string(mems[i].Data), cmds[i].StdoutTruncated, cmds[i].StdoutSize})
+	}
+	want := []cut{
+		{"bb\nccc\n", true, 9}, // the last 8 bytes start at the newline after "a": keep from the next line
+		{"short\n", false, 0},  // fits
+		{"3456789", true, 10},  // 7 of the total left, one line longer than that: its last bytes
+		{"", false, 0},         // empty
+		{"", true, 4},          // the total of 20 is spent (7 + 6 + 7): nothing left for "x\ny\n"
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}
+
+// 100 log lines of 2 MiB made capture write a bundle that verify and
+// analyze refused; the tail is now cut at MaxLogTail and the cut recorded.
+func TestRunCutsOversizeLogTails(t *testing.T) {
+	t.Parallel()
+	f := kubectltest.NewFake(t)
+	pods := `{"kind":"List","items":[{"metadata":{"name":"p"},"status":{"containerStatuses":[{"name":"main","state":{"running":{}}}]}}]}`
+	f.Expect(listArgs(bundle.KindVersion), kubectltest.Response{Stdout: versionOut})
+	f.Expect(listArgs(bundle.KindJobs), kubectltest.Response{Stdout: jobsOut})
+	f.Expect(listArgs(bundle.KindPods), kubectltest.Response{Stdout: pods})
+	f.Expect(listArgs(bundle.KindEvents), kubectltest.Response{Stdout: eventsOut})
+	line := strings.Repeat("x", 2<<20-1) + "\n"
+	f.Expect(logArgs("p", "main", false), kubectltest.Response{Stdout: strings.Repeat(line, 100)})
+	res, err := Run(context.Background(), baseOptions(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bundle.Open(res.Path)
+	if err != nil {
+		t.Fatalf("capture wrote a bundle the reader refuses: %v", err)
+	}
+	c := b.Manifest.Commands[4]
+	got, _ := b.Member("logs/p/main.log")
+	if c.Status != bundle.StatusOK || !c.StdoutTruncated || c.StdoutSize != 200<<20 || c.Size != 4<<20 || string(got) != strings.Repeat(line, 2) {
+		t.Errorf("log command %+v, member of %d bytes", c, len(got))
 	}
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/buildinfo"
+	"github.com/ksnap/ksnap/internal/jsonlimit"
+	"github.com/ksnap/ksnap/internal/regfile"
 	"github.com/tidwall/gjson"
 	"sigs.k8s.io/yaml"
 )
@@ -86,7 +88,7 @@ func Import(opts ImportOptions) (string, error) {
 			cmds = append(cmds, c)
 			continue
 		}
-		raw, err := os.ReadFile(in.path)
+		raw, err := regfile.ReadFile(in.path, bundle.MaxMemberSize)
 		if err != nil {
 			return "", &ImportError{Flag: in.flag, Path: in.path, Err: err}
 		}
@@ -170,14 +172,18 @@ func sanitize(s string) string {
 // toJSON returns JSON bytes: the input itself when it is JSON, else the
 // conversion of a single YAML document, as kubectl -o yaml prints it.
 func toJSON(raw []byte) ([]byte, string, error) {
-	if gjson.ValidBytes(raw) {
-		return raw, "json", nil
-	}
 	trimmed := bytes.TrimSpace(raw)
 	if len(trimmed) == 0 {
 		return nil, "", errors.New("the file is empty; want kubectl's -o json or -o yaml output")
 	}
 	if trimmed[0] == '{' || trimmed[0] == '[' {
+		// gjson's validator recurses once per level: check depth first.
+		if err := jsonlimit.Check(raw); err != nil {
+			return nil, "", err
+		}
+		if gjson.ValidBytes(raw) {
+			return raw, "json", nil
+		}
 		return nil, "", errors.New("not valid JSON (truncated, or several documents?); want one kubectl -o json output")
 	}
 	if yamlDocuments(raw) > 1 {
@@ -186,6 +192,9 @@ func toJSON(raw []byte) ([]byte, string, error) {
 	j, err := yaml.YAMLToJSON(raw)
 	if err != nil {
 		return nil, "", fmt.Errorf("neither JSON nor YAML: %v", err)
+	}
+	if err := jsonlimit.Check(j); err != nil {
+		return nil, "", fmt.Errorf("converted from YAML: %w", err)
 	}
 	return j, "yaml", nil
 }
@@ -304,7 +313,7 @@ func importLogs(dir string) ([]bundle.Command, []bundle.Member, error) {
 		if err := bundle.CheckMemberName(member); err != nil {
 			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel), Err: err}
 		}
-		data, err := os.ReadFile(filepath.Join(dir, rel))
+		data, err := regfile.ReadFile(filepath.Join(dir, rel), bundle.MaxMemberSize)
 		if err != nil {
 			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel), Err: err}
 		}
@@ -312,5 +321,10 @@ func importLogs(dir string) ([]bundle.Command, []bundle.Member, error) {
 			Pod: pod, Container: container, Status: bundle.StatusOK})
 		members = append(members, bundle.Member{Name: member, Data: data})
 	}
+	ptrs := make([]*bundle.Member, len(members))
+	for i := range members {
+		ptrs[i] = &members[i]
+	}
+	cutLogs(cmds, ptrs, bundle.MaxLogTail, bundle.MaxLogTotal)
 	return cmds, members, nil
 }

@@ -215,3 +215,27 @@ func TestOpenRefusesSpecialFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckEncoded(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		manifest, entries int
+		tar, file         int64
+		want              string
+	}{
+		{1000, 10, 100 << 20, 1 << 20, ""},
+		{1000, 10, 129 << 20, 1 << 20, "decompressed size (for a file of 1048576 bytes) of 135266304 exceeds the limit of 134217728"},
+		{MaxManifestSize + 1, 10, 1 << 20, 1 << 20, "manifest size of 67108865 exceeds the limit of 67108864"},
+		{1000, MaxMembers + 1, 1 << 20, 1 << 20, "member count of 100001 exceeds the limit of 100000"},
+	}
+	for _, tt := range tests {
+		err := checkEncoded(tt.manifest, tt.entries, tt.tar, tt.file)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("checkEncoded(%d, %d, %d, %d) = %q, want %q", tt.manifest, tt.entries, tt.tar, tt.file, got, tt.want)
+		}
+	}
+}

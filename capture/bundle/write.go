@@ -192,6 +192,10 @@ func Encode(w io.Writer, m *Manifest, ms []Member) ([]byte, error) {
 	}
 	defer enc.Close()
 	out := enc.EncodeAll(tarBuf.Bytes(), make([]byte, 0, tarBuf.Len()/4+1024))
+	// Never write what a reader would refuse (see limits.go).
+	if err := checkEncoded(len(manifest), len(sorted)+1, int64(tarBuf.Len()), int64(len(out))); err != nil {
+		return nil, err
+	}
 	if _, err := w.Write(out); err != nil {
 		return nil, fmt.Errorf("write: %w", err)
 	}
@@ -235,4 +239,20 @@ func Write(dir string, m *Manifest, ms []Member) (string, error) {
 // succeeds; if it holds anything else it fails with ErrExists.
 func WriteFileAtomic(path string, data []byte) error {
 	return atomicfile.WriteNew(path, data, FileMode)
+}
+
+// checkEncoded applies the reader's limits to an encoded bundle: its
+// manifest size, entry count, and decompressed size against the file size.
+func checkEncoded(manifest, entries int, tarSize, fileSize int64) error {
+	switch {
+	case manifest > MaxManifestSize:
+		return &LimitError{What: "manifest size", Limit: MaxManifestSize, Got: int64(manifest)}
+	case entries > MaxMembers:
+		return &LimitError{What: "member count", Limit: MaxMembers, Got: int64(entries)}
+	case fileSize > MaxFileSize:
+		return &LimitError{What: "file size", Limit: MaxFileSize, Got: fileSize}
+	case tarSize > DecodeLimit(fileSize):
+		return &LimitError{What: fmt.Sprintf("decompressed size (for a file of %d bytes)", fileSize), Limit: DecodeLimit(fileSize), Got: tarSize}
+	}
+	return nil
 }
