@@ -23,6 +23,7 @@ import (
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/internal/buildinfo"
 	"github.com/ksnap/ksnap/internal/jsonlimit"
+	"github.com/ksnap/ksnap/internal/k8sname"
 	"github.com/tidwall/gjson"
 )
 
@@ -89,6 +90,19 @@ func (o *Options) Validate() error {
 	if o.Namespace == "" {
 		return errors.New("a namespace is required (-n NAMESPACE)")
 	}
+	// Names are data: the namespace becomes part of the bundle's file
+	// name, and every value goes into a kubectl argv.
+	if err := k8sname.Namespace(o.Namespace); err != nil {
+		return err
+	}
+	if err := k8sname.Selector(o.Selector); err != nil {
+		return err
+	}
+	if o.ContextName != "" {
+		if err := k8sname.Context(o.ContextName); err != nil {
+			return err
+		}
+	}
 	if o.MaxLogLines < 0 {
 		return fmt.Errorf("--max-log-lines %d: must be 0 (no logs) or more", o.MaxLogLines)
 	}
@@ -121,11 +135,12 @@ func ListArgs(namespace, selector string) map[string][]string {
 
 // LogArgs returns the kubectl arguments of one log call.
 func LogArgs(namespace, pod, container string, tail int, previous bool) []string {
-	args := []string{"logs", pod, "-n", namespace, "-c", container, "--tail=" + strconv.Itoa(tail)}
+	args := []string{"logs", "-n", namespace, "-c", container, "--tail=" + strconv.Itoa(tail)}
 	if previous {
 		args = append(args, "--previous")
 	}
-	return args
+	// The pod name goes after "--": it can never be read as a flag.
+	return append(args, "--", pod)
 }
 
 var listOrder = []string{bundle.KindVersion, bundle.KindJobs, bundle.KindPods, bundle.KindEvents}
@@ -386,6 +401,9 @@ func PlanLogs(podsJSON []byte, mode LogMode) ([]LogCall, []bundle.Skip) {
 		if name == "" {
 			return true
 		}
+		// A hostile API server may name a pod "--selector=x" or "../x":
+		// names are checked before they reach a member name or an argv.
+		nameErr := k8sname.Object("pod", name)
 		type cs struct {
 			name      string
 			started   bool
@@ -420,6 +438,15 @@ func PlanLogs(podsJSON []byte, mode LogMode) ([]LogCall, []bundle.Skip) {
 			return true
 		}
 		for _, c := range all {
+			if nameErr == nil {
+				if err := k8sname.Container(c.name); err != nil {
+					skips = append(skips, bundle.Skip{Pod: name, Container: c.name, Reason: "not fetched: " + err.Error()})
+					continue
+				}
+			} else {
+				skips = append(skips, bundle.Skip{Pod: name, Container: c.name, Reason: "not fetched: " + nameErr.Error()})
+				continue
+			}
 			if !c.started {
 				skips = append(skips, bundle.Skip{Pod: name, Container: c.name, Reason: "container has not started"})
 				continue

@@ -340,6 +340,13 @@ func TestRunRejectsBadOptionsAndUnwritableDir(t *testing.T) {
 		{"negative tail", func(o *Options) { o.MaxLogLines = -1 }, "--max-log-lines -1"},
 		{"bad log mode", func(o *Options) { o.Logs = "some" }, `--logs "some"`},
 		{"out is a file", func(o *Options) { o.OutDir = filepath.Join(file, "sub") }, "create output directory"},
+		// The namespace is part of the bundle's file name: this one wrote
+		// the bundle outside --out.
+		{"namespace is a path", func(o *Options) { o.Namespace = "x/../../../ESCAPED" },
+			`namespace "x/../../../ESCAPED" is not a valid namespace name (lowercase letters, digits and '-', at most 63, starting and ending with a letter or digit)`},
+		{"namespace is a flag", func(o *Options) { o.Namespace = "--all-namespaces" }, `namespace "--all-namespaces" is not a valid namespace name`},
+		{"selector is a flag", func(o *Options) { o.Selector = "--raw=/x" }, `selector "--raw=/x" is not a label selector`},
+		{"context with a newline", func(o *Options) { o.ContextName = "prod\nOverall Health: OK" }, `context "prod\nOverall Health: OK" is not a usable context name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -427,5 +434,35 @@ func TestRunCutsOversizeLogTails(t *testing.T) {
 	got, _ := b.Member("logs/p/main.log")
 	if c.Status != bundle.StatusOK || !c.StdoutTruncated || c.StdoutSize != 200<<20 || c.Size != 4<<20 || string(got) != strings.Repeat(line, 2) {
 		t.Errorf("log command %+v, member of %d bytes", c, len(got))
+	}
+}
+
+// A hostile API server names pods and containers like flags or paths: they
+// are skipped with the reason, never passed to kubectl (the strict fake
+// fails on any call not expected) nor made into member names.
+func TestRunSkipsHostileNames(t *testing.T) {
+	t.Parallel()
+	f := kubectltest.NewFake(t)
+	pods := `{"kind":"List","items":[
+ {"metadata":{"name":"--selector=app=x"},"status":{"containerStatuses":[{"name":"main","state":{"running":{}}}]}},
+ {"metadata":{"name":"p"},"status":{"containerStatuses":[{"name":"../../x","state":{"running":{}}},{"name":"main","state":{"running":{}}}]}}]}`
+	f.Expect(listArgs(bundle.KindVersion), kubectltest.Response{Stdout: versionOut})
+	f.Expect(listArgs(bundle.KindJobs), kubectltest.Response{Stdout: jobsOut})
+	f.Expect(listArgs(bundle.KindPods), kubectltest.Response{Stdout: pods})
+	f.Expect(listArgs(bundle.KindEvents), kubectltest.Response{Stdout: eventsOut})
+	f.Expect(logArgs("p", "main", false), kubectltest.Response{Stdout: "ok\n"})
+	res, err := Run(context.Background(), baseOptions(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []bundle.Skip{
+		{Pod: "--selector=app=x", Container: "main", Reason: `not fetched: pod "--selector=app=x" is not a valid object name (a DNS-1123 subdomain)`},
+		{Pod: "p", Container: "../../x", Reason: `not fetched: container "../../x" is not a valid container name (a DNS-1123 label)`},
+	}
+	if !reflect.DeepEqual(res.Manifest.Skipped, want) {
+		t.Errorf("skipped %+v\nwant    %+v", res.Manifest.Skipped, want)
+	}
+	if got := res.Manifest.Commands[4].Argv; !reflect.DeepEqual(got, []string{"kubectl", "logs", "-n", "trading-bots", "-c", "main", "--tail=50", "--", "p"}) {
+		t.Errorf("log argv %q", got)
 	}
 }

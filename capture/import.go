@@ -14,6 +14,7 @@ import (
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/buildinfo"
 	"github.com/ksnap/ksnap/internal/jsonlimit"
+	"github.com/ksnap/ksnap/internal/k8sname"
 	"github.com/ksnap/ksnap/internal/regfile"
 	"github.com/tidwall/gjson"
 	"sigs.k8s.io/yaml"
@@ -63,6 +64,17 @@ var importKinds = map[string]struct{ list, item string }{
 func Import(opts ImportOptions) (string, error) {
 	if opts.Namespace == "" {
 		return "", errors.New("a namespace is required (-n NAMESPACE)")
+	}
+	if err := k8sname.Namespace(opts.Namespace); err != nil {
+		return "", err
+	}
+	if err := k8sname.Selector(opts.Selector); err != nil {
+		return "", err
+	}
+	if opts.Context != "" {
+		if err := k8sname.Context(opts.Context); err != nil {
+			return "", err
+		}
 	}
 	if opts.CapturedAt.IsZero() {
 		return "", errors.New("the capture time is required (--captured-at RFC3339)")
@@ -308,6 +320,12 @@ func importLogs(dir string) ([]bundle.Command, []bundle.Member, error) {
 		kind, container := bundle.KindLog, strings.TrimSuffix(file, ".log")
 		if strings.HasSuffix(container, ".previous") {
 			kind, container = bundle.KindPreviousLog, strings.TrimSuffix(container, ".previous")
+		}
+		if err := k8sname.Object("pod", pod); err != nil {
+			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel), Err: err}
+		}
+		if err := k8sname.Container(container); err != nil {
+			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel), Err: err}
 		}
 		member := bundle.LogMember(pod, container, kind == bundle.KindPreviousLog)
 		if err := bundle.CheckMemberName(member); err != nil {

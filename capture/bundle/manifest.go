@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ksnap/ksnap/internal/k8sname"
 )
 
 // Format identifies a ksnap bundle manifest.
@@ -218,6 +220,10 @@ func (m *Manifest) Validate() error {
 	}
 	if m.Namespace == "" {
 		return fmt.Errorf("namespace is empty")
+	}
+	// The namespace is part of the bundle's file name.
+	if err := k8sname.Namespace(m.Namespace); err != nil {
+		return err
 	}
 	listed := map[string]MemberInfo{}
 	for i, mi := range m.Members {

@@ -10,8 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/ksnap/ksnap/internal/k8sname"
 )
 
 // Result is what one kubectl invocation produced.
@@ -41,38 +44,109 @@ var ReadOnlyVerbs = []string{"get", "logs", "version"}
 // ErrNotReadOnly is returned (wrapped) by CheckReadOnly.
 var ErrNotReadOnly = errors.New("refused: ksnap only runs read-only kubectl commands (get, logs, version)")
 
-// mutatingFlags may never appear, whatever the verb: they would write files
-// or turn a read into a write.
+// refusedFlags are named in the error when they appear: they would write
+// files or turn a read into a write. Any other flag outside valueFlags and
+// boolFlags is refused too.
 var refusedFlags = []string{"--raw", "--edit", "--overwrite", "--save-config", "--as", "--as-group", "--token", "--password", "--username"}
 
-// CheckReadOnly returns an error unless args is a read-only command: its
-// first element is one of ReadOnlyVerbs and no flag could write or
-// impersonate. Every Runner, the test fake included, calls it first.
+// valueFlags are the flags ksnap passes that take the next argument as
+// their value; boolFlags and "--tail=N" are the others.
+var (
+	valueFlags = map[string]bool{"-o": true, "-n": true, "-l": true, "-c": true, "--kubeconfig": true, "--context": true}
+	boolFlags  = map[string]bool{"--previous": true}
+)
+
+// getResources are the only things ksnap lists.
+var getResources = map[string]bool{"jobs": true, "pods": true, "events": true}
+
+// CheckReadOnly returns an error unless args is a read-only command that
+// ksnap itself builds: its first element is one of ReadOnlyVerbs, every
+// flag is one ksnap passes (-o, -n, -l, -c, --tail=N, --previous,
+// --kubeconfig, --context), -n is a namespace name, the values of -n, -c
+// and -o never start with '-', "get" lists only jobs, pods or events, and
+// "logs" names exactly one pod, a valid object name, after "--", so that
+// a name can never be read as a flag. Every Runner, the test fake
+// included, calls it first.
 func CheckReadOnly(args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: empty command", ErrNotReadOnly)
 	}
-	ok := false
-	for _, v := range ReadOnlyVerbs {
-		if args[0] == v {
-			ok = true
-		}
+	verb := args[0]
+	if !slices.Contains(ReadOnlyVerbs, verb) {
+		return fmt.Errorf("%w: verb %q", ErrNotReadOnly, verb)
 	}
-	if !ok {
-		return fmt.Errorf("%w: verb %q", ErrNotReadOnly, args[0])
-	}
-	for _, a := range args[1:] {
-		name := a
-		if i := strings.IndexByte(a, '='); i >= 0 {
-			name = a[:i]
+	var positional []string
+	dash := false
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if dash {
+			positional = append(positional, a)
+			continue
 		}
-		for _, f := range refusedFlags {
-			if name == f {
-				return fmt.Errorf("%w: flag %s", ErrNotReadOnly, f)
+		name, _, _ := strings.Cut(a, "=")
+		switch {
+		case slices.Contains(refusedFlags, name):
+			return fmt.Errorf("%w: flag %s", ErrNotReadOnly, name)
+		case a == "--":
+			dash = true
+		case valueFlags[a]:
+			if i+1 >= len(args) {
+				return fmt.Errorf("%w: flag %s without a value", ErrNotReadOnly, a)
 			}
+			i++
+			v := args[i]
+			var err error
+			switch a {
+			case "-n":
+				err = k8sname.Namespace(v)
+			case "-c":
+				err = k8sname.Container(v)
+			case "-l":
+				err = k8sname.Selector(v)
+			case "--context":
+				err = k8sname.Context(v)
+			}
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrNotReadOnly, err)
+			}
+			if strings.HasPrefix(v, "-") && a != "--kubeconfig" {
+				return fmt.Errorf("%w: flag %s with value %q", ErrNotReadOnly, a, v)
+			}
+		case boolFlags[a]:
+		case name == "--tail" && isDigits(strings.TrimPrefix(a, "--tail=")):
+		case strings.HasPrefix(a, "-"):
+			return fmt.Errorf("%w: flag %q is not one ksnap passes", ErrNotReadOnly, a)
+		default:
+			positional = append(positional, a)
+		}
+	}
+	switch verb {
+	case "get":
+		if len(positional) != 1 || !getResources[positional[0]] || dash {
+			return fmt.Errorf("%w: get lists only jobs, pods or events, got %q", ErrNotReadOnly, positional)
+		}
+	case "logs":
+		if !dash || len(positional) != 1 {
+			return fmt.Errorf("%w: logs takes exactly one pod name, after \"--\"", ErrNotReadOnly)
+		}
+		if err := k8sname.Object("pod", positional[0]); err != nil {
+			return fmt.Errorf("%w: %v", ErrNotReadOnly, err)
+		}
+	case "version":
+		if len(positional) != 0 || dash {
+			return fmt.Errorf("%w: version takes no arguments", ErrNotReadOnly)
 		}
 	}
 	return nil
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // NotFoundError: the kubectl program could not be found or started.
@@ -137,16 +211,22 @@ type Exec struct {
 	Env []string
 }
 
-// Argv returns the full argv Exec runs for args.
+// Argv returns the full argv Exec runs for args: --kubeconfig and
+// --context go after the command's flags and before a "--" (after it
+// they would be positional arguments).
 func (x *Exec) Argv(args []string) []string {
-	argv := append([]string{x.program()}, args...)
+	cut := len(args)
+	if i := slices.Index(args, "--"); i >= 0 {
+		cut = i
+	}
+	argv := append([]string{x.program()}, args[:cut]...)
 	if x.Kubeconfig != "" {
 		argv = append(argv, "--kubeconfig", x.Kubeconfig)
 	}
 	if x.Context != "" {
 		argv = append(argv, "--context", x.Context)
 	}
-	return argv
+	return append(argv, args[cut:]...)
 }
 
 func (x *Exec) program() string {
@@ -160,7 +240,7 @@ func (x *Exec) program() string {
 func (x *Exec) Run(ctx context.Context, args []string) Result {
 	argv := x.Argv(args)
 	res := Result{Argv: argv, ExitCode: -1}
-	if err := CheckReadOnly(args); err != nil {
+	if err := CheckReadOnly(argv[1:]); err != nil {
 		res.Err = err
 		return res
 	}

@@ -16,8 +16,8 @@ func TestCheckReadOnly(t *testing.T) {
 	allowed := [][]string{
 		{"get", "jobs", "-o", "json", "-n", "ns", "-l", "app=x"},
 		{"get", "events", "-o", "json", "-n", "ns"},
-		{"logs", "pod-1", "-n", "ns", "-c", "main", "--tail=100"},
-		{"logs", "pod-1", "-n", "ns", "-c", "main", "--tail=100", "--previous"},
+		{"logs", "-n", "ns", "-c", "main", "--tail=100", "--", "pod-1"},
+		{"logs", "-n", "ns", "-c", "main", "--tail=100", "--previous", "--kubeconfig", "/k/cfg", "--context", "arn:aws:eks:eu-west-1:1:cluster/x", "--", "pod-1.x"},
 		{"version", "-o", "json"},
 	}
 	for _, args := range allowed {
@@ -41,6 +41,15 @@ func TestCheckReadOnly(t *testing.T) {
 		{"get", "--raw", "/api/v1/namespaces/x/pods/y/exec"}, {"get", "pods", "--raw=/x"}, {"get", "pods", "--as", "admin"},
 		{"get", "pods", "--as=system:admin"}, {"get", "pods", "--token", "t"}, {"get", "pods", "--edit"},
 		{"get", "pods", "--save-config"}, {"logs", "p", "--as-group=system:masters"},
+		// Names are data: a pod named like a flag, a namespace like a
+		// path, anything but the flags ksnap passes.
+		{"logs", "-n", "ns", "-c", "main", "--selector=app=x"}, {"logs", "-n", "ns", "-c", "main", "--", "--selector=app=x"},
+		{"logs", "--selector=app=x", "-n", "ns", "--", "p"}, {"logs", "-n", "ns", "-c", "main", "p"},
+		{"logs", "-n", "ns", "--", "p", "q"}, {"get", "pods", "-n", "x/../../../ESCAPED"}, {"get", "pods", "-n", "-l"},
+		{"get", "pods", "-o", "json", "-n"}, {"get", "secrets", "-o", "json"}, {"get", "pods", "jobs"},
+		{"get", "pods", "-l", "-x"}, {"get", "pods", "-c", "A_B"}, {"get", "pods", "--context", "-n"},
+		{"get", "pods", "--context", "a\nb"}, {"get", "pods", "-w"}, {"get", "pods", "--watch"},
+		{"get", "pods", "--tail=x"}, {"version", "extra"}, {"get", "--", "pods"},
 	}
 	for _, args := range refused {
 		err := CheckReadOnly(args)
@@ -117,7 +126,12 @@ func TestExecRunner(t *testing.T) {
 		}
 	})
 	t.Run("non-zero exit keeps stderr and names its last line", func(t *testing.T) {
-		res := x.Run(ctx, []string{"logs", "p", "-c", "main", "--tail=5"})
+		res := x.Run(ctx, []string{"logs", "-c", "main", "--tail=5", "--", "p"})
+		// --kubeconfig and --context go before "--": after it they would
+		// be pod names.
+		if got, want := strings.Join(res.Argv[1:], " "), "logs -c main --tail=5 --kubeconfig /k/cfg --context ctx1 -- p"; got != want {
+			t.Errorf("argv %q, want %q", got, want)
+		}
 		var ee *ExitError
 		if !errors.As(res.Err, &ee) || ee.Code != 1 || res.ExitCode != 1 {
 			t.Fatalf("err = %v, exit %d", res.Err, res.ExitCode)
