@@ -21,6 +21,7 @@ import (
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/internal/atomicfile"
 	"github.com/ksnap/ksnap/internal/buildinfo"
 	"github.com/ksnap/ksnap/internal/jsonlimit"
 	"github.com/ksnap/ksnap/internal/k8sname"
@@ -80,6 +81,9 @@ type Result struct {
 	Manifest *bundle.Manifest
 	// Failed lists the commands that did not capture, in manifest order.
 	Failed []bundle.Command
+	// Stale lists the temp files of dead writers removed from OutDir
+	// before the bundle was written (atomicfile.CleanStale).
+	Stale []atomicfile.Stale
 }
 
 // Partial reports whether at least one command failed.
@@ -171,6 +175,9 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 	if err := os.MkdirAll(opts.OutDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
+	// Best effort: temp files that interrupted captures (or prunes) left
+	// in the directory. File ages are wall-clock, whatever opts.Now says.
+	stale, _ := atomicfile.CleanStale(opts.OutDir, time.Now())
 	start := now().UTC()
 
 	args := ListArgs(opts.Namespace, opts.Selector)
@@ -233,7 +240,7 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("write bundle: %w", err)
 	}
-	res := &Result{Path: path, Manifest: m, Failed: m.FailedCommands()}
+	res := &Result{Path: path, Manifest: m, Failed: m.FailedCommands(), Stale: stale}
 	for _, c := range res.Failed {
 		log.Debug("command failed", "member", c.Member, "kind", c.Kind, "error", c.Error)
 	}

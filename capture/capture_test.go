@@ -466,3 +466,29 @@ func TestRunSkipsHostileNames(t *testing.T) {
 		t.Errorf("log argv %q", got)
 	}
 }
+
+// A capture killed while writing left its temp file (up to 150 MB) for
+// ever; the next capture in the directory removes it and says so.
+func TestRunRemovesStaleTempFiles(t *testing.T) {
+	t.Parallel()
+	f := kubectltest.NewFake(t)
+	expectLists(f, kubectltest.Response{Stdout: eventsOut})
+	opts := baseOptions(t)
+	opts.Logs = LogsNone
+	stale := filepath.Join(opts.OutDir, ".20251116T090000Z-trading-bots-1a2b3c4d.tar.zst.tmp-1073741824-0a1b2c3d4e5f")
+	if err := os.WriteFile(stale, []byte("partial"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(stale, old, old)
+	res, err := Run(context.Background(), opts, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Stale) != 1 || res.Stale[0].Path != stale || res.Stale[0].Size != 7 {
+		t.Errorf("stale = %+v", res.Stale)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temp file still there: %v", err)
+	}
+}

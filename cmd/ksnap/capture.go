@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/ksnap/ksnap/capture"
@@ -140,8 +141,16 @@ func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
 	return nil
 }
 
-// reportFailures prints one line per failed command on stderr.
+// reportFailures prints one line per failed command on stderr, after one
+// line for the stale temp files the capture removed, if any.
 func reportFailures(e *env, res *capture.Result) {
+	if n := len(res.Stale); n > 0 {
+		var size int64
+		for _, s := range res.Stale {
+			size += s.Size
+		}
+		fmt.Fprintf(e.stderr, "ksnap: warning: %s: removed %d stale temp file(s) of interrupted writes (%d bytes)\n", filepath.Dir(res.Stale[0].Path), n, size)
+	}
 	for _, c := range res.Failed {
 		what := c.Member
 		if what == "" {
