@@ -239,3 +239,45 @@ func TestCheckEncoded(t *testing.T) {
 		}
 	}
 }
+
+// FuzzManifest: any manifest the checks accept can be listed without a
+// panic (bundle ls slices sha256 prefixes and builds log member names), and
+// re-encodes to a manifest that is accepted again.
+func FuzzManifest(f *testing.F) {
+	mb, _, err := Seal(testManifest(), testMembers())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(mb)
+	f.Add([]byte(`{"format":"ksnap.bundle","format_version":1,"source":"import","captured_at":"2025-11-16T10:00:00Z","namespace":"n","commands":[{"kind":"version","member":"","argv":[],"status":"failed","sha256":"abc"}],"members":[]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := UnmarshalManifest(data)
+		if err != nil {
+			return
+		}
+		for _, c := range m.Commands {
+			if c.SHA256 != "" {
+				_ = c.SHA256[:12]
+			}
+			if c.Member != "" && CheckMemberName(c.Member) != nil {
+				t.Fatalf("accepted member name %q", c.Member)
+			}
+		}
+		for _, mi := range m.Members {
+			_ = mi.SHA256[:12]
+		}
+		for _, s := range m.Skipped {
+			_ = LogMember(s.Pod, s.Container, false)
+		}
+		if _, err := m.CaptureTime(); err != nil {
+			t.Fatalf("accepted captured_at %q", m.CapturedAt)
+		}
+		again, err := MarshalManifest(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := UnmarshalManifest(again); err != nil {
+			t.Fatalf("re-encoded manifest refused: %v", err)
+		}
+	})
+}
