@@ -151,25 +151,32 @@ func Import(opts ImportOptions) (string, error) {
 	if opts.LogsDir != "" {
 		m.Options.Logs = string(LogsAll)
 	}
-	if strings.HasSuffix(opts.Out, bundle.Extension) {
+	return WriteBundle(opts.Out, m, members)
+}
+
+// WriteBundle writes a bundle to out: a path ending in .tar.zst (its
+// directory created), or a directory (created; the bundle gets its usual
+// name). It returns the path written.
+func WriteBundle(out string, m *bundle.Manifest, members []bundle.Member) (string, error) {
+	if strings.HasSuffix(out, bundle.Extension) {
 		var buf bytes.Buffer
 		if _, err := bundle.Encode(&buf, m, members); err != nil {
 			return "", err
 		}
-		if dir := filepath.Dir(opts.Out); dir != "" {
+		if dir := filepath.Dir(out); dir != "" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return "", fmt.Errorf("create output directory: %w", err)
 			}
 		}
-		if err := bundle.WriteFileAtomic(opts.Out, buf.Bytes()); err != nil {
+		if err := bundle.WriteFileAtomic(out, buf.Bytes()); err != nil {
 			return "", err
 		}
-		return opts.Out, nil
+		return out, nil
 	}
-	if err := os.MkdirAll(opts.Out, 0o700); err != nil {
+	if err := os.MkdirAll(out, 0o700); err != nil {
 		return "", fmt.Errorf("create output directory: %w", err)
 	}
-	return bundle.Write(opts.Out, m, members)
+	return bundle.Write(out, m, members)
 }
 
 func sanitize(s string) string {

@@ -105,6 +105,18 @@ type Manifest struct {
 	Members []MemberInfo `json:"members"`
 	// Skipped lists log fetches deliberately not made, with the reason.
 	Skipped []Skip `json:"skipped,omitempty"`
+	// Redaction is set on a copy made by ksnap bundle redact; absent on
+	// what capture and import write.
+	Redaction *Redaction `json:"redaction,omitempty"`
+}
+
+// Redaction says a bundle is a redacted copy: of which original, by which
+// rules.
+type Redaction struct {
+	// RulesSHA256 is the hex sha256 of the rules file, "" without one.
+	RulesSHA256 string `json:"rules_sha256"`
+	// OriginalSHA256 is the hex sha256 of the original bundle file.
+	OriginalSHA256 string `json:"original_sha256"`
 }
 
 // Versions are kubectl's client and the API server's version as reported by
@@ -302,6 +314,11 @@ func (m *Manifest) Validate() error {
 	for _, mi := range m.Members {
 		if !seen[mi.Name] && !strings.HasPrefix(mi.Name, "source/") {
 			return fmt.Errorf("members: %q belongs to no command", mi.Name)
+		}
+	}
+	if r := m.Redaction; r != nil {
+		if !hexSHA.MatchString(r.OriginalSHA256) || (r.RulesSHA256 != "" && !hexSHA.MatchString(r.RulesSHA256)) {
+			return fmt.Errorf("redaction: sha256s must be 64 lowercase hex digits")
 		}
 	}
 	for i, sk := range m.Skipped {
