@@ -21,6 +21,7 @@ import (
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/capture/redact"
 	"github.com/ksnap/ksnap/internal/atomicfile"
 	"github.com/ksnap/ksnap/internal/buildinfo"
 	"github.com/ksnap/ksnap/internal/jsonlimit"
@@ -72,6 +73,10 @@ type Options struct {
 	Now func() time.Time
 	// Log receives progress and one warning per failed command; discarded when nil.
 	Log *slog.Logger
+	// Redact writes only a redacted bundle (capture/redact, with
+	// RedactRules when not nil): no raw copy is ever written.
+	Redact      bool
+	RedactRules *redact.Rules
 }
 
 // Result is what Run produced.
@@ -235,6 +240,12 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 		},
 		Commands: cmds,
 		Skipped:  skipped,
+	}
+	if opts.Redact {
+		var err error
+		if m, members, err = redact.Apply(m, members, "", opts.RedactRules); err != nil {
+			return nil, fmt.Errorf("redact: %w", err)
+		}
 	}
 	path, err := bundle.Write(opts.OutDir, m, members)
 	if err != nil {

@@ -492,3 +492,35 @@ func TestRunRemovesStaleTempFiles(t *testing.T) {
 		t.Errorf("stale temp file still there: %v", err)
 	}
 }
+
+// capture --redact writes only the redacted bundle: no raw copy on disk.
+func TestRunRedactKeepsNoRawCopy(t *testing.T) {
+	t.Parallel()
+	f := kubectltest.NewFake(t)
+	pods := `{"kind":"List","items":[{"metadata":{"name":"p"},"spec":{"containers":[{"name":"main","env":[{"name":"DB_PASSWORD","value":"hunter2"}]}]},"status":{"phase":"Running"}}]}`
+	f.Expect(listArgs(bundle.KindVersion), kubectltest.Response{Stdout: versionOut})
+	f.Expect(listArgs(bundle.KindJobs), kubectltest.Response{Stdout: jobsOut})
+	f.Expect(listArgs(bundle.KindPods), kubectltest.Response{Stdout: pods})
+	f.Expect(listArgs(bundle.KindEvents), kubectltest.Response{Stdout: eventsOut})
+	opts := baseOptions(t)
+	opts.Logs, opts.Redact = LogsNone, true
+	res, err := Run(context.Background(), opts, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(opts.OutDir)
+	if len(ents) != 1 {
+		t.Fatalf("out dir holds %d files, want the redacted bundle only", len(ents))
+	}
+	b, err := bundle.Open(res.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := b.Member(bundle.PodsMember)
+	if strings.Contains(string(got), "hunter2") || !strings.Contains(string(got), `"value":"[REDACTED]"`) {
+		t.Errorf("pods.json %s", got)
+	}
+	if r := b.Manifest.Redaction; r == nil || r.OriginalSHA256 != "" || r.RulesSHA256 != "" {
+		t.Errorf("redaction %+v", r)
+	}
+}

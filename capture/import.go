@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -151,32 +150,7 @@ func Import(opts ImportOptions) (string, error) {
 	if opts.LogsDir != "" {
 		m.Options.Logs = string(LogsAll)
 	}
-	return WriteBundle(opts.Out, m, members)
-}
-
-// WriteBundle writes a bundle to out: a path ending in .tar.zst (its
-// directory created), or a directory (created; the bundle gets its usual
-// name). It returns the path written.
-func WriteBundle(out string, m *bundle.Manifest, members []bundle.Member) (string, error) {
-	if strings.HasSuffix(out, bundle.Extension) {
-		var buf bytes.Buffer
-		if _, err := bundle.Encode(&buf, m, members); err != nil {
-			return "", err
-		}
-		if dir := filepath.Dir(out); dir != "" {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return "", fmt.Errorf("create output directory: %w", err)
-			}
-		}
-		if err := bundle.WriteFileAtomic(out, buf.Bytes()); err != nil {
-			return "", err
-		}
-		return out, nil
-	}
-	if err := os.MkdirAll(out, 0o700); err != nil {
-		return "", fmt.Errorf("create output directory: %w", err)
-	}
-	return bundle.Write(out, m, members)
+	return bundle.WriteTo(opts.Out, m, members)
 }
 
 func sanitize(s string) string {

@@ -115,7 +115,8 @@ type Manifest struct {
 type Redaction struct {
 	// RulesSHA256 is the hex sha256 of the rules file, "" without one.
 	RulesSHA256 string `json:"rules_sha256"`
-	// OriginalSHA256 is the hex sha256 of the original bundle file.
+	// OriginalSHA256 is the hex sha256 of the original bundle file; ""
+	// for capture --redact, which never wrote one.
 	OriginalSHA256 string `json:"original_sha256"`
 }
 
@@ -317,7 +318,7 @@ func (m *Manifest) Validate() error {
 		}
 	}
 	if r := m.Redaction; r != nil {
-		if !hexSHA.MatchString(r.OriginalSHA256) || (r.RulesSHA256 != "" && !hexSHA.MatchString(r.RulesSHA256)) {
+		if (r.OriginalSHA256 != "" && !hexSHA.MatchString(r.OriginalSHA256)) || (r.RulesSHA256 != "" && !hexSHA.MatchString(r.RulesSHA256)) {
 			return fmt.Errorf("redaction: sha256s must be 64 lowercase hex digits")
 		}
 	}

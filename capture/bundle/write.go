@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -255,4 +256,27 @@ func checkEncoded(manifest, entries int, tarSize, fileSize int64) error {
 		return &LimitError{What: fmt.Sprintf("decompressed size (for a file of %d bytes)", fileSize), Limit: DecodeLimit(fileSize), Got: tarSize}
 	}
 	return nil
+}
+
+// WriteTo writes a bundle to out: a path ending in Extension (its
+// directory created; WriteFileAtomic), or a directory (created, 0700; Write
+// and the usual name). It returns the path written.
+func WriteTo(out string, m *Manifest, ms []Member) (string, error) {
+	if strings.HasSuffix(out, Extension) {
+		var buf bytes.Buffer
+		if _, err := Encode(&buf, m, ms); err != nil {
+			return "", err
+		}
+		if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+			return "", fmt.Errorf("create output directory: %w", err)
+		}
+		if err := WriteFileAtomic(out, buf.Bytes()); err != nil {
+			return "", err
+		}
+		return out, nil
+	}
+	if err := os.MkdirAll(out, 0o700); err != nil {
+		return "", fmt.Errorf("create output directory: %w", err)
+	}
+	return Write(out, m, ms)
 }

@@ -21,7 +21,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/jsonlimit"
 	"github.com/ksnap/ksnap/internal/regfile"
@@ -76,6 +75,20 @@ func ParseRules(data []byte) (*Rules, error) {
 	return r, sc.Err()
 }
 
+// LoadRules reads and parses the rules file at path (a regular file of at
+// most 1 MiB); errors name the file and line.
+func LoadRules(path string) (*Rules, error) {
+	data, err := regfile.ReadFile(path, 1<<20)
+	if err != nil {
+		return nil, fmt.Errorf("rules %s: %w", path, err)
+	}
+	r, err := ParseRules(data)
+	if err != nil {
+		return nil, fmt.Errorf("rules %s: %w", path, err)
+	}
+	return r, nil
+}
+
 func (r *Rules) key(k string) bool {
 	if secretKey.MatchString(k) || k == lastApplied {
 		return true
@@ -106,12 +119,9 @@ type Options struct {
 func Run(o Options) (string, error) {
 	var rules *Rules
 	if o.RulesFile != "" {
-		data, err := regfile.ReadFile(o.RulesFile, 1<<20)
-		if err != nil {
-			return "", fmt.Errorf("rules %s: %w", o.RulesFile, err)
-		}
-		if rules, err = ParseRules(data); err != nil {
-			return "", fmt.Errorf("rules %s: %w", o.RulesFile, err)
+		var err error
+		if rules, err = LoadRules(o.RulesFile); err != nil {
+			return "", err
 		}
 	}
 	b, err := bundle.Open(o.In)
@@ -122,20 +132,39 @@ func Run(o Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return capture.WriteBundle(o.Out, m, ms)
+	return bundle.WriteTo(o.Out, m, ms)
 }
 
 // Bundle returns the redacted copy of b: the same members, each JSON list
 // rewritten (compact) with the redactions, logs and other text with the
 // value rules applied; the manifest marked redacted. rules may be nil.
 func Bundle(b *bundle.Bundle, rules *Rules) (*bundle.Manifest, []bundle.Member, error) {
+	var ms []bundle.Member
+	for _, name := range b.Names() {
+		data, err := b.Member(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		ms = append(ms, bundle.Member{Name: name, Data: data})
+	}
+	m, out, err := Apply(b.Manifest, ms, b.SHA256, rules)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", b.Path, err)
+	}
+	return m, out, nil
+}
+
+// Apply redacts a manifest and its members (Bundle, and capture --redact,
+// which never writes the raw copy: original is then ""). It does not modify
+// its arguments.
+func Apply(orig *bundle.Manifest, members []bundle.Member, original string, rules *Rules) (*bundle.Manifest, []bundle.Member, error) {
 	if rules == nil {
 		rules = &Rules{}
 	}
-	m := *b.Manifest
-	m.Commands = append([]bundle.Command(nil), b.Manifest.Commands...)
+	m := *orig
+	m.Commands = append([]bundle.Command(nil), orig.Commands...)
 	m.Members = nil
-	m.Redaction = &bundle.Redaction{RulesSHA256: rules.SHA256, OriginalSHA256: b.SHA256}
+	m.Redaction = &bundle.Redaction{RulesSHA256: rules.SHA256, OriginalSHA256: original}
 	m.Context = rules.text(m.Context)
 	for i := range m.Commands {
 		c := &m.Commands[i]
@@ -143,22 +172,19 @@ func Bundle(b *bundle.Bundle, rules *Rules) (*bundle.Manifest, []bundle.Member, 
 		c.Stderr = rules.text(c.Stderr)
 		c.Error = rules.text(c.Error)
 	}
-	var out []bundle.Member
-	for _, name := range b.Names() {
-		data, err := b.Member(name)
-		if err != nil {
-			return nil, nil, err
-		}
+	out := make([]bundle.Member, 0, len(members))
+	for _, mb := range members {
 		var red []byte
-		if strings.HasSuffix(name, ".json") && jsonlimit.Check(data) == nil && json.Valid(data) {
-			if red, err = rewrite(data, rules); err != nil {
-				return nil, nil, fmt.Errorf("%s: member %s: %w", b.Path, name, err)
+		if strings.HasSuffix(mb.Name, ".json") && jsonlimit.Check(mb.Data) == nil && json.Valid(mb.Data) {
+			var err error
+			if red, err = rewrite(mb.Data, rules); err != nil {
+				return nil, nil, fmt.Errorf("member %s: %w", mb.Name, err)
 			}
 		} else {
 			// Logs, YAML sources, output that is not JSON: the value rules only.
-			red = []byte(rules.text(string(data)))
+			red = []byte(rules.text(string(mb.Data)))
 		}
-		out = append(out, bundle.Member{Name: name, Data: red})
+		out = append(out, bundle.Member{Name: mb.Name, Data: red})
 	}
 	return &m, out, nil
 }

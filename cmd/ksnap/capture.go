@@ -7,6 +7,7 @@ import (
 
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/capture/redact"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -22,6 +23,8 @@ type captureFlags struct {
 	logs        string
 	timeout     time.Duration
 	kubectlPath string
+	redact      bool
+	redactRules string
 }
 
 func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
@@ -36,6 +39,8 @@ func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
 	fs.StringVar(&f.logs, "logs", "all", "which containers' logs: all (every started container), failed (pods that failed, restarted or wait in an error state), none")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of each kubectl call")
 	fs.StringVar(&f.kubectlPath, "kubectl", "kubectl", "kubectl program: a path, or a name looked up in PATH ($KSNAP_KUBECTL)")
+	fs.BoolVar(&f.redact, "redact", false, "write only a redacted bundle (env values, secrets; see ksnap bundle redact), never the raw one")
+	fs.StringVar(&f.redactRules, "redact-rules", "", "rules file for --redact (implies it)")
 }
 
 // options converts the flags into capture options and the kubectl runner
@@ -78,6 +83,14 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 		Timeout:     f.timeout,
 		Now:         e.now,
 		Log:         e.logger(),
+	}
+	if f.redact || f.redactRules != "" {
+		opts.Redact = true
+		if f.redactRules != "" {
+			if opts.RedactRules, err = redact.LoadRules(f.redactRules); err != nil {
+				return capture.Options{}, kubectl.Exec{}, err
+			}
+		}
 	}
 	x := kubectl.Exec{Path: f.kubectlPath, Kubeconfig: f.kubeconfig, Context: f.context, Timeout: f.timeout}
 	return opts, x, nil
