@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ksnap/ksnap/internal/gen"
 	"github.com/tidwall/gjson"
 )
 
@@ -94,4 +95,17 @@ func maxDepth(data []byte) int {
 		}
 	}
 	return m
+}
+
+// BenchmarkCheck is the cost capture and import add before gjson's
+// validation: one pass over a 10,000-pod pods.json.
+func BenchmarkCheck(b *testing.B) {
+	data := gen.Generate(gen.Options{Pods: 10000}).Member("pods.json")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Check(data); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
