@@ -281,3 +281,34 @@ func FuzzManifest(f *testing.F) {
 		}
 	})
 }
+
+// A capture whose JSON compresses better than MaxRatio (identical pods)
+// is padded with a skippable frame instead of being refused by the reader.
+func TestVeryRepetitiveBundleIsPaddedAndReadable(t *testing.T) {
+	t.Parallel()
+	m := testManifest()
+	ms := testMembers()
+	item := []byte(`{"metadata":{"name":"p"},"status":{"phase":"Running"}},`)
+	pods := append([]byte(`{"kind":"PodList","items":[`), bytes.Repeat(item, (96<<20)/len(item))...)
+	pods = append(pods[:len(pods)-1], "]}"...)
+	for i := range ms {
+		if ms[i].Name == PodsMember {
+			ms[i].Data = pods
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := Encode(&buf, m, ms); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode("b.tar.zst", buf.Bytes()); err != nil {
+		t.Fatalf("padded bundle refused: %v", err)
+	}
+	if min := int64(len(pods)-BaseAllowance) / MaxRatio; int64(buf.Len()) < min {
+		t.Errorf("file of %d bytes, want at least %d", buf.Len(), min)
+	}
+	var again bytes.Buffer
+	Encode(&again, testManifest(), ms)
+	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
+		t.Error("padding is not deterministic")
+	}
+}

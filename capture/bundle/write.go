@@ -193,6 +193,7 @@ func Encode(w io.Writer, m *Manifest, ms []Member) ([]byte, error) {
 	}
 	defer enc.Close()
 	out := enc.EncodeAll(tarBuf.Bytes(), make([]byte, 0, tarBuf.Len()/4+1024))
+	out = padRatio(out, int64(tarBuf.Len()))
 	// Never write what a reader would refuse (see limits.go).
 	if err := checkEncoded(len(manifest), len(sorted)+1, int64(tarBuf.Len()), int64(len(out))); err != nil {
 		return nil, err
@@ -279,4 +280,20 @@ func WriteTo(out string, m *Manifest, ms []Member) (string, error) {
 		return "", fmt.Errorf("create output directory: %w", err)
 	}
 	return Write(out, m, ms)
+}
+
+// padRatio appends a zstd skippable frame (ignored by every decoder) when
+// the archive compressed better than DecodeLimit allows, so that a very
+// repetitive capture is still readable: the file then grows to
+// (tarSize - BaseAllowance) / MaxRatio bytes. The padding depends only on
+// the sizes, so the output stays deterministic.
+func padRatio(out []byte, tarSize int64) []byte {
+	if tarSize <= DecodeLimit(int64(len(out))) || tarSize > MaxBundleSize {
+		return out
+	}
+	need := (tarSize-BaseAllowance+MaxRatio-1)/MaxRatio - int64(len(out))
+	payload := max(need-8, 0)
+	// Skippable frame: magic 0x184D2A50, 4-byte little-endian size, payload.
+	out = append(out, 0x50, 0x2A, 0x4D, 0x18, byte(payload), byte(payload>>8), byte(payload>>16), byte(payload>>24))
+	return append(out, make([]byte, payload)...)
 }
