@@ -294,11 +294,17 @@ func commandFromResult(kind, member string, res kubectl.Result, wantJSON bool) (
 	if !started {
 		return c, nil
 	}
-	if len(res.Stdout) > bundle.MaxMemberSize && wantJSON {
-		// A reader would refuse the bundle: record the failure, keep nothing.
+	printed := max(res.StdoutSize, int64(len(res.Stdout)))
+	if wantJSON && (printed > bundle.MaxMemberSize || printed > int64(len(res.Stdout))) {
+		// A reader would refuse the bundle (or the runner kept only a
+		// tail): record the failure, keep nothing.
 		c.Status = bundle.StatusFailed
-		c.Error = fmt.Sprintf("kubectl printed %d bytes, more than the member limit of %d; not kept", len(res.Stdout), bundle.MaxMemberSize)
+		c.Error = fmt.Sprintf("kubectl printed %d bytes, more than the member limit of %d; not kept", printed, bundle.MaxMemberSize)
 		return c, nil
+	}
+	if printed > int64(len(res.Stdout)) {
+		// A log tail the runner already cut.
+		c.StdoutTruncated, c.StdoutSize = true, printed
 	}
 	c.Member = member
 	return c, &bundle.Member{Name: member, Data: res.Stdout}
@@ -329,7 +335,9 @@ func cutLogs(cmds []bundle.Command, mems []*bundle.Member, maxTail, maxTotal int
 		}
 		keep := min(maxTail, budget)
 		if len(m.Data) > keep {
-			cmds[i].StdoutTruncated, cmds[i].StdoutSize = true, int64(len(m.Data))
+			if !cmds[i].StdoutTruncated {
+				cmds[i].StdoutTruncated, cmds[i].StdoutSize = true, int64(len(m.Data))
+			}
 			m.Data = logTail(m.Data, keep)
 		}
 		budget -= len(m.Data)

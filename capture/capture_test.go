@@ -524,3 +524,21 @@ func TestRunRedactKeepsNoRawCopy(t *testing.T) {
 		t.Errorf("redaction %+v", r)
 	}
 }
+
+// A runner that kept only the tail of a huge output (kubectl.Exec's
+// MaxStdout, MaxLogStdout): a list is a failed command without member, a
+// log tail records the cut.
+func TestCommandFromCutOutput(t *testing.T) {
+	t.Parallel()
+	res := kubectl.Result{Argv: []string{"kubectl", "get", "pods"}, Stdout: []byte(`{"items":[]}`), StdoutSize: 5 << 30}
+	c, m := commandFromResult(bundle.KindPods, bundle.PodsMember, res, true)
+	if c.Status != bundle.StatusFailed || m != nil || c.Member != "" ||
+		c.Error != "kubectl printed 5368709120 bytes, more than the member limit of 1073741824; not kept" {
+		t.Errorf("list: %+v, member %v", c, m)
+	}
+	res = kubectl.Result{Argv: []string{"kubectl", "logs"}, Stdout: []byte("tail\n"), StdoutSize: 1 << 30}
+	c, m = commandFromResult(bundle.KindLog, "logs/p/c.log", res, false)
+	if c.Status != bundle.StatusOK || m == nil || !c.StdoutTruncated || c.StdoutSize != 1<<30 {
+		t.Errorf("log: %+v", c)
+	}
+}

@@ -23,6 +23,10 @@ type Result struct {
 	Argv   []string
 	Stdout []byte
 	Stderr []byte
+	// StdoutSize is how many bytes kubectl printed on stdout; more than
+	// len(Stdout) when Exec kept only the tail (MaxStdout, MaxLogStdout).
+	// Zero means len(Stdout).
+	StdoutSize int64
 	// ExitCode is kubectl's exit status, or -1 when it did not exit on its
 	// own (not found, not executable, killed at the timeout).
 	ExitCode int
@@ -209,6 +213,41 @@ type Exec struct {
 	// Env, when non-nil, is the whole environment of kubectl (tests);
 	// nil inherits ksnap's environment, so KUBECONFIG applies.
 	Env []string
+	// MaxStdout and MaxLogStdout, when positive, bound the stdout kept of
+	// get/version and of logs calls: only the last bytes are kept, and
+	// Result.StdoutSize says how much was printed. A hostile API server
+	// cannot make ksnap hold unbounded output.
+	MaxStdout, MaxLogStdout int64
+}
+
+// tailBuffer keeps the last max bytes written to it (all, when max <= 0),
+// in at most 2 × max bytes of memory, and counts everything.
+type tailBuffer struct {
+	max   int
+	buf   []byte
+	total int64
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.total += int64(len(p))
+	if t.max > 0 && len(p) >= t.max {
+		t.buf = append(t.buf[:0], p[len(p)-t.max:]...)
+		return len(p), nil
+	}
+	t.buf = append(t.buf, p...)
+	if t.max > 0 && len(t.buf) > 2*t.max {
+		n := copy(t.buf, t.buf[len(t.buf)-t.max:])
+		t.buf = t.buf[:n]
+	}
+	return len(p), nil
+}
+
+// Bytes returns the kept tail.
+func (t *tailBuffer) Bytes() []byte {
+	if t.max > 0 && len(t.buf) > t.max {
+		return t.buf[len(t.buf)-t.max:]
+	}
+	return t.buf
 }
 
 // Argv returns the full argv Exec runs for args: --kubeconfig and
@@ -253,13 +292,18 @@ func (x *Exec) Run(ctx context.Context, args []string) Result {
 	if x.Env != nil {
 		cmd.Env = x.Env
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	max := x.MaxStdout
+	if args[0] == "logs" {
+		max = x.MaxLogStdout
+	}
+	stdout := &tailBuffer{max: int(max)}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = stdout, &stderr
 	cmd.WaitDelay = 2 * time.Second
 	start := time.Now()
 	err := cmd.Run()
 	res.Duration = time.Since(start)
-	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
+	res.Stdout, res.Stderr, res.StdoutSize = stdout.Bytes(), stderr.Bytes(), stdout.total
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:

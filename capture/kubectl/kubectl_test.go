@@ -180,3 +180,32 @@ func TestExecMissingAndNotExecutable(t *testing.T) {
 		}
 	}
 }
+
+func TestTailBufferKeepsTheLastBytes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		max    int
+		writes []string
+		want   string
+	}{
+		{0, []string{"abc", "def"}, "abcdef"},
+		{4, []string{"ab", "cd", "ef"}, "cdef"},
+		{4, []string{"abcdefgh", "ij"}, "ghij"},
+		{4, []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}, "ghij"},
+		{4, []string{"abcdefghij"}, "ghij"},
+	}
+	for _, tt := range tests {
+		b := &tailBuffer{max: tt.max}
+		total := 0
+		for _, w := range tt.writes {
+			b.Write([]byte(w))
+			total += len(w)
+			if tt.max > 0 && cap(b.buf) > 4*tt.max+16 {
+				t.Errorf("max %d: buffer grew to %d", tt.max, cap(b.buf))
+			}
+		}
+		if string(b.Bytes()) != tt.want || b.total != int64(total) {
+			t.Errorf("max %d, writes %q: kept %q of %d, want %q of %d", tt.max, tt.writes, b.Bytes(), b.total, tt.want, total)
+		}
+	}
+}

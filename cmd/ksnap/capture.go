@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ksnap/ksnap/capture"
+	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/capture/redact"
 	"github.com/spf13/cobra"
@@ -92,7 +93,10 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 			}
 		}
 	}
-	x := kubectl.Exec{Path: f.kubectlPath, Kubeconfig: f.kubeconfig, Context: f.context, Timeout: f.timeout}
+	x := kubectl.Exec{Path: f.kubectlPath, Kubeconfig: f.kubeconfig, Context: f.context, Timeout: f.timeout,
+		// One byte over the member limit tells an oversize list; twice the
+		// log tail lets capture cut it at a line.
+		MaxStdout: bundle.MaxMemberSize + 1, MaxLogStdout: 2 * bundle.MaxLogTail}
 	return opts, x, nil
 }
 
