@@ -132,14 +132,14 @@ func load(b *bundle.Bundle, r *resource) (*collection, error) {
 	if !gjson.ValidBytes(data) {
 		return nil, fmt.Errorf("%s: member %s: not valid JSON", b.Path, r.member)
 	}
-	items := gjson.GetBytes(data, "items")
-	if items.Exists() && items.Type != gjson.Null && !items.IsArray() {
-		return nil, fmt.Errorf("%s: member %s: items is not an array", b.Path, r.member)
+	items, err := listItems(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: member %s: %w", b.Path, r.member, err)
 	}
 	var maxRV uint64
-	items.ForEach(func(_, v gjson.Result) bool {
+	for _, v := range items {
 		if av := v.Get("apiVersion").String(); av != "" && av != r.groupVersion() {
-			return true
+			continue
 		}
 		it := item{
 			raw:       []byte(v.Raw),
@@ -159,8 +159,7 @@ func load(b *bundle.Bundle, r *resource) (*collection, error) {
 			maxRV = n
 		}
 		c.items = append(c.items, it)
-		return true
-	})
+	}
 	// The API lists in namespace, then name order (etcd key order).
 	sort.SliceStable(c.items, func(i, j int) bool {
 		a, b := c.items[i], c.items[j]
@@ -173,12 +172,37 @@ func load(b *bundle.Bundle, r *resource) (*collection, error) {
 	return c, nil
 }
 
+// listItems returns a member's objects with analyze/parse's shape rule: a
+// List (items an array or null), a bare array of objects, or a single
+// object (an import of `kubectl get KIND NAME -o json`).
+func listItems(data []byte) ([]gjson.Result, error) {
+	doc := gjson.ParseBytes(data)
+	switch {
+	case doc.IsArray():
+		return doc.Array(), nil
+	case !doc.IsObject():
+		return nil, fmt.Errorf("not a list, array or object")
+	}
+	items := doc.Get("items")
+	switch {
+	case items.IsArray():
+		return items.Array(), nil
+	case items.Type == gjson.Null && items.Exists():
+		return nil, nil
+	case items.Exists():
+		return nil, fmt.Errorf("items is not an array")
+	case strings.HasSuffix(doc.Get("kind").String(), "List"):
+		return nil, nil
+	}
+	return []gjson.Result{doc}, nil
+}
+
 // notCaptured is the answer for a resource the bundle has no list of: 403
 // when kubectl was refused at capture time (what the cluster answered
 // then), 503 otherwise.
 func notCaptured(r *resource, cmd bundle.Command, ran bool) *status {
 	why := "it was not captured"
-	if ran && cmd.Status != "" {
+	if ran && cmd.Status != "" && cmd.Status != bundle.StatusNotCaptured {
 		why = "its capture " + cmd.Status
 		if line := firstLine(cmd.Stderr); line != "" {
 			why += ": " + line

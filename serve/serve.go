@@ -409,7 +409,7 @@ func (h *Handler) table(c *collection, f format, includeObject string, items []*
 	return append(b, '\n'), nil
 }
 
-// watch streams the selected items as ADDED events and closes: the
+// watch streams the selected items as ADDED events, one per line, and closes: the
 // captured state is all there is. A watch from a resourceVersion at or
 // after the list's has nothing to report (nothing changed since the
 // capture) and closes at once.
@@ -435,7 +435,13 @@ func (h *Handler) watch(w http.ResponseWriter, r *http.Request, c *collection, f
 		case f.meta:
 			obj = partialMeta(f.version, it)
 		}
-		fmt.Fprintf(w, `{"type":"ADDED","object":%s}`+"\n", obj)
+		// One event per line, as the API server writes them: the item's
+		// bytes with the insignificant whitespace removed.
+		var line bytes.Buffer
+		if err := json.Compact(&line, obj); err != nil {
+			return
+		}
+		fmt.Fprintf(w, `{"type":"ADDED","object":%s}`+"\n", line.Bytes())
 	}
 	if fl, ok := w.(http.Flusher); ok {
 		fl.Flush()
