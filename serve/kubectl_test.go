@@ -147,7 +147,7 @@ func TestKubectlAgainstServe(t *testing.T) {
 				for _, j := range memberItems(t, b, "jobs.json") {
 					name := j.Get("metadata.name").String()
 					out := k.ok("describe", "job", name)
-					if !regexp.MustCompile(`(?m)^Name: +` + regexp.QuoteMeta(name) + `$`).MatchString(out) || !strings.Contains(out, "\nEvents:") {
+					if !regexp.MustCompile(`(?m)^Name: +`+regexp.QuoteMeta(name)+`$`).MatchString(out) || !strings.Contains(out, "\nEvents:") {
 						t.Errorf("describe job %s:\n%s", name, out)
 					}
 					for _, e := range events {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -43,7 +44,7 @@ func (h *Handler) log(w http.ResponseWriter, r *http.Request, pod *item) {
 		}
 		badRequest(msg).write(w)
 		return
-	case !contains(names, container) && !contains(inits, container):
+	case !slices.Contains(names, container) && !slices.Contains(inits, container):
 		badRequest(fmt.Sprintf("container %s is not valid for pod %s", container, pod.name)).write(w)
 		return
 	}

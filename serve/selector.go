@@ -2,6 +2,7 @@ package serve
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -35,11 +36,11 @@ func (s labelSelector) matches(labels map[string]string) bool {
 		v, ok := labels[r.key]
 		switch r.op {
 		case opEq, opIn:
-			if !ok || !contains(r.values, v) {
+			if !ok || !slices.Contains(r.values, v) {
 				return false
 			}
 		case opNotEq, opNotIn:
-			if ok && contains(r.values, v) {
+			if ok && slices.Contains(r.values, v) {
 				return false
 			}
 		case opExists:
@@ -53,15 +54,6 @@ func (s labelSelector) matches(labels map[string]string) bool {
 		}
 	}
 	return true
-}
-
-func contains(vs []string, v string) bool {
-	for _, x := range vs {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // parseLabelSelector parses the label selector syntax of the API:
