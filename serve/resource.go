@@ -141,6 +141,7 @@ func load(b *bundle.Bundle, r *resource) (*collection, error) {
 		if av := v.Get("apiVersion").String(); av != "" && av != r.groupVersion() {
 			continue
 		}
+		v = withTypeMeta(v, r)
 		it := item{
 			raw:       []byte(v.Raw),
 			obj:       v,
@@ -170,6 +171,29 @@ func load(b *bundle.Bundle, r *resource) (*collection, error) {
 	})
 	c.rv = strconv.FormatUint(maxRV, 10)
 	return c, nil
+}
+
+// withTypeMeta adds kind and apiVersion to an item that lacks them (the
+// items of a kubelet pod list, some imports): the API always sends both,
+// and kubectl refuses an object without them. Nothing else changes; an
+// item that has both is returned as is.
+func withTypeMeta(v gjson.Result, r *resource) gjson.Result {
+	var add []string
+	if !v.Get("apiVersion").Exists() {
+		add = append(add, fmt.Sprintf(`"apiVersion":%q`, r.groupVersion()))
+	}
+	if !v.Get("kind").Exists() {
+		add = append(add, fmt.Sprintf(`"kind":%q`, r.kind))
+	}
+	if len(add) == 0 || !v.IsObject() {
+		return v
+	}
+	body := strings.TrimSpace(v.Raw)[1:]
+	sep := ","
+	if strings.HasPrefix(strings.TrimSpace(body), "}") {
+		sep, body = "", "}"
+	}
+	return gjson.Parse("{" + strings.Join(add, ",") + sep + body)
 }
 
 // listItems returns a member's objects with analyze/parse's shape rule: a

@@ -134,6 +134,36 @@ func TestListItemsAreTheBundlesBytes(t *testing.T) {
 	}
 }
 
+// TestMissingTypeMetaAdded: items without kind and apiVersion (a kubelet
+// pod list) get both, and nothing else changes.
+func TestMissingTypeMetaAdded(t *testing.T) {
+	b := fixtureBundle(t, "realdata/nri-k8s1.20-kubelet-podlist-failjob.tar.zst")
+	h, _ := New(b)
+	data, _ := b.Member("pods.json")
+	items, _ := listItems(data)
+	if len(items) == 0 || items[0].Get("kind").Exists() {
+		t.Fatal("fixture changed: want pod items without kind")
+	}
+	for _, it := range items {
+		ns, name := it.Get("metadata.namespace").String(), it.Get("metadata.name").String()
+		_, body := do(t, h, "GET", "/api/v1/namespaces/"+ns+"/pods/"+name, "")
+		var got, want map[string]any
+		json.Unmarshal([]byte(body), &got)
+		json.Unmarshal([]byte(it.Raw), &want)
+		if got["kind"] != "Pod" || got["apiVersion"] != "v1" {
+			t.Fatalf("%s: kind %v apiVersion %v", name, got["kind"], got["apiVersion"])
+		}
+		delete(got, "kind")
+		delete(got, "apiVersion")
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: more than kind and apiVersion changed", name)
+		}
+	}
+	if got := withTypeMeta(gjson.Parse(" { } "), resources[0]).Raw; got != `{"apiVersion":"v1","kind":"Pod"}` {
+		t.Errorf("empty object: %s", got)
+	}
+}
+
 func names(body string) []string {
 	var out []string
 	for _, r := range gjson.Get(body, "items.#.metadata.name").Array() {
