@@ -421,7 +421,6 @@ func (h *Handler) watch(w http.ResponseWriter, r *http.Request, c *collection, f
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Transfer-Encoding", "chunked")
 	w.WriteHeader(http.StatusOK)
 	for i, it := range sel {
 		obj := it.raw

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -570,6 +571,29 @@ func FuzzSelectors(f *testing.F) {
 		}
 		if fs, err := parseFieldSelector(s, func(string) bool { return true }); err == nil {
 			fs.matches(func(string) string { return "" })
+		}
+	})
+}
+
+// FuzzHandler: any path, query and Accept header gets an answer, never a
+// panic, and every error answer is a Status.
+func FuzzHandler(f *testing.F) {
+	h := fixtureHandler(f, namespace)
+	for _, s := range [][3]string{
+		{"/api/v1/namespaces/ksnap-e2e/pods", "labelSelector=a+in+(b", tableAccept},
+		{"/api/v1/namespaces/ksnap-e2e/pods/e2e-oom-cgdv8/log", "tailLines=-1&container=x", ""},
+		{"/apis/batch/v1/jobs", "watch=true&fieldSelector=status.successful%3D1", "application/json;as=Table;g=meta.k8s.io;v=v1"},
+		{"/api/v1/events", "fieldSelector=involvedObject.name%3D%5C", "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"},
+		{"//apis/", "", "*/*"},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	f.Fuzz(func(t *testing.T, p, q, accept string) {
+		req := &http.Request{Method: "GET", URL: &url.URL{Path: p, RawQuery: q}, Header: http.Header{"Accept": {accept}}}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 && gjson.Get(rec.Body.String(), "kind").String() != "Status" {
+			t.Errorf("%s?%s: %d without a Status: %.200s", p, q, rec.Code, rec.Body.String())
 		}
 	})
 }
