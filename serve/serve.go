@@ -2,8 +2,8 @@
 // kubectl needs, from one stored bundle: discovery, /version, list, get and
 // watch of the captured jobs, pods and events (with label and field
 // selectors and server-side Table output), and pods/log from the captured
-// log tails. It owns the HTTP surface of `ksnap serve`; it is the one
-// package below cmd/ that imports net/http (scripts/check-imports).
+// log tails. It owns the HTTP surface of `ksnap serve` and its listener (cmd
+// may not import net; scripts/check-imports allows serve/...).
 //
 // Objects are the bundle's bytes: each item is served exactly as kubectl
 // stored it, re-wrapped only in the List the API returns. Table ages are
