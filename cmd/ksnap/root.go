@@ -63,6 +63,7 @@ history (history, record). ksnap only ever runs kubectl get, logs and version.
 		newHistoryCmd(e),
 		newExportCmd(e),
 		newAlertCmd(e, nil),
+		newServeCmd(e, nil),
 	)
 	usageArgs(root)
 	return root

@@ -38,7 +38,7 @@ var importRules = []importRule{
 	{
 		imports: []string{"net", "net/http/...", "net/rpc/...", "net/smtp"},
 		allowed: []string{"notify/...", "history/postgres/...", "bundle/s3/...", "capture/bundle/s3/...", "serve/...", "internal/httpfake"},
-		why:     "only notifiers, remote stores, ksnap serve (and the test-only HTTP fake) talk to the network",
+		why:     "only notifiers, remote stores and ksnap serve talk to the network",
 	},
 }
 
