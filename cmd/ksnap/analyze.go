@@ -47,7 +47,7 @@ func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
 		Use:   "analyze BUNDLE...|DIR",
 		Short: "Evaluate bundles offline into OK/WARN/ERROR/UNKNOWN verdicts",
 		Long: `Analyze reads bundles (a directory means the *.tar.zst regular files in it,
-not dot-files or symlinks, in capture order: docs/bundle-format.md) and
+not dot-files; a symlink by its target, in capture order: docs/bundle-format.md) and
 evaluates the Jobs, Pods and Events they hold with the health rules of
 docs/rules.md, in the rule set --ruleset names (default the newest, ` + rules.Default().Name() + `;
 every report names its version). It never contacts a cluster and never reads
@@ -57,7 +57,8 @@ gives the same report, byte for byte, whatever the machine, TZ or locale.
 Output (-o): text (the default), json (schema in docs/report-schema.md; one
 document per bundle), or junit (one XML document, one testsuite per bundle,
 one testcase per Job; ERROR is a failure, WARN passes with its findings in
-system-out). With several bundles and text output, the reports are followed by
+system-out), or html (one self-contained page of every report, see
+docs/dashboard.md). With several bundles and text output, the reports are followed by
 one summary line per bundle: "VERDICT FILE jobs=N ok=N warn=N error=N ...".
 
 The verdict of a bundle is the worst of its Jobs and bundle-level findings

@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/ksnap/ksnap/capture"
+	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/capture/redact"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -22,6 +25,8 @@ type captureFlags struct {
 	timeout     time.Duration
 	kubectlPath string
 	metrics     bool
+	redact      bool
+	redactRules string
 }
 
 func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
@@ -37,6 +42,8 @@ func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of each kubectl call")
 	fs.StringVar(&f.kubectlPath, "kubectl", "kubectl", "kubectl program: a path, or a name looked up in PATH ($KSNAP_KUBECTL)")
 	fs.BoolVar(&f.metrics, "metrics", false, "also capture pod CPU and memory usage (kubectl get podmetrics.metrics.k8s.io); a cluster without the metrics API records it as unavailable")
+	fs.BoolVar(&f.redact, "redact", false, "write only a redacted bundle (env values, secrets; see ksnap bundle redact), never the raw one")
+	fs.StringVar(&f.redactRules, "redact-rules", "", "rules file for --redact (implies it)")
 }
 
 // options converts the flags into capture options and the kubectl runner
@@ -81,7 +88,18 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 		Now:         e.now,
 		Log:         e.logger(),
 	}
-	x := kubectl.Exec{Path: f.kubectlPath, Kubeconfig: f.kubeconfig, Context: f.context, Timeout: f.timeout}
+	if f.redact || f.redactRules != "" {
+		opts.Redact = true
+		if f.redactRules != "" {
+			if opts.RedactRules, err = redact.LoadRules(f.redactRules); err != nil {
+				return capture.Options{}, kubectl.Exec{}, err
+			}
+		}
+	}
+	x := kubectl.Exec{Path: f.kubectlPath, Kubeconfig: f.kubeconfig, Context: f.context, Timeout: f.timeout,
+		// One byte over the member limit tells an oversize list; twice the
+		// log tail lets capture cut it at a line.
+		MaxStdout: bundle.MaxMemberSize + 1, MaxLogStdout: 2 * bundle.MaxLogTail}
 	return opts, x, nil
 }
 
@@ -152,8 +170,16 @@ func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
 	return nil
 }
 
-// reportFailures prints one line per failed command on stderr.
+// reportFailures prints one line per failed command on stderr, after one
+// line for the stale temp files the capture removed, if any.
 func reportFailures(e *env, res *capture.Result) {
+	if n := len(res.Stale); n > 0 {
+		var size int64
+		for _, s := range res.Stale {
+			size += s.Size
+		}
+		fmt.Fprintf(e.stderr, "ksnap: warning: %s: removed %d stale temp file(s) of interrupted writes (%d bytes)\n", filepath.Dir(res.Stale[0].Path), n, size)
+	}
 	for _, c := range res.Failed {
 		what := c.Member
 		if what == "" {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ksnap/ksnap/analyze"
+	"github.com/ksnap/ksnap/render/html"
 	"github.com/ksnap/ksnap/render/json"
 	"github.com/ksnap/ksnap/render/junit"
 	"github.com/ksnap/ksnap/render/text"
@@ -16,6 +17,7 @@ const (
 	formatText  = "text"
 	formatJSON  = "json"
 	formatJUnit = "junit"
+	formatHTML  = "html"
 )
 
 // reportFormat is how one -o format writes analysis reports: either one
@@ -33,6 +35,7 @@ var reportFormats = map[string]reportFormat{
 	formatText:  {each: text.Report, separate: true},
 	formatJSON:  {each: json.Report},
 	formatJUnit: {all: func(w io.Writer, reps []*analyze.Report) error { return junit.Reports(w, reps...) }},
+	formatHTML:  {all: func(w io.Writer, reps []*analyze.Report) error { return html.WriteReport(w, reps...) }},
 }
 
 // formatNames lists the keys of a format table, sorted, for help and errors.

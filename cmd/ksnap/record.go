@@ -6,6 +6,7 @@ import (
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/history/jsonl"
+	"github.com/ksnap/ksnap/pipeline"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
@@ -21,6 +22,8 @@ type recordOptions struct {
 	Kubectl     kubectl.Exec
 	HistoryPath string
 	LockTimeout time.Duration
+	// Alert is the alert config run after the append (--alert), "" for none.
+	Alert string
 }
 
 // bundleDir resolves --bundle-dir: flag > $KSNAP_BUNDLE_DIR > default.
@@ -78,30 +81,32 @@ commands make it at least WARN).
 	cmd.Flags().StringVar(&o.bundleDir, "bundle-dir", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "exit 1 on WARN instead of 0")
 	addLockTimeoutFlag(cmd.Flags(), &o.LockTimeout)
+	cmd.Flags().StringVar(&o.Alert, "alert", "", "after appending, run ksnap alert with this config (docs/alerts.md)")
 	return cmd
 }
 
 func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
-	path := o.HistoryPath
-	res, err := capture.Run(cmd.Context(), o.Capture, e.kubectl(o.Kubectl))
-	if err != nil {
-		return err
-	}
-	reportFailures(e, res)
-	rec, rep, err := analyzeForHistory(res.Path)
-	if err != nil {
-		return err
-	}
-	st, err := e.openHistory(path, jsonl.Options{LockTimeout: o.LockTimeout})
+	ctx := cmd.Context()
+	st, err := e.openHistory(o.HistoryPath, jsonl.Options{LockTimeout: o.LockTimeout})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Append(cmd.Context(), rec); err != nil {
+	res, err := pipeline.Record(ctx, o.Capture, e.kubectl(o.Kubectl), st, pipeline.DefaultOptions())
+	if res != nil && res.Capture != nil {
+		reportFailures(e, res.Capture)
+	}
+	if err != nil {
 		return err
 	}
-	if err := text.RecordBlock(e.stdout, text.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: path}); err != nil {
+	rec := &res.Analyzed.Record
+	if err := text.RecordBlock(e.stdout, text.RecordSummary{Record: rec, BundlePath: res.Capture.Path, HistoryPath: o.HistoryPath}); err != nil {
 		return err
 	}
-	return silentExit(verdictCode(rep.Verdict, o.Strict))
+	if o.Alert != "" {
+		if err := runAlertAfterRecord(ctx, e, o.Alert, o.HistoryPath, o.Capture.OutDir); err != nil {
+			return err
+		}
+	}
+	return silentExit(verdictCode(res.Analyzed.Report.Verdict, o.Strict))
 }

@@ -61,6 +61,9 @@ history (history, record). ksnap only ever runs kubectl get, logs and version.
 		newRecordCmd(e, nil),
 		newWatchCmd(e, nil),
 		newHistoryCmd(e),
+		newExportCmd(e),
+		newAlertCmd(e, nil),
+		newServeCmd(e, nil),
 	)
 	usageArgs(root)
 	return root
