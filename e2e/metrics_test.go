@@ -164,6 +164,12 @@ func TestMetrics(t *testing.T) {
 		}
 		return
 	}
+	// An identity without pods.metrics.k8s.io: Forbidden by the real
+	// apiserver, so unavailable, not a failure (its events are failed).
+	_, forbidden := capture(t, env.noEventsKubeconfig, "-l", metricsSelector, "--metrics")
+	if fc, _ := openBundle(t, forbidden).Manifest.Command(bundle.KindPodMetrics); fc.Status != bundle.StatusUnavailable || !strings.Contains(fc.Error, "Forbidden") {
+		t.Errorf("identity without pod metrics: podmetrics %s (%s), want unavailable (Forbidden)", fc.Status, fc.Error)
+	}
 	if c.Status != bundle.StatusOK || rep.Metrics == nil || rep.Metrics.Status != "ok" || rep.Metrics.Joined != 2 {
 		t.Fatalf("command %s (%s), report metrics %+v; want ok with 2 pods joined", c.Status, c.Error, rep.Metrics)
 	}
