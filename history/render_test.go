@@ -53,15 +53,15 @@ func goldenHistory(t *testing.T) string {
 func TestGoldenOutputs(t *testing.T) {
 	t.Parallel()
 	path := writeFile(t, goldenHistory(t))
-	l, err := LoadRecent(path, 20)
+	l, err := loadRecent(path, 20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Summarize(path, SummaryOptions{})
+	s, err := summarizeFile(path, SummaryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	empty, err := Summarize(path+".missing", SummaryOptions{})
+	empty, err := summarizeFile(path+".missing", SummaryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

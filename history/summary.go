@@ -1,18 +1,14 @@
 package history
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // DefaultEscalateAfter is J10's default N: a job (or CronJob) ERROR in this
@@ -22,13 +18,11 @@ const DefaultEscalateAfter = 3
 // SummaryOptions configure Summarize.
 type SummaryOptions struct {
 	// Window summarizes only the last Window matching records; 0 means all
-	// records (the whole file is streamed). Negative is an error.
+	// records (the whole store is scanned). Negative is an error.
 	Window int
 	Filter Filter
 	// EscalateAfter is J10's N; 0 means DefaultEscalateAfter.
 	EscalateAfter int
-	// Log receives one warning per corrupt line (up to MaxReported); discarded when nil.
-	Log *slog.Logger
 }
 
 // LevelCounts counts records by overall health.
@@ -116,15 +110,14 @@ type Summary struct {
 	Corrupt  Corrupt   `json:"-"`
 }
 
-// Summarize streams the history file at path and summarizes the records
-// matching opts.Filter: all of them, or the last opts.Window. A missing file
-// is an empty history. Corrupt lines are skipped, counted and reported.
+// Summarize folds the records of st matching opts.Filter into a summary:
+// all of them in store order (st.Scan), or the last opts.Window (st.Tail).
+// The corrupt entries the store met are in the summary's Corrupt; the
+// store reports them as they are met.
 //
-// With Window 0 the whole file is read forwards, parsed by GOMAXPROCS
-// workers in 1 MiB blocks and folded in file order; corrupt lines carry
-// their real line numbers. With a window the file is read backwards like
-// Load and corrupt lines carry numbers from the end.
-func Summarize(path string, opts SummaryOptions) (*Summary, error) {
+// The fold keeps nothing that points into a record passed by Scan: it
+// clones the first record and copies the last one into memory of its own.
+func Summarize(ctx context.Context, st Store, opts SummaryOptions) (*Summary, error) {
 	if opts.Window < 0 {
 		return nil, fmt.Errorf("window %d: %w", opts.Window, ErrBadLimit)
 	}
@@ -133,7 +126,7 @@ func Summarize(path string, opts SummaryOptions) (*Summary, error) {
 	}
 	fo := newFolder(opts.EscalateAfter)
 	if opts.Window > 0 {
-		l, err := Load(path, LoadOptions{Limit: opts.Window, Filter: opts.Filter, Log: opts.Log})
+		l, err := st.Tail(ctx, opts.Window, opts.Filter)
 		if err != nil {
 			return nil, err
 		}
@@ -144,7 +137,10 @@ func Summarize(path string, opts SummaryOptions) (*Summary, error) {
 		s.Corrupt = l.Corrupt
 		return s, nil
 	}
-	corrupt, err := streamForward(path, &opts, fo)
+	corrupt, err := st.Scan(ctx, opts.Filter, func(r *Record) error {
+		fo.add(r)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -163,244 +159,6 @@ func SummarizeRecords(recs []Record, escalateAfter int) *Summary {
 		fo.add(&recs[i])
 	}
 	return fo.finish()
-}
-
-// block is a run of whole lines handed to a parse worker. Blocks are
-// recycled once folded: the records, their job and rule slices and their
-// strings (which point into data) must not be kept past the fold, which is
-// why the folder clones what it keeps.
-type block struct {
-	buf        []byte // backing array of data, reused
-	data       []byte
-	offset     int64 // file offset of data[0]
-	lines      int   // number of lines in data, counted by the worker
-	terminated bool  // false: data is a final fragment without '\n'
-	tooLong    bool  // data is empty; the line it stands for exceeded MaxLineSize
-	recs       []Record
-	ar         arena
-	errs       []LineError // Line counts from 1 at the block's first line
-	done       chan struct{}
-}
-
-// forwardBlock is the read size of the forward pass: large enough that the
-// per-block hand-offs cost nothing, small enough that the blocks in flight
-// stay in the caches (4 MiB blocks measured twice as slow as 256 KiB).
-const forwardBlock = 1 << 18
-
-// forwardSlack is the granularity of block buffers (see newBlock).
-const forwardSlack = 64 << 10
-
-func streamForward(path string, opts *SummaryOptions, fo *folder) (Corrupt, error) {
-	var corrupt Corrupt
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return corrupt, nil
-	}
-	if err != nil {
-		return corrupt, fmt.Errorf("open %s: %w", path, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return corrupt, fmt.Errorf("stat %s: %w", path, err)
-	}
-	if !st.Mode().IsRegular() {
-		return corrupt, fmt.Errorf("%s: not a regular file", path)
-	}
-	workers := runtime.GOMAXPROCS(0)
-	work := make(chan *block, workers)
-	ordered := make(chan *block, 2*workers)
-	// free holds folded blocks for reuse; the reader allocates when it is
-	// empty, so at most about len(ordered)+workers+2 blocks ever exist.
-	free := make(chan *block, 4*workers)
-	stop := make(chan struct{})
-	defer close(stop)
-	readErr := make(chan error, 1)
-	go func() {
-		readErr <- splitBlocks(f, path, work, ordered, free, stop)
-		close(work)
-		close(ordered)
-	}()
-	for range workers {
-		go func() {
-			for b := range work {
-				parseBlock(b, path, &opts.Filter)
-				close(b.done)
-			}
-		}()
-	}
-	line := 1 // number of the next block's first line
-	for b := range ordered {
-		<-b.done
-		for _, e := range b.errs {
-			e.Line += line - 1
-			corrupt.add(e, opts.Log)
-		}
-		line += b.lines
-		for i := range b.recs {
-			fo.add(&b.recs[i])
-		}
-		if len(b.recs) > 0 {
-			fo.detach()
-		}
-		select {
-		case free <- b:
-		default:
-		}
-	}
-	if err := <-readErr; err != nil {
-		return corrupt, err
-	}
-	return corrupt, nil
-}
-
-// newBlock returns a recycled block, or a new one, with a buffer of at
-// least n bytes.
-func newBlock(free <-chan *block, n int) *block {
-	var b *block
-	select {
-	case b = <-free:
-		b.recs, b.errs = b.recs[:0], b.errs[:0]
-		b.ar.jobs, b.ar.rules = b.ar.jobs[:0], b.ar.rules[:0]
-		b.tooLong, b.lines = false, 0
-	default:
-		b = &block{}
-	}
-	if n > 0 && cap(b.buf) < n {
-		// Round up with room to spare: the carried-over start of a cut line
-		// varies from block to block, and a buffer exactly one block long
-		// would be too short for the next one about half the time.
-		b.buf = make([]byte, (n+2*forwardSlack-1)/forwardSlack*forwardSlack)
-	}
-	b.buf = b.buf[:cap(b.buf)]
-	b.done = make(chan struct{})
-	return b
-}
-
-// splitBlocks reads f forwards and sends blocks of whole lines, in order, to
-// both channels.
-func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, free <-chan *block, stop <-chan struct{}) error {
-	send := func(b *block) bool {
-		select {
-		case ordered <- b:
-		case <-stop:
-			return false
-		}
-		select {
-		case work <- b:
-		case <-stop:
-			return false
-		}
-		return true
-	}
-	var pending []byte // a copy of the start of a line cut by the last read
-	var offset int64   // file offset of pending[0]
-	skipping := false  // inside an over-long line
-	for {
-		b := newBlock(free, len(pending)+forwardBlock)
-		data := b.buf[:cap(b.buf)]
-		copy(data, pending)
-		n, err := io.ReadFull(f, data[len(pending):])
-		data = data[:len(pending)+n]
-		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-		if err != nil && !eof {
-			return fmt.Errorf("read %s: %w", path, err)
-		}
-		if skipping {
-			i := bytes.IndexByte(data, '\n')
-			if i < 0 {
-				offset += int64(len(data))
-				pending = pending[:0]
-				if eof {
-					return nil
-				}
-				continue
-			}
-			skipping = false
-			offset += int64(i + 1)
-			data = data[i+1:]
-		}
-		cut := bytes.LastIndexByte(data, '\n') + 1
-		// Keep the cut line's start before b goes to the workers: once
-		// folded, b and its buffer are reused.
-		pending = append(pending[:0], data[cut:]...)
-		if cut > 0 {
-			b.data, b.offset, b.terminated = data[:cut], offset, true
-			offset += int64(cut)
-			if !send(b) {
-				return nil
-			}
-		}
-		if len(pending) > MaxLineSize {
-			tb := newBlock(free, 0)
-			tb.data, tb.offset, tb.tooLong, tb.terminated = nil, offset, true, true
-			if !send(tb) {
-				return nil
-			}
-			offset += int64(len(pending))
-			pending = nil
-			skipping = true
-		}
-		if eof {
-			if len(pending) > 0 {
-				tb := newBlock(free, len(pending))
-				tb.data = tb.buf[:copy(tb.buf, pending)]
-				tb.offset, tb.terminated = offset, false
-				send(tb)
-			}
-			return nil
-		}
-	}
-}
-
-func parseBlock(b *block, path string, filter *Filter) {
-	if b.tooLong {
-		b.errs = append(b.errs, LineError{Path: path, Line: 1, Offset: b.offset, Err: ErrLineTooLong})
-		b.lines = 1
-		return
-	}
-	data := b.data
-	line := 1
-	off := b.offset
-	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		var l []byte
-		if i < 0 {
-			l, data = data, nil
-		} else {
-			l, data = data[:i], data[i+1:]
-		}
-		start := off
-		off += int64(len(l) + 1)
-		n := line
-		line++
-		if len(l) > MaxLineSize {
-			b.errs = append(b.errs, LineError{Path: path, Line: n, Offset: start, Err: ErrLineTooLong})
-			continue
-		}
-		l = bytes.TrimSpace(l)
-		if len(l) == 0 {
-			continue
-		}
-		// Decode straight into the next slot; it is kept only if it matches.
-		k := len(b.recs)
-		if k == cap(b.recs) {
-			b.recs = append(b.recs, Record{})[:k]
-		}
-		rec := &b.recs[:k+1][k]
-		rec.Jobs = nil
-		if err := parseIntoArena(rec, l, true, &b.ar); err != nil {
-			if !b.terminated {
-				err = fmt.Errorf("%w: %v", ErrTorn, err)
-			}
-			b.errs = append(b.errs, LineError{Path: path, Line: n, Offset: start, Err: err})
-			continue
-		}
-		if filter.Match(rec) {
-			b.recs = b.recs[:k+1]
-		}
-	}
-	b.lines = line - 1
 }
 
 // jobAcc accumulates one job's history.
@@ -438,10 +196,8 @@ type folder struct {
 	n             int
 	escalateAfter int
 	s             Summary
-	first         Record
-	firstOwned    bool    // first no longer points into a reader's buffers
-	last          *Record // the caller's, until detach copies it
-	lastOwned     Record  // detach's copy
+	first         Record // a clone of the first record
+	last          lastCopy
 	transition    Transition
 	hasTransition bool
 	jobs          map[string]*jobAcc
@@ -466,45 +222,57 @@ func newFolder(escalateAfter int) *folder {
 	return &folder{escalateAfter: escalateAfter, jobs: map[string]*jobAcc{}, owners: map[string]*runAcc{}}
 }
 
-// detach makes the first and last records own their memory, so the buffers
-// the records added so far point into can be reused. Everything else the
-// folder keeps is already its own (see keep).
-func (fo *folder) detach() {
-	if fo.n == 0 {
-		return
-	}
-	if !fo.firstOwned {
-		fo.first = cloneRecord(&fo.first)
-		fo.firstOwned = true
-	}
-	fo.lastOwned = cloneRecord(fo.last)
-	fo.last = &fo.lastOwned
+// lastCopy holds a copy of the last record added in memory it reuses from
+// record to record: its strings point into buf and its Jobs and Rules into
+// jobs and rules, which the next copy overwrites. finish clones it once.
+// Copying bytes into reused buffers costs far less than a Clone (a dozen
+// allocations) per record of a million-record scan.
+type lastCopy struct {
+	rec   Record
+	buf   []byte
+	jobs  []Job
+	rules []string
 }
 
-// cloneRecord returns a deep copy of r that shares no memory with it.
-func cloneRecord(r *Record) Record {
-	c := *r
-	for _, p := range []*string{&c.Timestamp, &c.Namespace, &c.Selector, &c.OverallHealth, &c.Bundle, &c.BundleSHA256, &c.Ruleset} {
-		*p = strings.Clone(*p)
+// set makes c a copy of r.
+func (c *lastCopy) set(r *Record) {
+	c.buf = c.buf[:0]
+	str := func(s string) string {
+		if len(s) == 0 {
+			return ""
+		}
+		// A reallocation leaves the strings made so far in the old array,
+		// which nothing writes again.
+		start := len(c.buf)
+		c.buf = append(c.buf, s...)
+		return unsafe.String(&c.buf[start], len(s))
+	}
+	c.rec = *r
+	for _, p := range []*string{&c.rec.Timestamp, &c.rec.Namespace, &c.rec.Selector, &c.rec.OverallHealth, &c.rec.Bundle, &c.rec.BundleSHA256, &c.rec.Ruleset} {
+		*p = str(*p)
 	}
 	if r.RawSnapshot != nil {
-		c.RawSnapshot = append(json.RawMessage{}, r.RawSnapshot...)
+		start := len(c.buf)
+		c.buf = append(c.buf, r.RawSnapshot...)
+		c.rec.RawSnapshot = json.RawMessage(c.buf[start:len(c.buf):len(c.buf)])
 	}
-	if r.Jobs != nil {
-		c.Jobs = make([]Job, len(r.Jobs))
-		for i, j := range r.Jobs {
-			j.Name, j.Phase, j.Health, j.Owner = strings.Clone(j.Name), strings.Clone(j.Phase), strings.Clone(j.Health), strings.Clone(j.Owner)
-			if j.Rules != nil {
-				rules := make([]string, len(j.Rules))
-				for k, code := range j.Rules {
-					rules[k] = strings.Clone(code)
-				}
-				j.Rules = rules
+	if r.Jobs == nil {
+		return
+	}
+	c.jobs = append(c.jobs[:0], r.Jobs...)
+	c.rules = c.rules[:0]
+	for i := range c.jobs {
+		j := &c.jobs[i]
+		j.Name, j.Phase, j.Health, j.Owner = str(j.Name), str(j.Phase), str(j.Health), str(j.Owner)
+		if j.Rules != nil {
+			start := len(c.rules)
+			for _, code := range j.Rules {
+				c.rules = append(c.rules, str(code))
 			}
-			c.Jobs[i] = j
+			j.Rules = c.rules[start:len(c.rules):len(c.rules)]
 		}
 	}
-	return c
+	c.rec.Jobs = c.jobs[:len(c.jobs):len(c.jobs)]
 }
 
 // keep sets *dst to a string equal to s that does not share s's memory,
@@ -555,14 +323,14 @@ func (fo *folder) add(r *Record) {
 	}
 	switch {
 	case idx == 0:
-		fo.first = *r
+		fo.first = r.Clone()
 		s.Streak = Streak{Level: lvl, Since: r.Time}
 	case lvl != s.Streak.Level:
 		fo.transition, fo.hasTransition = Transition{From: s.Streak.Level, To: lvl, At: r.Time}, true
 		s.Streak = Streak{Level: lvl, Since: r.Time}
 	}
 	s.Streak.Records++
-	fo.last = r
+	fo.last.set(r)
 
 	fo.latest = fo.latest[:0]
 	fo.cur = fo.cur[:0]
@@ -653,7 +421,7 @@ func (fo *folder) finish() *Summary {
 	if s.Total == 0 {
 		return s
 	}
-	first, last := fo.first, *fo.last
+	first, last := fo.first, fo.last.rec.Clone()
 	if fo.hasTransition {
 		t := fo.transition
 		s.LastTransition = &t

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -159,9 +161,9 @@ of its history line.
 				return runF(o)
 			}
 			if o.SummaryOnly {
-				return runHistorySummary(e, o)
+				return runHistorySummary(cmd.Context(), e, o)
 			}
-			return runHistoryShow(e, o)
+			return runHistoryShow(cmd.Context(), e, o)
 		},
 	}
 	addShowFlags(cmd.Flags(), o, true)
@@ -197,15 +199,20 @@ transition, the jobs with ERROR records and how many, and the history rules:
 			if runF != nil {
 				return runF(o)
 			}
-			return runHistorySummary(e, o)
+			return runHistorySummary(cmd.Context(), e, o)
 		},
 	}
 	addShowFlags(cmd.Flags(), o, false)
 	return cmd
 }
 
-func runHistoryShow(e *env, o *historyShowOptions) error {
-	l, err := history.Load(o.Path, history.LoadOptions{Limit: o.Limit, Filter: o.Filter, Log: e.logger()})
+func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
+	st, err := e.openHistory(o.Path, jsonl.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	l, err := st.Tail(ctx, o.Limit, o.Filter)
 	if err != nil {
 		return err
 	}
@@ -216,8 +223,13 @@ func runHistoryShow(e *env, o *historyShowOptions) error {
 	return history.WriteTable(e.stdout, l.Records)
 }
 
-func runHistorySummary(e *env, o *historyShowOptions) error {
-	s, err := history.Summarize(o.Path, history.SummaryOptions{Window: o.Window, Filter: o.Filter, EscalateAfter: o.EscalateAfter, Log: e.logger()})
+func runHistorySummary(ctx context.Context, e *env, o *historyShowOptions) error {
+	st, err := e.openHistory(o.Path, jsonl.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s, err := history.Summarize(ctx, st, history.SummaryOptions{Window: o.Window, Filter: o.Filter, EscalateAfter: o.EscalateAfter})
 	if err != nil {
 		return err
 	}
@@ -229,7 +241,7 @@ func runHistorySummary(e *env, o *historyShowOptions) error {
 }
 
 // reportCorrupt prints one stderr line with the count when more corrupt
-// lines were met than the logger listed.
+// lines were met than the store reported.
 func reportCorrupt(e *env, c history.Corrupt) {
 	if c.Count > len(c.Lines) {
 		fmt.Fprintf(e.stderr, "ksnap: %d corrupt history lines skipped (the first %d are listed above)\n", c.Count, len(c.Lines))
@@ -276,7 +288,12 @@ the replaced file. --dry-run only reports what would be removed.
 			if runF != nil {
 				return runF(o)
 			}
-			res, err := history.Prune(o.Path, history.PruneOptions{KeepLast: o.KeepLast, OlderThan: o.OlderThan, Now: e.now(), DryRun: o.DryRun, Log: e.logger()})
+			st, err := e.openHistory(o.Path, jsonl.Options{})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			res, err := st.Prune(cmd.Context(), history.PrunePolicy{KeepLast: o.KeepLast, OlderThan: o.OlderThan, Now: e.now(), DryRun: o.DryRun})
 			if err != nil {
 				return err
 			}
@@ -330,7 +347,7 @@ status is then 3, after the other bundles are written.
 			if runF != nil {
 				return runF(o)
 			}
-			return runHistoryRebuild(e, o)
+			return runHistoryRebuild(cmd.Context(), e, o)
 		},
 	}
 	cmd.Flags().StringVar(&o.From, "from", "", "directory of bundles")
@@ -361,7 +378,7 @@ func bundleFiles(dir string) ([]string, error) {
 	return names, nil
 }
 
-func runHistoryRebuild(e *env, o *historyRebuildOptions) error {
+func runHistoryRebuild(ctx context.Context, e *env, o *historyRebuildOptions) error {
 	if _, err := os.Lstat(o.Out); err == nil {
 		return usageErrorf("%s already exists: rebuild writes a new file", o.Out)
 	}
@@ -378,6 +395,11 @@ func runHistoryRebuild(e *env, o *historyRebuildOptions) error {
 	tmp := filepath.Join(filepath.Dir(o.Out), "."+filepath.Base(o.Out)+".rebuild-"+fmt.Sprint(os.Getpid()))
 	os.Remove(tmp) // left over by a crashed rebuild of the same pid
 	defer os.Remove(tmp)
+	st, err := e.openHistory(tmp, jsonl.Options{NoSync: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	failed := 0
 	written := 0
 	// File names order bundles by capture time to the second; bundles of
@@ -397,8 +419,8 @@ func runHistoryRebuild(e *env, o *historyRebuildOptions) error {
 			}
 			batch = append(batch, rec)
 		}
-		sort.SliceStable(batch, func(i, j int) bool { return batch[i].Time.Before(batch[j].Time) })
-		if _, err := history.Append(tmp, history.AppendOptions{NoSync: true}, batch...); err != nil {
+		history.SortByTime(batch)
+		if _, err := st.Append(ctx, batch...); err != nil {
 			return err
 		}
 		written += len(batch)
@@ -407,7 +429,7 @@ func runHistoryRebuild(e *env, o *historyRebuildOptions) error {
 	if written == 0 {
 		return fmt.Errorf("%s: no bundle could be read; %s not written", o.From, o.Out)
 	}
-	if err := history.Sync(tmp); err != nil {
+	if err := st.Sync(); err != nil {
 		return err
 	}
 	if err := os.Link(tmp, o.Out); err != nil {

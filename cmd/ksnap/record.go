@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/spf13/cobra"
 )
 
@@ -76,7 +77,12 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := history.Append(path, history.AppendOptions{Log: e.logger()}, rec); err != nil {
+	st, err := e.openHistory(path, jsonl.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Append(cmd.Context(), rec); err != nil {
 		return err
 	}
 	if err := history.WriteRecordSummary(e.stdout, history.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: path}); err != nil {
