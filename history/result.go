@@ -113,7 +113,7 @@ func (p *Parser) Reset() {
 // Scan callback keeps).
 func (r *Record) Clone() Record {
 	c := *r
-	for _, p := range []*string{&c.Timestamp, &c.Namespace, &c.Selector, &c.OverallHealth, &c.Bundle, &c.BundleSHA256, &c.Ruleset} {
+	for _, p := range []*string{&c.Timestamp, &c.Namespace, &c.Selector, &c.OverallHealth, &c.Bundle, &c.BundleSHA256, &c.Ruleset, &c.Cluster} {
 		*p = strings.Clone(*p)
 	}
 	if r.RawSnapshot != nil {

@@ -16,6 +16,7 @@ type captureFlags struct {
 	selector    string
 	kubeconfig  string
 	context     string
+	cluster     string
 	out         string
 	maxLogLines int
 	logs        string
@@ -28,6 +29,7 @@ func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
 	fs.StringVarP(&f.selector, "selector", "l", "", "label selector for jobs and pods, passed to kubectl -l as given (empty: all)")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, as kubectl)")
 	fs.StringVar(&f.context, "context", "", "kube context (default: the kubeconfig's current-context)")
+	fs.StringVar(&f.cluster, "cluster", "", "cluster name recorded in the bundle and its history record (default: the kube context name; $KSNAP_CLUSTER)")
 	if withOut {
 		fs.StringVar(&f.out, "out", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
 	}
@@ -71,6 +73,7 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 		Namespace:   f.namespace,
 		Selector:    f.selector,
 		ContextName: ctxName,
+		Cluster:     clusterName(cmd, e, f.cluster, ctxName),
 		OutDir:      f.out,
 		MaxLogLines: f.maxLogLines,
 		Logs:        mode,

@@ -58,6 +58,7 @@ func historyRecord(b *bundle.Bundle, rep *analyze.Report) (history.Record, error
 		Ruleset:       rep.RuleSet,
 		CaptureErrors: len(rep.CaptureFailures),
 		WarningEvents: rep.Counts.WarningEvents,
+		Cluster:       b.Manifest.Cluster,
 	}
 	for _, j := range rep.Jobs {
 		hj := history.Job{Name: j.Name, Phase: j.Phase.String(), Health: j.Health.String()}

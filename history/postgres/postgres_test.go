@@ -15,7 +15,7 @@ import (
 
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/postgres"
-	"github.com/ksnap/ksnap/internal/pgtest"
+	"github.com/ksnap/ksnap/e2e/pgtest"
 )
 
 func TestMain(m *testing.M) {
@@ -305,4 +305,29 @@ func clone(r *history.Record) history.Record {
 		panic(err)
 	}
 	return c
+}
+
+// The key includes the cluster: the same bundle hash from two clusters is
+// two records, and the cluster filter runs in SQL.
+func TestClusters(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, migrated(t))
+	var recs []history.Record
+	for _, c := range []string{"prod-eu", "prod-us", ""} {
+		for i := range 3 {
+			r := rec(i, "a")
+			r.Cluster = c
+			recs = append(recs, r)
+		}
+	}
+	if res, err := s.Append(ctx, recs...); err != nil || res.Lines != 9 {
+		t.Fatalf("Append = %+v, %v", res, err)
+	}
+	got, err := s.Tail(ctx, 10, history.Filter{Cluster: "prod-us"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !equalLines(got.Records, recs[3:6]) {
+		t.Errorf("Tail(cluster prod-us) = %v", lines(got.Records))
+	}
 }

@@ -240,7 +240,7 @@ func (s *Store) insert(ctx context.Context, rows []row) (int, error) {
 			}
 			ns := make([]int64, len(part))
 			for i, r := range part {
-				cols[0][i] = clusterOf(r.rec)
+				cols[0][i] = r.rec.Cluster
 				cols[1][i] = RecordKey(r.rec, r.line)
 				cols[2][i] = r.rec.Ruleset
 				ns[i] = r.rec.Time.UnixNano()
@@ -298,6 +298,9 @@ func where(f history.Filter) (string, []any) {
 	add := func(cond string, v any) {
 		args = append(args, v)
 		conds = append(conds, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Cluster != "" {
+		add("cluster = $%d", f.Cluster)
 	}
 	if f.Namespace != "" {
 		add("namespace = $%d", f.Namespace)
@@ -523,6 +526,3 @@ func (l *Lock) Release(ctx context.Context) error {
 	l.conn = nil
 	return err
 }
-
-// clusterOf is the record's cluster ("" until records carry one).
-func clusterOf(r *history.Record) string { return "" }

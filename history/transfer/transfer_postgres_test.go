@@ -12,7 +12,7 @@ import (
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/postgres"
 	"github.com/ksnap/ksnap/history/transfer"
-	"github.com/ksnap/ksnap/internal/pgtest"
+	"github.com/ksnap/ksnap/e2e/pgtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
