@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ksnap/ksnap/e2e/pgtest"
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/postgres"
-	"github.com/ksnap/ksnap/e2e/pgtest"
 )
 
 func TestMain(m *testing.M) {

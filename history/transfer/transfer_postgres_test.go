@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ksnap/ksnap/e2e/pgtest"
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/postgres"
 	"github.com/ksnap/ksnap/history/transfer"
-	"github.com/ksnap/ksnap/e2e/pgtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
