@@ -67,7 +67,10 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 		return err
 	}
 	opts.OutDir = resolveBundleDir(cmd, e, "bundle-dir", o.bundleDir)
-	path := o.file.resolve(cmd, e)
+	path, err := o.file.resolve(cmd, e)
+	if err != nil {
+		return err
+	}
 	res, err := capture.Run(cmd.Context(), opts, e.kubectl(x))
 	if err != nil {
 		return err
@@ -77,7 +80,7 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.openHistory(path, jsonl.Options{})
+	st, err := e.openStore(cmd.Context(), path, jsonl.Options{})
 	if err != nil {
 		return err
 	}
@@ -85,7 +88,7 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	if _, err := st.Append(cmd.Context(), rec); err != nil {
 		return err
 	}
-	if err := history.WriteRecordSummary(e.stdout, history.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: path}); err != nil {
+	if err := history.WriteRecordSummary(e.stdout, history.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: st.String()}); err != nil {
 		return err
 	}
 	return silentExit(verdictCode(rep.Verdict, o.Strict))

@@ -22,6 +22,7 @@ import (
 )
 
 var (
+	inMain  bool
 	mu      sync.Mutex
 	baseURL string
 	dataDir string
@@ -30,21 +31,30 @@ var (
 
 // Main runs the package's tests and stops a server that pgtest started. Call
 // it from TestMain: os.Exit(pgtest.Main(m)).
+//
+// Without Main (a package whose TestMain belongs to something else, such
+// as testscript), each test that calls DB starts and stops its own server.
 func Main(m *testing.M) int {
+	inMain = true
 	code := m.Run()
 	mu.Lock()
 	defer mu.Unlock()
 	if dataDir != "" {
-		cmd := exec.Command(filepath.Join(repoRoot(), "scripts/pg/down"), dataDir)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "pgtest: scripts/pg/down: %v\n", err)
+		if err := stop(dataDir); err != nil {
+			fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
 			code = 1
-		} else {
-			os.RemoveAll(filepath.Dir(dataDir))
 		}
 	}
 	return code
+}
+
+func stop(data string) error {
+	cmd := exec.Command(filepath.Join(repoRoot(), "scripts/pg/down"), data)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("scripts/pg/down: %v", err)
+	}
+	return os.RemoveAll(filepath.Dir(data))
 }
 
 func repoRoot() string {
@@ -66,10 +76,25 @@ func server(t testing.TB) string {
 	if baseURL != "" {
 		return baseURL
 	}
+	if !inMain && os.Getenv("KSNAP_PG_URL") == "" {
+		data, u := start(t)
+		t.Cleanup(func() {
+			if err := stop(data); err != nil {
+				t.Error(err)
+			}
+		})
+		return u
+	}
 	if u := os.Getenv("KSNAP_PG_URL"); u != "" {
 		baseURL = u
 		return baseURL
 	}
+	dataDir, baseURL = start(t)
+	return baseURL
+}
+
+// start runs scripts/pg/up and returns its data dir and URL.
+func start(t testing.TB) (data, u string) {
 	// Not t.TempDir: the server runs as the postgres user, which must be
 	// able to reach the directory, and it outlives the test.
 	dir, err := os.MkdirTemp("", "ksnap-pgtest-")
@@ -77,25 +102,24 @@ func server(t testing.TB) string {
 		t.Fatal(err)
 	}
 	os.Chmod(dir, 0o755)
-	data := filepath.Join(dir, "pg")
+	data = filepath.Join(dir, "pg")
 	out, err := exec.Command(filepath.Join(repoRoot(), "scripts/pg/up"), data).CombinedOutput()
 	if err != nil {
 		t.Fatalf("scripts/pg/up: %v\n%s", err, out)
 	}
-	dataDir = data
 	env, err := os.ReadFile(filepath.Join(data, "env"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, l := range strings.Split(string(env), "\n") {
 		if v, ok := strings.CutPrefix(l, "KSNAP_PG_URL="); ok {
-			baseURL = v
+			u = v
 		}
 	}
-	if baseURL == "" {
+	if u == "" {
 		t.Fatalf("no KSNAP_PG_URL in %s/env", data)
 	}
-	return baseURL
+	return data, u
 }
 
 // DB creates an empty database for the test and returns its URL. The
