@@ -17,6 +17,7 @@ type captureFlags struct {
 	kubeconfig  string
 	context     string
 	cluster     string
+	bundleURL   string
 	out         string
 	maxLogLines int
 	logs        string
@@ -33,6 +34,7 @@ func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
 	if withOut {
 		fs.StringVar(&f.out, "out", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
 	}
+	fs.StringVar(&f.bundleURL, "bundle-url", "", "also store each bundle in S3: s3://BUCKET[/PREFIX] (credentials and endpoint from the AWS environment; $KSNAP_BUNDLE_URL)")
 	fs.IntVar(&f.maxLogLines, "max-log-lines", 100, "lines of each container log tail (kubectl logs --tail); 0: no logs")
 	fs.StringVar(&f.logs, "logs", "all", "which containers' logs: all (every started container), failed (pods that failed, restarted or wait in an error state), none")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of each kubectl call")
@@ -61,6 +63,9 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 	}
 	if f.maxLogLines < 0 {
 		return capture.Options{}, kubectl.Exec{}, usageErrorf("--max-log-lines %d: must be 0 (no logs) or more", f.maxLogLines)
+	}
+	if f.bundleURL, err = bundleURL(f.bundleURL, e); err != nil {
+		return capture.Options{}, kubectl.Exec{}, err
 	}
 	if f.timeout <= 0 {
 		return capture.Options{}, kubectl.Exec{}, usageErrorf("--timeout %s: must be positive", f.timeout)
@@ -136,6 +141,9 @@ func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
 		return err
 	}
 	reportFailures(e, res)
+	if err := e.uploadBundle(cmd.Context(), o.flags.bundleURL, res); err != nil {
+		return err
+	}
 	fmt.Fprintln(e.stdout, res.Path)
 	if res.Partial() {
 		return silentExit(exitPartial)

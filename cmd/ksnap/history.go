@@ -360,6 +360,11 @@ status is then 3, after the other bundles are written.
 			if runF != nil {
 				return runF(o)
 			}
+			from, err := e.localBundles(cmd.Context(), []string{o.From}, false)
+			if err != nil {
+				return err
+			}
+			o.From = from[0]
 			return runHistoryRebuild(cmd.Context(), e, o)
 		},
 	}

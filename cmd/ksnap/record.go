@@ -76,6 +76,9 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 		return err
 	}
 	reportFailures(e, res)
+	if err := e.uploadBundle(cmd.Context(), o.flags.bundleURL, res); err != nil {
+		return err
+	}
 	rec, rep, err := analyzeForHistory(res.Path)
 	if err != nil {
 		return err

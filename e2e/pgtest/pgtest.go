@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/ksnap/ksnap/e2e/reporoot"
+
 	"github.com/jackc/pgx/v5"
 )
 
@@ -49,24 +51,12 @@ func Main(m *testing.M) int {
 }
 
 func stop(data string) error {
-	cmd := exec.Command(filepath.Join(repoRoot(), "scripts/pg/down"), data)
+	cmd := exec.Command(filepath.Join(reporoot.Dir(), "scripts/pg/down"), data)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("scripts/pg/down: %v", err)
 	}
 	return os.RemoveAll(filepath.Dir(data))
-}
-
-func repoRoot() string {
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return dir
-		}
-	}
 }
 
 // server returns the base URL, starting a server on first use.
@@ -103,7 +93,7 @@ func start(t testing.TB) (data, u string) {
 	}
 	os.Chmod(dir, 0o755)
 	data = filepath.Join(dir, "pg")
-	out, err := exec.Command(filepath.Join(repoRoot(), "scripts/pg/up"), data).CombinedOutput()
+	out, err := exec.Command(filepath.Join(reporoot.Dir(), "scripts/pg/up"), data).CombinedOutput()
 	if err != nil {
 		t.Fatalf("scripts/pg/up: %v\n%s", err, out)
 	}

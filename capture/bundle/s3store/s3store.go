@@ -148,10 +148,15 @@ func (s *Store) fail(op, key string, err error) error {
 // Key returns the object key of a bundle file captured at t on cluster:
 // PREFIX/CLUSTER/YYYY/MM/DD/FILE (UTC date; cluster "_" when empty).
 func (s *Store) Key(cluster string, t time.Time, file string) string {
+	return s.loc.Prefix + keyPath(cluster, t, file)
+}
+
+// keyPath is a key without the prefix (also the spool's layout).
+func keyPath(cluster string, t time.Time, file string) string {
 	if cluster == "" {
 		cluster = "_"
 	}
-	return s.loc.Prefix + cluster + "/" + t.UTC().Format("2006/01/02") + "/" + filepath.Base(file)
+	return cluster + "/" + t.UTC().Format("2006/01/02") + "/" + filepath.Base(file)
 }
 
 // ErrConflict is returned (wrapped) when an object already holds other bytes.
@@ -288,79 +293,72 @@ func (s *Store) Mirror(ctx context.Context, dir string) (int, error) {
 	return n, nil
 }
 
-// Spool is a local directory keeping the bundles whose upload failed, as
-// SPOOL/CLUSTER/FILE, until Flush sends them.
+// Spool is a local directory keeping the bundles whose upload failed, at
+// SPOOL/CLUSTER/YYYY/MM/DD/FILE (the key without the prefix), until Flush
+// sends them.
 type Spool struct {
 	Dir string
 }
 
-// Keep copies the bundle at p into the spool for cluster.
-func (sp Spool) Keep(p, cluster string) error {
-	if cluster == "" {
-		cluster = "_"
-	}
+// Keep copies the bundle at p, captured at t on cluster, into the spool.
+func (sp Spool) Keep(p, cluster string, t time.Time) error {
 	data, err := os.ReadFile(p)
 	if err != nil {
 		return err
 	}
-	dst := filepath.Join(sp.Dir, cluster)
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	dst := filepath.Join(sp.Dir, filepath.FromSlash(keyPath(cluster, t, p)))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	return bundle.WriteFileAtomic(filepath.Join(dst, filepath.Base(p)), data)
-}
-
-// stampTime reads the capture time from a bundle file name
-// (20251116T100000Z-...): the date part of the key.
-func stampTime(name string) (time.Time, error) {
-	if len(name) < 16 {
-		return time.Time{}, fmt.Errorf("%s: not a bundle file name", name)
-	}
-	return time.Parse("20060102T150405Z", name[:16])
+	return bundle.WriteFileAtomic(dst, data)
 }
 
 // Flush uploads every spooled bundle to s and removes it from the spool once
 // stored. It stops at the first failure (the rest stay spooled) and returns
 // the results of those sent.
 func (sp Spool) Flush(ctx context.Context, s *Store) ([]UploadResult, error) {
-	clusters, err := os.ReadDir(sp.Dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	var spooled []string
+	err := filepath.WalkDir(sp.Dir, func(p string, d os.DirEntry, err error) error {
+		if errors.Is(err, os.ErrNotExist) && p == sp.Dir {
+			return filepath.SkipDir
+		}
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && strings.HasSuffix(d.Name(), bundle.Extension) && !strings.HasPrefix(d.Name(), ".") {
+			spooled = append(spooled, p)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	var out []UploadResult
-	for _, c := range clusters {
-		if !c.IsDir() {
-			continue
-		}
-		files, err := os.ReadDir(filepath.Join(sp.Dir, c.Name()))
+	for _, p := range spooled {
+		rel, err := filepath.Rel(sp.Dir, p)
 		if err != nil {
 			return out, err
 		}
-		for _, f := range files {
-			if !f.Type().IsRegular() || !strings.HasSuffix(f.Name(), bundle.Extension) || strings.HasPrefix(f.Name(), ".") {
-				continue
-			}
-			t, err := stampTime(f.Name())
-			if err != nil {
-				return out, err
-			}
-			p := filepath.Join(sp.Dir, c.Name(), f.Name())
-			cluster := c.Name()
-			if cluster == "_" {
-				cluster = ""
-			}
-			r, err := s.Upload(ctx, p, cluster, t)
-			if err != nil {
-				return out, err
-			}
-			if err := os.Remove(p); err != nil {
-				return out, err
-			}
-			out = append(out, r)
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		if len(parts) != 5 {
+			continue // not laid out by Keep
 		}
+		t, err := time.Parse("2006/01/02", strings.Join(parts[1:4], "/"))
+		if err != nil {
+			continue
+		}
+		cluster := parts[0]
+		if cluster == "_" {
+			cluster = ""
+		}
+		r, err := s.Upload(ctx, p, cluster, t)
+		if err != nil {
+			return out, err
+		}
+		if err := os.Remove(p); err != nil {
+			return out, err
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -373,7 +371,7 @@ func (sp Spool) Put(ctx context.Context, s *Store, p, cluster string, t time.Tim
 	if err == nil || sp.Dir == "" || errors.Is(err, ErrConflict) {
 		return r, err
 	}
-	if kerr := sp.Keep(p, cluster); kerr != nil {
+	if kerr := sp.Keep(p, cluster, t); kerr != nil {
 		return r, fmt.Errorf("%w (and spooling failed: %v)", err, kerr)
 	}
 	return r, fmt.Errorf("%w: %w", ErrSpooled, err)
