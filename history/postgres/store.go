@@ -16,6 +16,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -366,10 +367,11 @@ func (s *Store) Scan(ctx context.Context, f history.Filter, fn func(*history.Rec
 func (s *Store) ScanLines(ctx context.Context, f history.Filter, fn func(*history.Record, []byte) error, c *history.Corrupt) error {
 	w, args := where(f)
 	var r history.Record
+	var p history.Parser
 	return s.query(ctx, `SELECT seq, line FROM ksnap_history`+w+` ORDER BY seq`, args, func(seq int64, line []byte) error {
-		var err error
-		r, err = history.ParseLine(line)
-		if err != nil {
+		// The record may point into line: both are valid until fn returns.
+		p.Reset()
+		if err := p.Parse(&r, bytes.TrimSpace(line), true); err != nil {
 			s.corrupt(c, seq, err)
 			return nil
 		}
