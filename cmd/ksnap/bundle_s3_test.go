@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,4 +91,74 @@ func TestAnalyzeFromS3(t *testing.T) {
 	if len(ab) == 0 || !bytes.Equal(ab, bb) {
 		t.Errorf("history rebuild from S3 differs from disk (%d vs %d bytes)", len(ab), len(bb))
 	}
+}
+
+// BenchmarkAnalyzeS3: analyze -o json over the fixture bundles from disk,
+// and from s3:// with an empty cache (every bundle downloaded and
+// sha256-checked, then analyzed) and a warm one (listing only).
+func BenchmarkAnalyzeS3(b *testing.B) {
+	srv := s3test.Start(b)
+	ctx := context.Background()
+	names, err := filepath.Glob(filepath.Join("..", "..", "fixtures", "realdata", "*.tar.zst"))
+	if err != nil || len(names) == 0 {
+		b.Fatal(names, err)
+	}
+	dir := b.TempDir()
+	loc, _ := s3store.ParseURL("s3://" + srv.Bucket + "/bench/")
+	st, err := s3store.Open(loc, s3store.Options{Endpoint: srv.Endpoint})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int64
+	for _, p := range names {
+		data, _ := os.ReadFile(p)
+		size += int64(len(data))
+		local := filepath.Join(dir, filepath.Base(p))
+		os.WriteFile(local, data, 0o644)
+		if _, err := st.Upload(ctx, local, "bench", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	analyzeOnce := func(b *testing.B, cache, arg string) {
+		e := &env{
+			stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
+			getenv: func(k string) string {
+				switch k {
+				case "AWS_ENDPOINT_URL_S3":
+					return srv.Endpoint
+				case "KSNAP_CACHE_DIR":
+					return cache
+				}
+				return os.Getenv(k)
+			},
+			now: time.Now,
+		}
+		if code := run(ctx, []string{"analyze", "-o", "json", arg}, e); code == exitUnknown {
+			b.Fatalf("analyze %s: exit %d", arg, code)
+		}
+	}
+	url := "s3://" + srv.Bucket + "/bench"
+	b.Run("disk", func(b *testing.B) {
+		b.SetBytes(size)
+		for b.Loop() {
+			analyzeOnce(b, b.TempDir(), dir)
+		}
+		b.ReportMetric(float64(len(names)*b.N)/b.Elapsed().Seconds(), "bundles/s")
+	})
+	b.Run("s3-cold", func(b *testing.B) {
+		b.SetBytes(size)
+		for b.Loop() {
+			analyzeOnce(b, b.TempDir(), url)
+		}
+		b.ReportMetric(float64(len(names)*b.N)/b.Elapsed().Seconds(), "bundles/s")
+	})
+	b.Run("s3-warm", func(b *testing.B) {
+		cache := b.TempDir()
+		analyzeOnce(b, cache, url)
+		b.SetBytes(size)
+		for b.Loop() {
+			analyzeOnce(b, cache, url)
+		}
+		b.ReportMetric(float64(len(names)*b.N)/b.Elapsed().Seconds(), "bundles/s")
+	})
 }

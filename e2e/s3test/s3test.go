@@ -39,7 +39,7 @@ func Main(m *testing.M, srv *Server) int {
 
 // Start is Main for one test (a package whose TestMain is taken): the
 // server is stopped when the test ends.
-func Start(t *testing.T) Server {
+func Start(t testing.TB) Server {
 	t.Helper()
 	if os.Getenv("KSNAP_S3_ENDPOINT") == "" {
 		stop, err := start(func(k, v string) error { t.Setenv(k, v); return nil })

@@ -111,7 +111,13 @@ func BenchmarkSummary(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.Logf("seeded %d records into PostgreSQL and JSONL in %s", n, time.Since(start).Round(time.Millisecond))
+	tb, err := postgres.TableBytesForTest(ctx, s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, _ := os.Stat(path)
+	b.Logf("seeded %d records into PostgreSQL and JSONL in %s: table+indexes %d bytes (%d per record), JSONL %d bytes",
+		n, time.Since(start).Round(time.Millisecond), tb, tb/int64(n), st.Size())
 	for _, c := range []struct {
 		name string
 		st   history.Store

@@ -221,7 +221,7 @@ func TestConcurrentWriters(t *testing.T) {
 	seen := map[string]int{}
 	n := 0
 	if _, err := s.Scan(context.Background(), history.Filter{}, func(r *history.Record) error {
-		seen[r.BundleSHA256]++
+		seen[strings.Clone(r.BundleSHA256)]++ // the record is valid only in fn
 		n++
 		return nil
 	}); err != nil {

@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -386,13 +387,24 @@ func (s *Store) query(ctx context.Context, q string, args []any, fn func(int64, 
 		return s.wrap("query", err)
 	}
 	defer rows.Close()
-	var seq int64
-	var line []byte
 	for rows.Next() {
-		if err := rows.Scan(&seq, &line); err != nil {
-			return s.wrap("query", err)
+		// Raw values: no copy per row (valid until the next Next, which is
+		// what fn is told).
+		v := rows.RawValues()
+		if len(v) != 2 || len(v[0]) == 0 {
+			return s.wrap("query", fmt.Errorf("unexpected row shape"))
 		}
-		if err := fn(seq, line); err != nil {
+		var seq int64
+		if rows.FieldDescriptions()[0].Format == pgx.BinaryFormatCode && len(v[0]) == 8 {
+			seq = int64(binary.BigEndian.Uint64(v[0]))
+		} else {
+			n, err := strconv.ParseInt(string(v[0]), 10, 64)
+			if err != nil {
+				return s.wrap("query", err)
+			}
+			seq = n
+		}
+		if err := fn(seq, v[1]); err != nil {
 			return err // the caller's, as is
 		}
 	}
