@@ -168,7 +168,8 @@ type jobAcc struct {
 	records, errors       int
 	lastHealth, lastPhase string
 	lastSeen              time.Time
-	run                   runAcc // J10 for jobs without a CronJob owner
+	rules                 []string // the job's rules in its latest record (owned, never written into)
+	run                   runAcc   // J10 for jobs without a CronJob owner
 }
 
 // runAcc is a J10 run: consecutive appearances with ERROR. A record in
@@ -222,57 +223,125 @@ func newFolder(escalateAfter int) *folder {
 	return &folder{escalateAfter: escalateAfter, jobs: map[string]*jobAcc{}, owners: map[string]*runAcc{}}
 }
 
-// lastCopy holds a copy of the last record added in memory it reuses from
-// record to record: its strings point into buf and its Jobs and Rules into
-// jobs and rules, which the next copy overwrites. finish clones it once.
-// Copying bytes into reused buffers costs far less than a Clone (a dozen
-// allocations) per record of a million-record scan.
+// lastCopy holds what the fold needs to give the last record added, in
+// memory of its own that it reuses from record to record: finish clones it
+// once. A Clone per record (a dozen allocations) would cost a
+// million-record scan about as much as the fold itself, so only what
+// differs from record to record (timestamp, bundle, hash) is copied, into
+// buf; namespace, selector, ruleset and overall health are owned strings
+// kept while they repeat; and the jobs are not copied at all: the last
+// record's job accumulators (the folder's prev) hold their name, owner,
+// phase, health and rules as of that record. Only an irregular record (a
+// job listed twice, or a job without owner whose accumulator has one)
+// gets its jobs cloned.
 type lastCopy struct {
-	rec   Record
-	buf   []byte
-	jobs  []Job
-	rules []string
+	rec                      Record // Jobs unset
+	buf                      []byte // strings and raw snapshot of rec, overwritten by the next set
+	ns, sel, ruleset, health string // owned
+	jobsNil                  bool
+	irregular                bool
+	jobs                     []Job // the irregular record's jobs, cloned
 }
 
-// set makes c a copy of r.
+// str returns a string equal to s in c.buf. A reallocation of buf leaves
+// the strings made before it in the old array, which nothing writes again.
+func (c *lastCopy) str(s string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	start := len(c.buf)
+	c.buf = append(c.buf, s...)
+	return unsafe.String(&c.buf[start], len(s))
+}
+
+// set makes c a copy of r, whose jobs' copies add has put in c.jobs.
 func (c *lastCopy) set(r *Record) {
 	c.buf = c.buf[:0]
-	str := func(s string) string {
-		if len(s) == 0 {
-			return ""
-		}
-		// A reallocation leaves the strings made so far in the old array,
-		// which nothing writes again.
-		start := len(c.buf)
-		c.buf = append(c.buf, s...)
-		return unsafe.String(&c.buf[start], len(s))
-	}
-	c.rec = *r
-	for _, p := range []*string{&c.rec.Timestamp, &c.rec.Namespace, &c.rec.Selector, &c.rec.OverallHealth, &c.rec.Bundle, &c.rec.BundleSHA256, &c.rec.Ruleset} {
-		*p = str(*p)
-	}
-	if r.RawSnapshot != nil {
+	keep(&c.ns, r.Namespace)
+	keep(&c.sel, r.Selector)
+	keep(&c.ruleset, r.Ruleset)
+	keep(&c.health, r.OverallHealth)
+	d := &c.rec
+	setStr(&d.Timestamp, c.str(r.Timestamp))
+	d.Time = r.Time
+	setStr(&d.Namespace, c.ns)
+	setStr(&d.Selector, c.sel)
+	setStr(&d.OverallHealth, c.health)
+	d.JobsOK, d.JobsWarn, d.JobsError = r.JobsOK, r.JobsWarn, r.JobsError
+	switch {
+	case r.RawSnapshot == nil:
+		d.RawSnapshot = nil
+	default:
 		start := len(c.buf)
 		c.buf = append(c.buf, r.RawSnapshot...)
-		c.rec.RawSnapshot = json.RawMessage(c.buf[start:len(c.buf):len(c.buf)])
+		d.RawSnapshot = json.RawMessage(c.buf[start:len(c.buf):len(c.buf)])
 	}
-	if r.Jobs == nil {
-		return
-	}
-	c.jobs = append(c.jobs[:0], r.Jobs...)
-	c.rules = c.rules[:0]
-	for i := range c.jobs {
-		j := &c.jobs[i]
-		j.Name, j.Phase, j.Health, j.Owner = str(j.Name), str(j.Phase), str(j.Health), str(j.Owner)
-		if j.Rules != nil {
-			start := len(c.rules)
-			for _, code := range j.Rules {
-				c.rules = append(c.rules, str(code))
-			}
-			j.Rules = c.rules[start:len(c.rules):len(c.rules)]
+	d.SchemaVersion = r.SchemaVersion
+	setStr(&d.Bundle, c.str(r.Bundle))
+	setStr(&d.BundleSHA256, c.str(r.BundleSHA256))
+	setStr(&d.Ruleset, c.ruleset)
+	d.CaptureErrors, d.WarningEvents = r.CaptureErrors, r.WarningEvents
+	c.jobsNil = r.Jobs == nil
+}
+
+// record returns a clone of the last record; accs are its jobs'
+// accumulators, by position.
+func (c *lastCopy) record(accs []*jobAcc) Record {
+	r := c.rec
+	switch {
+	case c.jobsNil:
+	case c.irregular:
+		r.Jobs = c.jobs
+	default:
+		r.Jobs = make([]Job, len(accs))
+		for k, acc := range accs {
+			r.Jobs[k] = Job{Name: acc.name, Phase: acc.lastPhase, Health: acc.lastHealth, Rules: acc.rules, Owner: acc.owner}
 		}
 	}
-	c.rec.Jobs = c.jobs[:len(c.jobs):len(c.jobs)]
+	return r.Clone()
+}
+
+// same reports whether a and b are the same string in memory.
+func same(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
+}
+
+// setStr sets *dst to s unless it already is that very string. Most
+// records repeat the strings of the one before (the owned ones, and buf's
+// at the same offsets), and a pointer store the fold can skip is a GC write
+// barrier saved, per field and record of a million-record scan.
+func setStr(dst *string, s string) {
+	if !same(*dst, s) {
+		*dst = s
+	}
+}
+
+// keepRules sets acc.rules to a slice equal to rules (nil for nil) that
+// the accumulator owns: the one it kept from the job's record before when
+// equal, else a new copy.
+func (acc *jobAcc) keepRules(rules []string) {
+	if rules == nil {
+		acc.rules = nil
+		return
+	}
+	if acc.rules == nil || len(acc.rules) != len(rules) {
+		acc.rules = cloneStrings(rules)
+		return
+	}
+	for i := range rules {
+		if acc.rules[i] != rules[i] {
+			acc.rules = cloneStrings(rules)
+			return
+		}
+	}
+}
+
+func cloneStrings(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.Clone(s)
+	}
+	return out[:len(out):len(out)]
 }
 
 // keep sets *dst to a string equal to s that does not share s's memory,
@@ -330,10 +399,10 @@ func (fo *folder) add(r *Record) {
 		s.Streak = Streak{Level: lvl, Since: r.Time}
 	}
 	s.Streak.Records++
-	fo.last.set(r)
 
 	fo.latest = fo.latest[:0]
 	fo.cur = fo.cur[:0]
+	irregular := false
 	for k := range r.Jobs {
 		j := &r.Jobs[k]
 		var acc *jobAcc
@@ -343,6 +412,9 @@ func (fo *folder) add(r *Record) {
 			acc = &jobAcc{name: strings.Clone(j.Name), firstIdx: idx}
 			fo.jobs[acc.name] = acc
 		}
+		if acc.records > 0 && acc.lastIdx == idx {
+			irregular = true // listed twice
+		}
 		fo.cur = append(fo.cur, acc)
 		acc.records++
 		if j.Health == LevelError {
@@ -351,7 +423,11 @@ func (fo *folder) add(r *Record) {
 		acc.lastIdx, acc.lastSeen = idx, r.Time
 		keep(&acc.lastHealth, j.Health)
 		keep(&acc.lastPhase, j.Phase)
+		acc.keepRules(j.Rules)
 		if j.Owner == "" {
+			if acc.owner != "" {
+				irregular = true
+			}
 			acc.run.observe(idx, j.Health, r.Time, acc.name)
 			continue
 		}
@@ -371,6 +447,11 @@ func (fo *folder) add(r *Record) {
 		if !found {
 			fo.latest = append(fo.latest, ownerLatest{owner: j.Owner, job: acc, hlth: j.Health})
 		}
+	}
+	fo.last.set(r)
+	if fo.last.irregular = irregular; irregular {
+		c := r.Clone()
+		fo.last.jobs = c.Jobs
 	}
 	fo.prev, fo.cur = fo.cur, fo.prev
 	for _, ol := range fo.latest {
@@ -421,7 +502,7 @@ func (fo *folder) finish() *Summary {
 	if s.Total == 0 {
 		return s
 	}
-	first, last := fo.first, fo.last.rec.Clone()
+	first, last := fo.first, fo.last.record(fo.prev)
 	if fo.hasTransition {
 		t := fo.transition
 		s.LastTransition = &t

@@ -46,6 +46,9 @@ const forwardSlack = 64 << 10
 // being done (checked between blocks), stops the scan and is returned as is.
 func (s *Store) Scan(ctx context.Context, f history.Filter, fn func(*history.Record) error) (history.Corrupt, error) {
 	var corrupt history.Corrupt
+	if err := ctx.Err(); err != nil {
+		return corrupt, err
+	}
 	path := s.path
 	file, _, err := s.openRead()
 	if err != nil || file == nil {

@@ -120,6 +120,9 @@ const maxReopen = 1000
 // locking it checks that the path still names the file it holds, and
 // retries otherwise.
 func (s *Store) lock(ctx context.Context) (*lockedfile.File, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.path, err)
+	}
 	deadline := time.NewTimer(s.opts.LockTimeout)
 	defer deadline.Stop()
 	for range maxReopen {

@@ -23,6 +23,9 @@ func (s *Store) Tail(ctx context.Context, n int, f history.Filter) (*history.Loa
 	if n <= 0 {
 		return nil, fmt.Errorf("limit %d: %w", n, history.ErrBadLimit)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	path := s.path
 	out := &history.Loaded{}
 	file, size, err := s.openRead()

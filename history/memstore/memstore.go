@@ -81,6 +81,9 @@ func (s *Store) Tail(ctx context.Context, n int, f history.Filter) (*history.Loa
 	if n <= 0 {
 		return nil, fmt.Errorf("limit %d: %w", n, history.ErrBadLimit)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	es := s.snapshot()
 	out := &history.Loaded{}
 	start := len(es)
@@ -89,9 +92,6 @@ func (s *Store) Tail(ctx context.Context, n int, f history.Filter) (*history.Loa
 		if es[start].bad == nil && f.Match(&es[start].rec) {
 			found++
 		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
 	}
 	for i := start; i < len(es); i++ {
 		if es[i].bad != nil {
@@ -108,6 +108,9 @@ func (s *Store) Tail(ctx context.Context, n int, f history.Filter) (*history.Loa
 // Scan calls fn with each record matching f, in append order.
 func (s *Store) Scan(ctx context.Context, f history.Filter, fn func(*history.Record) error) (history.Corrupt, error) {
 	var corrupt history.Corrupt
+	if err := ctx.Err(); err != nil {
+		return corrupt, err
+	}
 	var r history.Record
 	for i, e := range s.snapshot() {
 		if err := ctx.Err(); err != nil {
