@@ -22,3 +22,12 @@ func TableBytesForTest(ctx context.Context, s *Store) (int64, error) {
 	err := s.pool.QueryRow(ctx, `SELECT pg_total_relation_size('ksnap_history')`).Scan(&n)
 	return n, err
 }
+
+// InsertRawForTest appends a row holding line as is, under key, at the end
+// of the store (the conformance suite's corrupt entry).
+func InsertRawForTest(ctx context.Context, s *Store, key, line string) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO ksnap_history
+		(cluster, record_key, ruleset, captured_at, captured_ns, namespace, selector, overall_health, bundle, record, line)
+		VALUES ('', $1, '', now(), 0, '', '', '', '', '{}', $2)`, key, line)
+	return s.wrap("insert", err)
+}

@@ -15,11 +15,13 @@ const SchemaVersion = 1
 // migrations[i] takes the schema from version i to i+1. Never edit a
 // released step: add one.
 var migrations = []string{
-	// v1: one row per record. The key is (cluster, record_key, ruleset):
-	// record_key is the bundle's sha256, or "line:" + the sha256 of the line
-	// for a record without one (old-tool lines). seq is store order. line is
-	// the exact JSONL line (what export writes back, byte for byte); record
-	// is the same as jsonb, for queries only.
+	// v1: one row per record. The key is (cluster, record_key, ruleset)
+	// plus namespace and selector: record_key is the bundle's sha256 (which
+	// fixes the namespace and selector: they are in its manifest, so for
+	// real records they add no distinction), or "line:" + the sha256 of the
+	// line for a record without one (old-tool lines). seq is store order.
+	// line is the exact JSONL line (what export writes back, byte for
+	// byte); record is the same as jsonb, for queries only.
 	`CREATE TABLE ksnap_history (
 		seq           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 		cluster       text        NOT NULL,
@@ -33,7 +35,7 @@ var migrations = []string{
 		bundle        text        NOT NULL,
 		record        jsonb       NOT NULL,
 		line          text        NOT NULL,
-		CONSTRAINT ksnap_history_key UNIQUE (cluster, record_key, ruleset)
+		CONSTRAINT ksnap_history_key UNIQUE (cluster, record_key, ruleset, namespace, selector)
 	);
 	CREATE INDEX ksnap_history_time ON ksnap_history (captured_ns);
 	CREATE INDEX ksnap_history_target ON ksnap_history (cluster, namespace, selector, seq);`,

@@ -1,5 +1,6 @@
 // Package postgres is the PostgreSQL history store: history.Store over one
-// table (ksnap_history) keyed by (cluster, bundle sha256, ruleset), so that
+// table (ksnap_history) keyed by (cluster, bundle sha256, ruleset; with the
+// namespace and selector the bundle fixes anyway), so that
 // many ksnap processes on many machines append to one place and replaying a
 // bundle twice adds nothing. It owns the schema and its migrations
 // (Migrate, never implicit: Open fails with a *SchemaError on a missing or
@@ -41,12 +42,16 @@ type Options struct {
 	MaxConns int32
 	// ConnectTimeout bounds each connection attempt (0: 10 s).
 	ConnectTimeout time.Duration
+	// Report receives the rows whose line does not decode (only a table
+	// written by something else has them), as they are met; nil discards.
+	Report history.Reporter
 }
 
 // Store is a history.Store in a PostgreSQL database.
 type Store struct {
-	pool *pgxpool.Pool
-	name string
+	pool   *pgxpool.Pool
+	name   string
+	report history.Reporter
 }
 
 var _ history.Store = (*Store)(nil)
@@ -95,7 +100,7 @@ func open(ctx context.Context, loc string, opts Options) (*Store, error) {
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "ksnap"
 	}
-	s := &Store{name: nameOf(cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)}
+	s := &Store{name: nameOf(cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database), report: opts.Report}
 	s.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, s.wrap("connect", err)
@@ -268,8 +273,8 @@ func (s *Store) insert(ctx context.Context, rows []row) (int, error) {
 }
 
 // Append adds recs in order, in one transaction (all or none). A record
-// whose (cluster, key, ruleset) is already stored is skipped: Lines counts
-// the records actually added.
+// whose key (cluster, RecordKey, ruleset, namespace, selector) is already
+// stored is skipped: Lines counts the records actually added.
 func (s *Store) Append(ctx context.Context, recs ...history.Record) (history.AppendResult, error) {
 	rows := make([]row, len(recs))
 	for i := range recs {
@@ -322,13 +327,10 @@ func where(f history.Filter) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// corrupt records a row whose line does not parse (only possible if the
-// table was written by something else).
+// corrupt records a row whose line does not decode (only possible if the
+// table was written by something else); Line is the row's seq.
 func (s *Store) corrupt(c *history.Corrupt, seq int64, err error) {
-	c.Count++
-	if len(c.Lines) < history.MaxReported {
-		c.Lines = append(c.Lines, history.LineError{Path: s.name, Line: int(seq), Err: err})
-	}
+	c.Add(history.LineError{Path: s.name, Line: int(seq), Err: err}, s.report)
 }
 
 // Tail returns the last n records matching f, oldest first.
@@ -388,6 +390,10 @@ func (s *Store) query(ctx context.Context, q string, args []any, fn func(int64, 
 	}
 	defer rows.Close()
 	for rows.Next() {
+		// Rows may already be buffered: a cancelled context stops here.
+		if err := ctx.Err(); err != nil {
+			return s.wrap("query", err)
+		}
 		// Raw values: no copy per row (valid until the next Next, which is
 		// what fn is told).
 		v := rows.RawValues()
@@ -417,67 +423,96 @@ func (s *Store) query(ctx context.Context, q string, args []any, fn func(int64, 
 // pruneBatch is how many rows one DELETE removes.
 const pruneBatch = 5000
 
-// Prune removes the records p does not keep, in one transaction holding an
-// EXCLUSIVE lock on the table (readers go on; appenders wait and are not
-// lost), deleting in batches of pruneBatch rows. Bytes count the stored
-// lines plus a newline each, as the JSONL file would.
+// Prune removes the records p does not keep, with the JSONL file's rules
+// (history.PrunePolicy.Keeps over the valid records in store order; a row
+// whose line does not decode is removed only before the first kept record),
+// in one transaction holding an EXCLUSIVE lock on the table (readers go on;
+// appenders wait and are not lost). It reads every row's line once to tell
+// valid from corrupt rows, then deletes by seq in batches of pruneBatch.
+// Bytes count the stored lines plus a newline each, as the JSONL file would.
 func (s *Store) Prune(ctx context.Context, p history.PrunePolicy) (*history.PruneResult, error) {
-	if p.KeepLast < 0 || p.OlderThan < 0 {
-		return nil, fmt.Errorf("keep-last and older-than must not be negative")
-	}
-	if p.KeepLast == 0 && p.OlderThan == 0 {
-		return nil, history.ErrNoPolicy
+	if err := p.Check(); err != nil {
+		return nil, err
 	}
 	res := &history.PruneResult{}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `LOCK TABLE ksnap_history IN EXCLUSIVE MODE`); err != nil {
 			return err
 		}
-		// A record is removed when seq < keepSeq or captured_ns < cutoff.
-		keepSeq := int64(0)
-		if p.KeepLast > 0 {
-			err := tx.QueryRow(ctx, `SELECT seq FROM ksnap_history ORDER BY seq DESC OFFSET $1 LIMIT 1`, p.KeepLast-1).Scan(&keepSeq)
-			if errors.Is(err, pgx.ErrNoRows) {
-				keepSeq = 0
-			} else if err != nil {
-				return err
-			}
+		type entry struct {
+			seq, size int64
+			t         time.Time
+			valid     bool
 		}
-		cutoff := int64(-1 << 63)
-		if p.OlderThan > 0 {
-			cutoff = p.Now.Add(-p.OlderThan).UnixNano()
-		}
-		const gone = `(seq < $1 OR captured_ns < $2)`
-		var kept, removed, before, after int64
-		var oldest *int64
-		err := tx.QueryRow(ctx, `SELECT
-				count(*) FILTER (WHERE NOT `+gone+`),
-				count(*) FILTER (WHERE `+gone+`),
-				coalesce(sum(octet_length(line) + 1), 0),
-				coalesce(sum(octet_length(line) + 1) FILTER (WHERE NOT `+gone+`), 0),
-				min(captured_ns) FILTER (WHERE NOT `+gone+`)
-			FROM ksnap_history`, keepSeq, cutoff).Scan(&kept, &removed, &before, &after, &oldest)
+		var es []entry
+		valid := 0
+		var parser history.Parser
+		var r history.Record
+		rows, err := tx.Query(ctx, `SELECT seq, line FROM ksnap_history ORDER BY seq`)
 		if err != nil {
 			return err
 		}
-		res.Kept, res.Removed = int(kept), int(removed)
-		res.BytesBefore, res.BytesAfter = before, after
-		if oldest != nil {
-			res.Oldest = time.Unix(0, *oldest).UTC()
-		}
-		if p.DryRun || removed == 0 {
-			return nil
-		}
-		for {
-			tag, err := tx.Exec(ctx, `DELETE FROM ksnap_history WHERE seq IN
-				(SELECT seq FROM ksnap_history WHERE `+gone+` ORDER BY seq LIMIT $3)`, keepSeq, cutoff, pruneBatch)
-			if err != nil {
+		for rows.Next() {
+			v := rows.RawValues()
+			var seq int64
+			if err := rows.Scan(&seq, nil); err != nil {
+				rows.Close()
 				return err
 			}
-			if tag.RowsAffected() < pruneBatch {
-				return nil
+			e := entry{seq: seq, size: int64(len(v[1])) + 1}
+			parser.Reset()
+			if err := parser.Parse(&r, bytes.TrimSpace(v[1]), true); err != nil {
+				s.corrupt(&res.Corrupt, seq, err)
+			} else {
+				e.valid, e.t = true, r.Time
+				valid++
+			}
+			es = append(es, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var gone []int64
+		seen, keptAny := 0, false
+		for _, e := range es {
+			res.BytesBefore += e.size
+			keep := true
+			switch {
+			case !e.valid && keptAny:
+				res.CorruptKept++
+			case !e.valid:
+				res.CorruptRemoved++
+				keep = false
+			default:
+				keep = p.Keeps(seen, valid, e.t)
+				seen++
+				if !keep {
+					res.Removed++
+					break
+				}
+				if !keptAny || e.t.Before(res.Oldest) {
+					res.Oldest = e.t
+				}
+				keptAny = true
+				res.Kept++
+			}
+			if keep {
+				res.BytesAfter += e.size
+			} else {
+				gone = append(gone, e.seq)
 			}
 		}
+		if p.DryRun {
+			return nil
+		}
+		for start := 0; start < len(gone); start += pruneBatch {
+			part := gone[start:min(start+pruneBatch, len(gone))]
+			if _, err := tx.Exec(ctx, `DELETE FROM ksnap_history WHERE seq = ANY($1)`, part); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, s.wrap("prune", err)

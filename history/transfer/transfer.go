@@ -140,12 +140,7 @@ func readLine(br *bufio.Reader) (line []byte, size int64, tooLong bool, err erro
 	}
 }
 
-func addCorrupt(c *history.Corrupt, e history.LineError) {
-	c.Count++
-	if len(c.Lines) < history.MaxReported {
-		c.Lines = append(c.Lines, e)
-	}
-}
+func addCorrupt(c *history.Corrupt, e history.LineError) { c.Add(e, nil) }
 
 // Export writes every record of src matching f to w as JSONL, in store
 // order.
