@@ -118,6 +118,15 @@ func BenchmarkSummary(b *testing.B) {
 	st, _ := os.Stat(path)
 	b.Logf("seeded %d records into PostgreSQL and JSONL in %s: table+indexes %d bytes (%d per record), JSONL %d bytes",
 		n, time.Since(start).Round(time.Millisecond), tb, tb/int64(n), st.Size())
+	b.Run("postgres/prune-dry-run", func(b *testing.B) {
+		for b.Loop() {
+			res, err := s.Prune(ctx, history.PrunePolicy{KeepLast: n / 2, DryRun: true})
+			if err != nil || res.Kept != n/2 {
+				b.Fatal(res, err)
+			}
+		}
+		b.ReportMetric(float64(n)/(b.Elapsed().Seconds()/float64(b.N)), "records/s")
+	})
 	for _, c := range []struct {
 		name string
 		st   history.Store
