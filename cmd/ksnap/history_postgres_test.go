@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ksnap/ksnap/e2e/pgtest"
+	"github.com/ksnap/ksnap/history"
 )
 
 // pgRun runs ksnap with KSNAP_HISTORY_URL set to u.
@@ -80,4 +82,45 @@ func TestHistoryOnPostgres(t *testing.T) {
 	if code != 3 || strings.Contains(stderr, "hunter2") || !strings.Contains(stderr, "a password on the command line") {
 		t.Errorf("password in argv: exit %d, %q", code, stderr)
 	}
+}
+
+// TestRecordSpoolsWhileDatabaseDown: a record the database cannot take (it
+// is unreachable) is kept in the bundle dir's spool with a warning, and the
+// next run sends it before its own: nothing is lost, nothing doubled.
+func TestRecordSpoolsWhileDatabaseDown(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.DB(t)
+	if code, out, errs := pgRun(t, u, "history", "migrate"); code != 0 {
+		t.Fatal(out, errs)
+	}
+	dir := t.TempDir()
+	var errb bytes.Buffer
+	e := &env{stderr: &errb, getenv: func(string) string { return "" }}
+	recs := []history.Record{spoolRec(1), spoolRec(2)}
+	down := "postgres://ksnap@127.0.0.1:1/ksnap?sslmode=disable&connect_timeout=2"
+	name, err := e.appendRecord(ctx, down, dir, recs[0])
+	if err != nil || name != historySpool(dir) {
+		t.Fatalf("append while down = %q, %v", name, err)
+	}
+	if want := "ksnap: warning: postgres://127.0.0.1:1/ksnap: cannot connect: connect: connection refused; the record is kept in " + historySpool(dir) + " for the next run\n"; errb.String() != want {
+		t.Errorf("stderr %q, want %q", errb.String(), want)
+	}
+	if _, err := e.appendRecord(ctx, u, dir, recs[1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(historySpool(dir)); !os.IsNotExist(err) {
+		t.Errorf("spool still there after a successful run: %v", err)
+	}
+	_, out, _ := pgRun(t, u, "history", "export", "--to", "-")
+	want := string(history.AppendJSON(nil, &recs[0])) + "\n" + string(history.AppendJSON(nil, &recs[1])) + "\n"
+	if out != want {
+		t.Errorf("store after the outage:\n%s\nwant\n%s", out, want)
+	}
+}
+
+func spoolRec(i int) history.Record {
+	return history.NewRecord(history.Input{
+		CapturedAt: time.Date(2026, 11, 1, 0, i, 0, 0, time.UTC), Namespace: "batch", OverallHealth: "OK",
+		Bundle: fmt.Sprintf("b%d.tar.zst", i), BundleSHA256: fmt.Sprintf("%064x", i), Ruleset: "v1", Cluster: "prod-eu",
+	})
 }

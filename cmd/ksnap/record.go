@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/history"
-	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/spf13/cobra"
 )
 
@@ -83,15 +82,11 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.openStore(cmd.Context(), path, jsonl.Options{})
+	name, err := e.appendRecord(cmd.Context(), path, opts.OutDir, rec)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if _, err := st.Append(cmd.Context(), rec); err != nil {
-		return err
-	}
-	if err := history.WriteRecordSummary(e.stdout, history.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: st.String()}); err != nil {
+	if err := history.WriteRecordSummary(e.stdout, history.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: name}); err != nil {
 		return err
 	}
 	return silentExit(verdictCode(rep.Verdict, o.Strict))
