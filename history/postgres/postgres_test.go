@@ -197,8 +197,9 @@ func TestPrune(t *testing.T) {
 	}
 }
 
-// TestConcurrentWriters runs N processes each appending M records (twice,
-// the second time a replay) and checks that every record landed once.
+// TestConcurrentWriters runs N processes (two per cluster, three clusters)
+// each appending M records one at a time and then replaying them all, and
+// checks that every record landed exactly once.
 func TestConcurrentWriters(t *testing.T) {
 	const procs, each = 6, 200
 	u := migrated(t)
@@ -246,6 +247,7 @@ func child() int {
 	var recs []history.Record
 	for i := range n {
 		r := rec(id*100000+i, "ns"+strconv.Itoa(id))
+		r.Cluster = "cluster-" + strconv.Itoa(id%3) // several writers per cluster
 		recs = append(recs, r)
 		if _, err := s.Append(ctx, r); err != nil {
 			fmt.Fprintln(os.Stderr, err)
