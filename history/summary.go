@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -257,11 +258,18 @@ func (c *lastCopy) str(s string) string {
 // set makes c a copy of r, whose jobs' copies add has put in c.jobs.
 func (c *lastCopy) set(r *Record) {
 	c.buf = c.buf[:0]
-	keep(&c.ns, r.Namespace)
-	keep(&c.sel, r.Selector)
-	keep(&c.ruleset, r.Ruleset)
+	if c.ns != r.Namespace {
+		c.ns = strings.Clone(r.Namespace)
+	}
+	if c.sel != r.Selector {
+		c.sel = strings.Clone(r.Selector)
+	}
+	if c.ruleset != r.Ruleset {
+		c.ruleset = strings.Clone(r.Ruleset)
+	}
 	keep(&c.health, r.OverallHealth)
 	d := &c.rec
+	c.buf = slices.Grow(c.buf, len(r.Timestamp)+len(r.Bundle)+len(r.BundleSHA256)+len(r.RawSnapshot))
 	setStr(&d.Timestamp, c.str(r.Timestamp))
 	d.Time = r.Time
 	setStr(&d.Namespace, c.ns)
@@ -423,7 +431,9 @@ func (fo *folder) add(r *Record) {
 		acc.lastIdx, acc.lastSeen = idx, r.Time
 		keep(&acc.lastHealth, j.Health)
 		keep(&acc.lastPhase, j.Phase)
-		acc.keepRules(j.Rules)
+		if j.Rules != nil || acc.rules != nil {
+			acc.keepRules(j.Rules)
+		}
 		if j.Owner == "" {
 			if acc.owner != "" {
 				irregular = true

@@ -32,6 +32,20 @@ func (h *historyFileFlag) addFlag(fs *pflag.FlagSet) {
 	h.url.addFlags(fs)
 }
 
+// addLockTimeoutFlag binds --lock-timeout for the commands that write the
+// history file under its lock.
+func addLockTimeoutFlag(fs *pflag.FlagSet, d *time.Duration) {
+	fs.DurationVar(d, "lock-timeout", jsonl.DefaultLockTimeout, "give up (exit 3) when another process holds the history file's lock this long")
+}
+
+// checkLockTimeout refuses a --lock-timeout that is not positive.
+func checkLockTimeout(d time.Duration) error {
+	if d <= 0 {
+		return usageErrorf("--lock-timeout %s: must be a positive duration", d)
+	}
+	return nil
+}
+
 func (h *historyFileFlag) resolve(cmd *cobra.Command, e *env) (string, error) {
 	if !cmd.Flags().Changed("history-file") {
 		if v := e.getenv("KSNAP_HISTORY_FILE"); v != "" {
@@ -260,11 +274,12 @@ func reportCorrupt(e *env, c history.Corrupt) {
 
 // historyPruneOptions are the parsed flags of history prune.
 type historyPruneOptions struct {
-	file      historyFileFlag
-	Path      string
-	KeepLast  int
-	OlderThan time.Duration
-	DryRun    bool
+	file        historyFileFlag
+	Path        string
+	KeepLast    int
+	OlderThan   time.Duration
+	DryRun      bool
+	LockTimeout time.Duration
 }
 
 func newHistoryPruneCmd(e *env, runF func(*historyPruneOptions) error) *cobra.Command {
@@ -279,7 +294,7 @@ the first kept record.
 
 The file is rewritten atomically (new file, fsync, rename) under the same
 lock as record, so concurrent recorders neither lose records nor write into
-the replaced file. --dry-run only reports what would be removed.
+the replaced file. It waits at most --lock-timeout for the lock. --dry-run only reports what would be removed.
 ` + exitStatusHelp,
 		Example: `  ksnap history prune --keep-last 105120
   ksnap history prune --older-than 2160h --dry-run`,
@@ -298,10 +313,13 @@ the replaced file. --dry-run only reports what would be removed.
 			if o.KeepLast == 0 && o.OlderThan == 0 {
 				return usageErrorf("set --keep-last N or --older-than DURATION")
 			}
+			if err := checkLockTimeout(o.LockTimeout); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
-			st, err := e.openStore(cmd.Context(), o.Path, jsonl.Options{})
+			st, err := e.openStore(cmd.Context(), o.Path, jsonl.Options{LockTimeout: o.LockTimeout})
 			if err != nil {
 				return err
 			}
@@ -328,6 +346,7 @@ the replaced file. --dry-run only reports what would be removed.
 	cmd.Flags().IntVar(&o.KeepLast, "keep-last", 0, "keep the last N records")
 	cmd.Flags().DurationVar(&o.OlderThan, "older-than", 0, "remove records older than this duration, e.g. 2160h (90 days)")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "report what would be removed without changing the file")
+	addLockTimeoutFlag(cmd.Flags(), &o.LockTimeout)
 	return cmd
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ksnap/ksnap/e2e/pgtest"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/history/jsonl"
 )
 
 // pgRun runs ksnap with KSNAP_HISTORY_URL set to u.
@@ -98,14 +99,14 @@ func TestRecordSpoolsWhileDatabaseDown(t *testing.T) {
 	e := &env{stderr: &errb, getenv: func(string) string { return "" }}
 	recs := []history.Record{spoolRec(1), spoolRec(2)}
 	down := "postgres://ksnap@127.0.0.1:1/ksnap?sslmode=disable&connect_timeout=2"
-	name, err := e.appendRecord(ctx, down, dir, recs[0])
+	name, err := e.appendRecord(ctx, down, dir, jsonl.Options{}, recs[0])
 	if err != nil || name != historySpool(dir) {
 		t.Fatalf("append while down = %q, %v", name, err)
 	}
 	if want := "ksnap: warning: postgres://127.0.0.1:1/ksnap: cannot connect: connect: connection refused; the record is kept in " + historySpool(dir) + " for the next run\n"; errb.String() != want {
 		t.Errorf("stderr %q, want %q", errb.String(), want)
 	}
-	if _, err := e.appendRecord(ctx, u, dir, recs[1]); err != nil {
+	if _, err := e.appendRecord(ctx, u, dir, jsonl.Options{}, recs[1]); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(historySpool(dir)); !os.IsNotExist(err) {

@@ -26,9 +26,9 @@ func historySpool(bundleDir string) string {
 // nothing twice); when the database cannot be reached it appends rec to the
 // spool instead and warns: nothing is lost while the database is down.
 // Other errors (a missing schema, a refused statement) fail the command.
-func (e *env) appendRecord(ctx context.Context, loc, bundleDir string, rec history.Record) (string, error) {
+func (e *env) appendRecord(ctx context.Context, loc, bundleDir string, opts jsonl.Options, rec history.Record) (string, error) {
 	if !storeurl.IsPostgres(loc) {
-		st, err := e.openStore(ctx, loc, jsonl.Options{})
+		st, err := e.openStore(ctx, loc, opts)
 		if err != nil {
 			return "", err
 		}
@@ -50,7 +50,7 @@ func (e *env) appendRecord(ctx context.Context, loc, bundleDir string, rec histo
 	if !errors.Is(err, postgres.ErrConnect) {
 		return "", err
 	}
-	sp, serr := jsonl.Open(spool, jsonl.Options{})
+	sp, serr := jsonl.Open(spool, opts)
 	if serr == nil {
 		_, serr = sp.Append(ctx, rec)
 	}

@@ -1,17 +1,21 @@
 package main
 
 import (
+	"time"
+
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/spf13/cobra"
 )
 
 // recordOptions are the parsed flags of record.
 type recordOptions struct {
-	flags     captureFlags
-	file      historyFileFlag
-	bundleDir string
-	Strict    bool
+	flags       captureFlags
+	file        historyFileFlag
+	bundleDir   string
+	Strict      bool
+	LockTimeout time.Duration
 }
 
 // bundleDir resolves --bundle-dir: flag > $KSNAP_BUNDLE_DIR > default.
@@ -34,7 +38,9 @@ one bundle into --bundle-dir, analyzes it with the default analysis options,
 appends one record to the history file (exclusive lock, one whole line,
 fsync; a torn last line is reported and never glued onto) and prints the
 record summary block. ksnap history rebuild replays the same bundles into a
-byte-identical history.
+byte-identical history. If another process holds the lock, record says so
+after a second and gives up after --lock-timeout (exit 3); a write that
+fails (a full disk) is truncated away, leaving no partial line.
 
 The history file is --history-file, else $KSNAP_HISTORY_FILE, else
 ` + defaultHistoryFile + `; its directory is created when missing. The bundle
@@ -47,6 +53,9 @@ commands make it at least WARN).
   */5 * * * * ksnap record -n batch --bundle-dir /var/lib/ksnap/bundles --strict`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkLockTimeout(o.LockTimeout); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -57,6 +66,7 @@ commands make it at least WARN).
 	o.file.addFlag(cmd.Flags())
 	cmd.Flags().StringVar(&o.bundleDir, "bundle-dir", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "exit 1 on WARN instead of 0")
+	addLockTimeoutFlag(cmd.Flags(), &o.LockTimeout)
 	return cmd
 }
 
@@ -82,7 +92,7 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	if err != nil {
 		return err
 	}
-	name, err := e.appendRecord(cmd.Context(), path, opts.OutDir, rec)
+	name, err := e.appendRecord(cmd.Context(), path, opts.OutDir, jsonl.Options{LockTimeout: o.LockTimeout}, rec)
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,22 @@ func (e *LockError) Error() string {
 // Is makes errors.Is(err, ErrLockTimeout) true.
 func (e *LockError) Is(target error) bool { return target == ErrLockTimeout }
 
+// LockWait is what a writer reports (once) when it has waited
+// LockWaitNotice for the lock: another process holds it. The lock (flock)
+// does not say which process.
+type LockWait struct {
+	Path    string
+	Timeout time.Duration
+}
+
+func (e *LockWait) Error() string {
+	return fmt.Sprintf("%s: waiting for the lock, which another process holds (giving up after %s)", e.Path, e.Timeout)
+}
+
+// LockWaitNotice is how long a writer waits for the lock before it
+// reports a LockWait.
+const LockWaitNotice = time.Second
+
 // Options configure a Store.
 type Options struct {
 	// NoSync skips the fsync after each Append. Use it for bulk writes (a
@@ -125,8 +141,10 @@ func (s *Store) lock(ctx context.Context) (*lockedfile.File, error) {
 	}
 	deadline := time.NewTimer(s.opts.LockTimeout)
 	defer deadline.Stop()
+	notice := time.NewTimer(LockWaitNotice)
+	defer notice.Stop()
 	for range maxReopen {
-		f, err := s.lockOnce(ctx, deadline.C)
+		f, err := s.lockOnce(ctx, deadline.C, notice.C)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +164,7 @@ func (s *Store) lock(ctx context.Context) (*lockedfile.File, error) {
 // lockOnce waits for one lockedfile.OpenFile. The blocking lock call cannot
 // be interrupted, so on a timeout or cancel it is left to finish in its
 // goroutine, which then releases the lock at once.
-func (s *Store) lockOnce(ctx context.Context, deadline <-chan time.Time) (*lockedfile.File, error) {
+func (s *Store) lockOnce(ctx context.Context, deadline, notice <-chan time.Time) (*lockedfile.File, error) {
 	type result struct {
 		f   *lockedfile.File
 		err error
@@ -163,18 +181,24 @@ func (s *Store) lockOnce(ctx context.Context, deadline <-chan time.Time) (*locke
 			}
 		}()
 	}
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, fmt.Errorf("open %s: %w", s.path, r.err)
+	for {
+		select {
+		case r := <-done:
+			if r.err != nil {
+				return nil, fmt.Errorf("open %s: %w", s.path, r.err)
+			}
+			return r.f, nil
+		case <-notice:
+			if s.opts.Report != nil {
+				s.opts.Report(&LockWait{Path: s.path, Timeout: s.opts.LockTimeout})
+			}
+		case <-deadline:
+			abandon()
+			return nil, &LockError{Path: s.path, Timeout: s.opts.LockTimeout}
+		case <-ctx.Done():
+			abandon()
+			return nil, fmt.Errorf("%s: waiting for the lock: %w", s.path, ctx.Err())
 		}
-		return r.f, nil
-	case <-deadline:
-		abandon()
-		return nil, &LockError{Path: s.path, Timeout: s.opts.LockTimeout}
-	case <-ctx.Done():
-		abandon()
-		return nil, fmt.Errorf("%s: waiting for the lock: %w", s.path, ctx.Err())
 	}
 }
 

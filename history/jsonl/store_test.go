@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -83,13 +84,8 @@ func holdLock(t *testing.T, path string) func() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var once bool
-	unlock := func() {
-		if !once {
-			once = true
-			f.Close()
-		}
-	}
+	var once sync.Once
+	unlock := func() { once.Do(func() { f.Close() }) }
 	t.Cleanup(unlock)
 	return unlock
 }
@@ -116,6 +112,31 @@ func TestLockTimeout(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); len(b) != 0 {
 		t.Errorf("the file was written: %q", b)
+	}
+}
+
+// A writer that waits LockWaitNotice reports once that another process
+// holds the lock, then goes on when the lock is released.
+func TestLockWaitReported(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "h.jsonl")
+	unlock := holdLock(t, path)
+	var mu sync.Mutex
+	var got []string
+	s := open(t, path, Options{LockTimeout: time.Minute, Report: func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, err.Error())
+	}})
+	time.AfterFunc(LockWaitNotice+500*time.Millisecond, unlock)
+	if _, err := s.Append(context.Background(), recAt(0, "OK")); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{path + ": waiting for the lock, which another process holds (giving up after 1m0s)"}
+	mu.Lock()
+	defer mu.Unlock()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("reported %q, want %q", got, want)
 	}
 }
 
