@@ -66,7 +66,8 @@ the old Python recorder read unchanged.
 
 The file is --history-file, else $KSNAP_HISTORY_FILE, else
 ` + defaultHistoryFile + `. Corrupt lines are skipped and listed on stderr;
-they never stop a command.
+they never stop a command. With --history-url (or $KSNAP_HISTORY_URL) the
+history is a PostgreSQL database instead (docs/fleet.md).
 ` + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
