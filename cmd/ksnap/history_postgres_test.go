@@ -43,7 +43,7 @@ func TestHistoryOnPostgres(t *testing.T) {
 	name := strings.SplitN(u, "?", 2)[0]
 	name = "postgres://" + name[strings.Index(name, "@")+1:]
 	code, _, stderr := pgRun(t, u, "history", "show")
-	if want := "ksnap: " + name + ": no ksnap history schema (run the history migration first); run: ksnap history migrate\n"; code != 3 || stderr != want {
+	if want := "ksnap: " + name + ": no ksnap history schema; run: ksnap history migrate\n"; code != 3 || stderr != want {
 		t.Fatalf("show before migrate: exit %d, stderr %q; want 3, %q", code, stderr, want)
 	}
 	code, stdout, stderr := pgRun(t, u, "history", "migrate")

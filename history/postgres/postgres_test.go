@@ -68,7 +68,7 @@ func TestMigrate(t *testing.T) {
 	if !errors.As(err, &se) || se.Have != 0 || se.Want != postgres.SchemaVersion || !errors.Is(err, postgres.ErrSchema) {
 		t.Fatalf("Open before migrate: %v", err)
 	}
-	want := postgres.Name(u) + ": no ksnap history schema (run the history migration first)"
+	want := postgres.Name(u) + ": no ksnap history schema"
 	if err.Error() != want {
 		t.Errorf("error = %q, want %q", err, want)
 	}

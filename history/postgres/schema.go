@@ -56,9 +56,9 @@ type SchemaError struct {
 func (e *SchemaError) Error() string {
 	switch {
 	case e.Have == 0:
-		return fmt.Sprintf("%s: no ksnap history schema (run the history migration first)", e.Store)
+		return fmt.Sprintf("%s: no ksnap history schema", e.Store)
 	case e.Have < e.Want:
-		return fmt.Sprintf("%s: history schema version %d is older than %d (run the history migration)", e.Store, e.Have, e.Want)
+		return fmt.Sprintf("%s: history schema version %d is older than %d", e.Store, e.Have, e.Want)
 	}
 	return fmt.Sprintf("%s: history schema version %d is newer than this build's %d (upgrade ksnap)", e.Store, e.Have, e.Want)
 }
