@@ -73,7 +73,7 @@ history is a PostgreSQL database instead (docs/fleet.md).
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newHistoryShowCmd(e, nil), newHistorySummaryCmd(e, nil), newHistoryPruneCmd(e, nil), newHistoryRebuildCmd(e, nil),
-		newHistoryMigrateCmd(e), newHistoryExportCmd(e), newHistoryImportCmd(e))
+		newHistoryMigrateCmd(e), newHistoryExportCmd(e), newHistoryImportCmd(e), newHistoryClustersCmd(e))
 	return cmd
 }
 

@@ -34,15 +34,7 @@ existing file.
 			if to == "" {
 				return usageErrorf("set --to FILE (or - for stdout)")
 			}
-			loc, err := file.resolve(cmd, e)
-			if err != nil {
-				return err
-			}
-			f, err := filters.filter()
-			if err != nil {
-				return err
-			}
-			st, err := e.openStore(cmd.Context(), loc, jsonl.Options{})
+			st, f, err := openFiltered(cmd, e, &file, &filters)
 			if err != nil {
 				return err
 			}
@@ -64,6 +56,21 @@ existing file.
 	filters.addFlags(cmd.Flags())
 	cmd.Flags().StringVar(&to, "to", "", "JSONL file to write (must not exist), - for stdout")
 	return cmd
+}
+
+// openFiltered resolves the history location and the filter flags of a
+// reading command and opens the store.
+func openFiltered(cmd *cobra.Command, e *env, file *historyFileFlag, filters *historyFilterFlags) (history.Store, history.Filter, error) {
+	loc, err := file.resolve(cmd, e)
+	if err != nil {
+		return nil, history.Filter{}, err
+	}
+	f, err := filters.filter()
+	if err != nil {
+		return nil, f, err
+	}
+	st, err := e.openStore(cmd.Context(), loc, jsonl.Options{})
+	return st, f, err
 }
 
 // writeNewFile runs write into path (or stdout for "-"): a temp file in the

@@ -72,6 +72,7 @@ func TestHistoryOnPostgres(t *testing.T) {
 		{"history", "show", "-o", "json", "-n", "batch"},
 		{"history", "summary"},
 		{"history", "summary", "-o", "json", "--window", "3"},
+		{"history", "clusters", "-o", "json"},
 	} {
 		_, pgOut, pgErr := pgRun(t, u, args...)
 		_, fileOut, fileErr := pgRun(t, "", append(args, "--history-file", src)...)
