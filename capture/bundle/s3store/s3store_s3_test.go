@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,4 +131,27 @@ func TestOutageSpools(t *testing.T) {
 	if len(left) != 0 {
 		t.Errorf("spool not emptied: %v", left)
 	}
+}
+
+// Credentials from the shared credentials file (AWS_SHARED_CREDENTIALS_FILE,
+// AWS_PROFILE) when the environment has no keys; wrong keys are refused
+// with the server's code and no secret in the message.
+func TestCredentialsFile(t *testing.T) {
+	ctx := context.Background()
+	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	file := filepath.Join(t.TempDir(), "credentials")
+	os.WriteFile(file, []byte("[default]\naws_access_key_id = nope\naws_secret_access_key = nope-nope\n\n[ksnap]\naws_access_key_id = "+key+"\naws_secret_access_key = "+secret+"\n"), 0o600)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", file)
+	t.Setenv("AWS_PROFILE", "ksnap")
+	if _, err := open(t, "t3/", srv.Endpoint).List(ctx); err != nil {
+		t.Fatalf("List with the profile's keys: %v", err)
+	}
+	t.Setenv("AWS_PROFILE", "default")
+	_, err := open(t, "t3/", srv.Endpoint).List(ctx)
+	if err == nil || strings.Contains(err.Error(), "nope-nope") {
+		t.Fatalf("List with wrong keys = %v", err)
+	}
+	t.Log(err)
 }
