@@ -140,44 +140,56 @@ func (s *Store) Close() error {
 }
 
 // wrap turns a pgx error into one line naming the store: the server's
-// message for a server error, the innermost cause for a network error, and
-// ErrConnect for anything on the way to a connection.
+// message for a server error, the innermost cause for a network error. Any
+// failure on the way to a connection (op "connect", or a dial or handshake
+// error later) is a *ConnectError (errors.Is ErrConnect).
 func (s *Store) wrap(op string, err error) error {
 	if err == nil {
 		return nil
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %s: %w", s.name, op, err)
 	}
 	var se *SchemaError
 	if errors.As(err, &se) {
 		return err
 	}
-	var pgErr *pgconn.PgError
 	var connErr *pgconn.ConnectError
-	isConn := errors.As(err, &connErr)
-	msg := ""
-	switch {
-	case errors.As(err, &pgErr):
-		msg = pgErr.Message + " (SQLSTATE " + pgErr.Code + ")"
-	default:
-		var op *net.OpError
-		if errors.As(err, &op) && op.Err != nil {
-			msg = op.Err.Error()
-			isConn = true
-		} else {
-			inner := err
-			for u := errors.Unwrap(inner); u != nil; u = errors.Unwrap(inner) {
-				inner = u
-			}
-			msg = inner.Error()
-		}
+	var netErr *net.OpError
+	if op == "connect" || errors.As(err, &connErr) || errors.As(err, &netErr) {
+		return &ConnectError{Store: s.name, Msg: message(err), Err: err}
 	}
-	if isConn {
-		return fmt.Errorf("%s: %w: %s", s.name, ErrConnect, msg)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %s: %w", s.name, op, err)
 	}
-	return &Error{Store: s.name, Op: op, Msg: msg, Err: err}
+	return &Error{Store: s.name, Op: op, Msg: message(err), Err: err}
 }
+
+// message is err in one line without what pgx adds around it (which
+// quotes the user and database): the server's message and SQLSTATE, the
+// network error, or the innermost cause.
+func message(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Message + " (SQLSTATE " + pgErr.Code + ")"
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err.Error()
+	}
+	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(err) {
+		err = u
+	}
+	return err.Error()
+}
+
+// ConnectError is a failure to reach or log in to the server. It is
+// errors.Is ErrConnect, and errors.Is the context's error when that was the
+// cause.
+type ConnectError struct {
+	Store, Msg string
+	Err        error
+}
+
+func (e *ConnectError) Error() string   { return e.Store + ": " + ErrConnect.Error() + ": " + e.Msg }
+func (e *ConnectError) Unwrap() []error { return []error{ErrConnect, e.Err} }
 
 // Error is a failed statement: the store, what was being done and the
 // server's one-line message. Err is pgx's error (for errors.As on
