@@ -47,6 +47,10 @@ func canonicalSeeds() []string {
 		strings.Replace(line, `,"owner":"o"`, `,"extra":"o"`, 1),
 		strings.Replace(line, `]}`, `],}`, 1),
 		strings.Replace(line, `"jobs":[`, `"jobs":[,`, 1),
+		strings.TrimSuffix(line, "}")+`,"cluster":"prod-eu-1"}`, // the optional last key
+		strings.TrimSuffix(line, "}")+`,"cluster":"pr\u00e9"}`,  // escaped: general path
+		strings.TrimSuffix(line, "}")+`,"cluster":7}`,           // wrong type
+		strings.TrimSuffix(line, "}")+`,"cluster":"a","x":1}`,   // a key after it
 		line+" ", line+"}", line[:len(line)-1], "{}", "", "null",
 		// Found by FuzzParseCanonicalAfter: lit's word compares once
 		// accepted a literal whose middle bytes differed ("^" and "|" bind
@@ -84,10 +88,10 @@ func TestParseCanonicalMatchesGeneral(t *testing.T) {
 		}
 	}
 	// The five AppendJSON lines, schema_version 0, the in-range counter, a
-	// +01:00 offset, the empty rules and owner: the fast path must not
-	// silently decline its own format.
-	if accepted != 10 {
-		t.Errorf("fast path accepted %d seed lines, want 10", accepted)
+	// +01:00 offset, the empty rules and owner, the cluster key: the fast
+	// path must not silently decline its own format.
+	if accepted != 11 {
+		t.Errorf("fast path accepted %d seed lines, want 11", accepted)
 	}
 }
 

@@ -75,7 +75,11 @@ counts as UNKNOWN; the other bundles are still analyzed.
   ksnap analyze --expect nightly-etl --max-runtime 2h -o json bundles/latest.tar.zst`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Paths = args
+			paths, err := e.localBundles(cmd.Context(), args, false)
+			if err != nil {
+				return err
+			}
+			opts.Paths = paths
 			if err := opts.complete(cmd, def); err != nil {
 				return err
 			}

@@ -57,6 +57,10 @@ A bundle whose capture was partial verifies fine: it is intact, and says so.` + 
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var results []verifyResult
 			failed := false
+			args, err := e.localBundles(cmd.Context(), args, true)
+			if err != nil {
+				return err
+			}
 			for _, path := range args {
 				r := verifyResult{File: path}
 				b, err := bundle.Open(path)

@@ -19,6 +19,8 @@ type captureFlags struct {
 	selector    string
 	kubeconfig  string
 	context     string
+	cluster     string
+	bundleURL   string
 	out         string
 	maxLogLines int
 	logs        string
@@ -33,9 +35,11 @@ func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
 	fs.StringVarP(&f.selector, "selector", "l", "", "label selector for jobs and pods, passed to kubectl -l as given (empty: all)")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, as kubectl)")
 	fs.StringVar(&f.context, "context", "", "kube context (default: the kubeconfig's current-context)")
+	fs.StringVar(&f.cluster, "cluster", "", "cluster name recorded in the bundle and its history record (default: the kube context name; $KSNAP_CLUSTER)")
 	if withOut {
 		fs.StringVar(&f.out, "out", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
 	}
+	fs.StringVar(&f.bundleURL, "bundle-url", "", "also store each bundle in S3: s3://BUCKET[/PREFIX] (credentials and endpoint from the AWS environment; $KSNAP_BUNDLE_URL)")
 	fs.IntVar(&f.maxLogLines, "max-log-lines", 100, "lines of each container log tail (kubectl logs --tail); 0: no logs")
 	fs.StringVar(&f.logs, "logs", "all", "which containers' logs: all (every started container), failed (pods that failed, restarted or wait in an error state), none")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of each kubectl call")
@@ -67,6 +71,9 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 	if f.maxLogLines < 0 {
 		return capture.Options{}, kubectl.Exec{}, usageErrorf("--max-log-lines %d: must be 0 (no logs) or more", f.maxLogLines)
 	}
+	if f.bundleURL, err = bundleURL(f.bundleURL, e); err != nil {
+		return capture.Options{}, kubectl.Exec{}, err
+	}
 	if f.timeout <= 0 {
 		return capture.Options{}, kubectl.Exec{}, usageErrorf("--timeout %s: must be positive", f.timeout)
 	}
@@ -78,6 +85,7 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 		Namespace:   f.namespace,
 		Selector:    f.selector,
 		ContextName: ctxName,
+		Cluster:     clusterName(cmd, e, f.cluster, ctxName),
 		OutDir:      f.out,
 		MaxLogLines: f.maxLogLines,
 		Logs:        mode,
@@ -155,6 +163,9 @@ func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
 		return err
 	}
 	reportFailures(e, res)
+	if err := e.uploadBundle(cmd.Context(), o.flags.bundleURL, res); err != nil {
+		return err
+	}
 	fmt.Fprintln(e.stdout, res.Path)
 	if res.Partial() {
 		return silentExit(exitPartial)

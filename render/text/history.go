@@ -157,3 +157,24 @@ func CompactLine(w io.Writer, r *history.Record) error {
 		displayTime(r.Time), r.OverallHealth, r.JobsOK, r.JobsWarn, r.JobsError, r.CaptureErrors, r.Namespace, dash(r.Bundle))
 	return err
 }
+
+// HistoryClusters writes the fleet view as an aligned table, one row per
+// cluster ("-" for records without a cluster).
+func HistoryClusters(w io.Writer, stats []history.ClusterStat) error {
+	bw := bufio.NewWriter(w)
+	if len(stats) == 0 {
+		fmt.Fprintln(bw, "No records found.")
+		return bw.Flush()
+	}
+	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLUSTER\tRECORDS\tOK\tWARN\tERROR\tUNKNOWN\tLAST\tHEALTH\tSTREAK\tSINCE")
+	for _, s := range stats {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%s\n", dash(tabSafe(s.Cluster)), s.Records,
+			s.Counts.OK, s.Counts.Warn, s.Counts.Error, s.Counts.Unknown, displayTime(s.Last), s.Level,
+			s.Streak.Records, displayTime(s.Streak.Since))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
