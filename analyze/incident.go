@@ -144,6 +144,7 @@ func (ev *evaluation) cause(cs []causeCandidate) *Cause {
 		for _, st := range [...]*model.ContainerState{&c.State, &c.LastState} {
 			if st.Kind == model.StateTerminated {
 				out.Reason, out.ExitCode = st.Reason, OptInt(model.Some(st.ExitCode))
+				out.Detail = textutil.OneLine(st.Message)
 				break
 			}
 		}
@@ -305,4 +306,13 @@ func (ev *evaluation) logTail(pod, container string, prev bool, cmd bundle.Comma
 		t.Lines = append(t.Lines, textutil.Truncate(l, MaxLogLineBytes))
 	}
 	return t
+}
+
+// Text is the cause on one line: the message, then ": " and the
+// termination message when it adds something.
+func (c *Cause) Text() string {
+	if c.Detail == "" || strings.Contains(c.Message, c.Detail) {
+		return c.Message
+	}
+	return c.Message + ": " + c.Detail
 }

@@ -169,6 +169,9 @@ type Cause struct {
 	// state, else its last state), when it terminated.
 	Reason   string `json:"reason"`
 	ExitCode OptInt `json:"exit_code"`
+	// Detail is that termination's message (what the container wrote to
+	// its termination log, on one line), "" when none.
+	Detail string `json:"detail"`
 	// Since is when it happened, RFC 3339 UTC: the container's
 	// termination (or start), the condition's transition, the event's last
 	// time, the Job's failure or start, the pod's start; "" when unknown.

@@ -332,6 +332,7 @@ func (j *jsonWriter) cause(c *analyze.Cause) {
 	j.str("container", c.Container)
 	j.str("reason", c.Reason)
 	j.optInt("exit_code", c.ExitCode)
+	j.str("detail", c.Detail)
 	j.str("since", c.Since)
 	j.str("age", c.Age)
 	j.close('}')
