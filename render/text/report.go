@@ -242,72 +242,9 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-// CauseRow is one line of a report's first block: a bundle-level finding,
-// or the cause of a Job or bare pod that is not OK.
-type CauseRow struct {
-	Level model.Level
-	// Object is "(bundle)", the Job's name or "pod/NAME", prefixed with
-	// "NAMESPACE/" when it is not the report's namespace.
-	Object string
-	Rule   string
-	// Age is how long before the capture it happened ("" when unknown).
-	Age     string
-	Message string
-}
-
-// CauseRows returns the first block's rows: worst first, then bundle
-// findings before Jobs before bare pods, then by object, in report order on
-// ties. Findings and causes of level OK are left out. Other renderers
-// (markdown) use the same rows.
-func CauseRows(rep *analyze.Report) []CauseRow {
-	type keyed struct {
-		CauseRow
-		kind int
-	}
-	var rows []keyed
-	for i := range rep.Findings {
-		f := &rep.Findings[i]
-		if f.Level != model.LevelOK {
-			rows = append(rows, keyed{CauseRow{f.Level, "(bundle)", f.Rule, "", analyze.FullMessage(f)}, 0})
-		}
-	}
-	name := func(ns, n string) string {
-		if ns != "" && ns != rep.Namespace {
-			return ns + "/" + n
-		}
-		return n
-	}
-	for i := range rep.Jobs {
-		j := &rep.Jobs[i]
-		if c := j.Cause; c != nil && j.Health != model.LevelOK {
-			rows = append(rows, keyed{CauseRow{j.Health, name(j.Namespace, j.Name), c.Rule, c.Age, c.Text()}, 1})
-		}
-	}
-	for i := range rep.BarePods {
-		p := &rep.BarePods[i]
-		if c := p.Cause; c != nil && p.Health != model.LevelOK {
-			rows = append(rows, keyed{CauseRow{p.Health, "pod/" + name(p.Namespace, p.Name), c.Rule, c.Age, c.Text()}, 2})
-		}
-	}
-	slices.SortStableFunc(rows, func(a, b keyed) int {
-		if a.Level != b.Level {
-			return cmp.Compare(b.Level, a.Level)
-		}
-		if a.kind != b.kind {
-			return cmp.Compare(a.kind, b.kind)
-		}
-		return strings.Compare(a.Object, b.Object)
-	})
-	out := make([]CauseRow, len(rows))
-	for i, r := range rows {
-		out[i] = r.CauseRow
-	}
-	return out
-}
-
 // causes writes the first block's table of causes (nothing when all is OK).
 func (t *textWriter) causes(rep *analyze.Report) {
-	rows := CauseRows(rep)
+	rows := rep.CauseRows()
 	if len(rows) == 0 {
 		return
 	}
