@@ -77,6 +77,12 @@ previous log of pod p container c: not captured (failed: exit 1)]]></system-out>
   </testsuite>
 </testsuites>
 `
+	rest := `    <testcase classname="ns" name="Job/good" time="12.000"></testcase>
+    <testcase classname="ns/ReplicaSet/rs" name="Pod/lone" time="2.000">
+      <failure type="ERROR" message="P3 crash"><![CDATA[ERROR P3 crash]]></failure>
+    </testcase>
+  </testsuite>
+` + unreadable
 	tests := []struct {
 		name string
 		o    junit.Options
@@ -87,23 +93,13 @@ previous log of pod p container c: not captured (failed: exit 1)]]></system-out>
 ` + suite + `    <testcase classname="ns" name="Job/slow" time="60.000">
       <system-out><![CDATA[WARN J6 slow]]></system-out>
     </testcase>
-    <testcase classname="ns" name="Job/good" time="12.000"></testcase>
-    <testcase classname="ns/ReplicaSet/rs" name="Pod/lone" time="2.000">
-      <failure type="ERROR" message="P3 crash"><![CDATA[ERROR P3 crash]]></failure>
-    </testcase>
-  </testsuite>
-` + unreadable},
+` + rest},
 		{"strict", junit.Options{Strict: true}, head + `<testsuites name="ksnap analyze" tests="6" failures="3" errors="2" time="164.000">
   <testsuite name="b.tar.zst" tests="5" failures="3" errors="1" time="164.000" timestamp="2025-11-16T10:00:00Z">
 ` + suite + `    <testcase classname="ns" name="Job/slow" time="60.000">
       <failure type="WARN" message="J6 slow"><![CDATA[WARN J6 slow]]></failure>
     </testcase>
-    <testcase classname="ns" name="Job/good" time="12.000"></testcase>
-    <testcase classname="ns/ReplicaSet/rs" name="Pod/lone" time="2.000">
-      <failure type="ERROR" message="P3 crash"><![CDATA[ERROR P3 crash]]></failure>
-    </testcase>
-  </testsuite>
-` + unreadable},
+` + rest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
