@@ -84,7 +84,7 @@ func (ev *evaluation) podCandidates(out []causeCandidate, p *model.Pod, fs []mod
 		}
 		c := causeCandidate{f: f, pod: p}
 		switch {
-		case f.Evidence.Member == bundle.EventsMember:
+		case QuotesEvent(f):
 			c.rank, c.since = rankEvent, fieldTime(f, "last")
 		default:
 			if name := FindingContainer(f); name != "" {
@@ -111,7 +111,7 @@ func (ev *evaluation) jobCandidates(out []causeCandidate, j *model.Job, fs []mod
 			continue
 		}
 		c := causeCandidate{f: f, rank: rankJob}
-		if f.Evidence.Member == bundle.EventsMember {
+		if QuotesEvent(f) {
 			c.rank, c.since = rankEvent, fieldTime(f, "last")
 		} else {
 			c.since = jobTime(j)
@@ -381,3 +381,7 @@ func (rep *Report) CauseRows() []CauseRow {
 	}
 	return out
 }
+
+// QuotesEvent reports whether a finding is about an event (its evidence is
+// the events member), as E4 and E5 are.
+func QuotesEvent(f *model.Finding) bool { return f.Evidence.Member == bundle.EventsMember }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
-	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/textutil"
 )
 
@@ -71,7 +70,7 @@ func (t *textWriter) findings(indent int, fs []model.Finding, cause *analyze.Cau
 	for i := range fs {
 		f := &fs[i]
 		msg := full[i]
-		if em := fieldValue(f, "message"); f.Evidence.Member == bundle.EventsMember && em != "" && strings.HasSuffix(msg, ": "+em) {
+		if em := fieldValue(f, "message"); analyze.QuotesEvent(f) && em != "" && strings.HasSuffix(msg, ": "+em) {
 			for k := range i {
 				if strings.Contains(full[k], em) {
 					msg = strings.TrimSuffix(msg, ": "+em) + " (message as " + fs[k].Rule + ")"
