@@ -113,8 +113,8 @@ func Report(w io.Writer, rep *analyze.Report) error { return Write(w, rep, Optio
 // incident: the verdict and counts, then one line per cause (bundle-level
 // findings, Jobs, bare pods that are not OK, worst first, then by name:
 // level, object, rule, age before the capture, the finding's whole
-// message). Then come the seed tool's D33 sections ([HEADER], [FINDINGS],
-// [JOBS], ...) with the details of the Jobs and bare pods that are not OK
+// message). Then come the seed tool's D33 sections ([HEADER], [FINDINGS]
+// with the bundle-level findings of level OK, [JOBS], ...) with the details of the Jobs and bare pods that are not OK
 // (all with o.All), worst first, then by namespace and name; each pod that
 // is not OK lists its findings, the Warning events no finding already
 // states, and the tails of its failing containers' logs. Values are
@@ -151,10 +151,18 @@ func Write(w io.Writer, rep *analyze.Report, o Options) error {
 	t.kv(0, "Label Selector", sel)
 	t.kv(0, "Rule Set", rep.RuleSet)
 	t.line("")
-	if len(rep.Findings) > 0 {
+	// Bundle-level findings that are not OK are rows of the first block;
+	// [FINDINGS] has the rest.
+	var okFindings []*model.Finding
+	for i := range rep.Findings {
+		if rep.Findings[i].Level == model.LevelOK {
+			okFindings = append(okFindings, &rep.Findings[i])
+		}
+	}
+	if len(okFindings) > 0 {
 		t.line("[FINDINGS]")
-		for i := range rep.Findings {
-			t.finding(2, &rep.Findings[i])
+		for _, f := range okFindings {
+			t.finding(2, f)
 		}
 		t.line("")
 	}
