@@ -113,9 +113,12 @@ func Report(w io.Writer, rep *analyze.Report) error { return Write(w, rep, Optio
 // incident: the verdict and counts, then one line per cause (bundle-level
 // findings, Jobs, bare pods that are not OK, worst first, then by name:
 // level, object, rule, age before the capture, the finding's whole
-// message). Then come the seed tool's D33 sections ([HEADER], [FINDINGS]
-// with the bundle-level findings of level OK, [JOBS], ...) with the details of the Jobs and bare pods that are not OK
-// (all with o.All), worst first, then by namespace and name; each pod that
+// message). Then come the seed tool's D33 sections: [FINDINGS] (the
+// bundle-level findings of level OK), [JOBS] and [BARE PODS] with the
+// details of those that are not OK (all with o.All), worst first, then by
+// namespace and name, [CAPTURE FAILURES], [INPUT PROBLEMS], and last
+// [HEADER] (bundle, sha256, source, capture time, namespace, selector,
+// rule set: reference, after what needs reading first); each pod that
 // is not OK lists its findings, the Warning events no finding already
 // states, and the tails of its failing containers' logs. Values are
 // aligned at column 26, times are RFC 3339 UTC, absent values print "-",
@@ -137,19 +140,6 @@ func Write(w io.Writer, rep *analyze.Report, o Options) error {
 	t.line(rule80)
 	t.line("[KSNAP ANALYZE] KUBERNETES JOB HEALTH REPORT")
 	t.line(rule80)
-	t.line("")
-	t.line("[HEADER]")
-	t.kv(0, "Bundle", rep.Bundle.File)
-	t.kv(0, "SHA256", rep.Bundle.SHA256)
-	t.kv(0, "Source", rep.Bundle.Source)
-	t.kv(0, "Captured At", rep.CapturedAt)
-	t.kv(0, "Namespace", rep.Namespace)
-	sel := rep.Selector
-	if sel == "" {
-		sel = "(none: every object)"
-	}
-	t.kv(0, "Label Selector", sel)
-	t.kv(0, "Rule Set", rep.RuleSet)
 	t.line("")
 	// Bundle-level findings that are not OK are rows of the first block;
 	// [FINDINGS] has the rest.
@@ -213,6 +203,19 @@ func Write(w io.Writer, rep *analyze.Report, o Options) error {
 		}
 		t.line("")
 	}
+	t.line("[HEADER]")
+	t.kv(0, "Bundle", rep.Bundle.File)
+	t.kv(0, "SHA256", rep.Bundle.SHA256)
+	t.kv(0, "Source", rep.Bundle.Source)
+	t.kv(0, "Captured At", rep.CapturedAt)
+	t.kv(0, "Namespace", rep.Namespace)
+	sel := rep.Selector
+	if sel == "" {
+		sel = "(none: every object)"
+	}
+	t.kv(0, "Label Selector", sel)
+	t.kv(0, "Rule Set", rep.RuleSet)
+	t.line("")
 	t.line(rule80)
 	t.line("[KSNAP ANALYZE] END OF REPORT")
 	t.line(rule80)
