@@ -215,6 +215,9 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 			fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.Terminal(textutil.OneLine(it.Err.Error())))
 			overall = overall.Worst(model.LevelUnknown)
 			entries = append(entries, junit.Entry{Path: it.Path, Err: it.Err})
+			if f.unreadable != nil {
+				return f.unreadable(e.stdout, it.Path, it.Err)
+			}
 			return nil
 		}
 		rep := it.Analyzed.Report

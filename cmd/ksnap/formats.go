@@ -25,6 +25,9 @@ const (
 type reportFormat struct {
 	each func(w io.Writer, rep *analyze.Report) error
 	all  func(w io.Writer, reps []*analyze.Report) error
+	// unreadable, when set, writes an each-format's block for a bundle that
+	// could not be read (stderr has its line too).
+	unreadable func(w io.Writer, path string, err error) error
 	// batch writes every bundle at the end, unreadable ones included.
 	batch func(w io.Writer, es []junit.Entry, o renderOptions) error
 	// separate: a blank line between reports, then one summary line per
@@ -39,7 +42,7 @@ var reportFormats = map[string]reportFormat{
 	formatJUnit: {batch: func(w io.Writer, es []junit.Entry, o renderOptions) error {
 		return junit.Write(w, es, junit.Options{Strict: o.Strict})
 	}},
-	formatMarkdown: {each: markdown.Report},
+	formatMarkdown: {each: markdown.Report, unreadable: markdown.Unreadable},
 }
 
 // renderOptions are the flags that shape a format's output rather than

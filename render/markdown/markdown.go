@@ -116,3 +116,11 @@ func Escape(s string) string {
 	}
 	return b.String()
 }
+
+// Unreadable writes the block of a bundle that could not be read, so a
+// summary of several bundles does not silently lose it:
+// "### ksnap: UNREADABLE: PATH" and the error on one line.
+func Unreadable(w io.Writer, path string, err error) error {
+	_, werr := fmt.Fprintf(w, "### ksnap: UNREADABLE: %s\n\n%s\n\n", Escape(path), Escape(textutil.OneLine(err.Error())))
+	return werr
+}

@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"github.com/ksnap/ksnap/analyze"
@@ -61,5 +62,16 @@ func TestWrite(t *testing.T) {
 				t.Errorf("got:\n%s\nwant:\n%s", got.String(), tt.want)
 			}
 		})
+	}
+}
+
+func TestUnreadable(t *testing.T) {
+	t.Parallel()
+	var got bytes.Buffer
+	if err := Unreadable(&got, "b|1.tar.zst", errors.New("b|1.tar.zst: not a valid\nzstd stream")); err != nil {
+		t.Fatal(err)
+	}
+	if want := "### ksnap: UNREADABLE: b\\|1.tar.zst\n\nb\\|1.tar.zst: not a valid zstd stream\n\n"; got.String() != want {
+		t.Errorf("got %q, want %q", got.String(), want)
 	}
 }
