@@ -14,6 +14,7 @@ import (
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/ksnap/ksnap/pipeline"
+	"github.com/ksnap/ksnap/render/junit"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
@@ -23,6 +24,10 @@ type analyzeOptions struct {
 	Paths  []string
 	Output string
 	Strict bool
+	// All, Brief and LogLines shape the report, not the verdict.
+	All      bool
+	Brief    bool
+	LogLines int
 
 	WarnOnPending       bool
 	TreatUnknownAsError bool
@@ -55,10 +60,16 @@ the clock: "now" is each bundle's capture time, so the same bundle always
 gives the same report, byte for byte, whatever the machine, TZ or locale.
 
 Output (-o): text (the default), json (schema in docs/report-schema.md; one
-document per bundle), or junit (one XML document, one testsuite per bundle,
-one testcase per Job; ERROR is a failure, WARN passes with its findings in
-system-out), or html (one self-contained page of every report, see
-docs/dashboard.md). With several bundles and text output, the reports are followed by
+document per bundle), junit (one XML document, one testsuite per bundle, one
+testcase per Job; ERROR is a failure, WARN passes with its findings in
+system-out, or fails with --strict; an unreadable bundle is an error), or
+markdown (GitHub-flavoured, for $GITHUB_STEP_SUMMARY: the verdict and a table
+of what is not OK), or html (one self-contained page of every report, see
+docs/dashboard.md). The text report starts with the verdict and one line per
+Job that is not OK with its cause (rule, age before the capture, message),
+then details of those Jobs only (--all: every Job; --brief: the first block
+only), with the last --log-lines captured log lines of each failing
+container. With several bundles and text output, the reports are followed by
 one summary line per bundle: "VERDICT FILE jobs=N ok=N warn=N error=N ...".
 
 The verdict of a bundle is the worst of its Jobs and bundle-level findings
@@ -71,6 +82,8 @@ cannot be read prints one line "ksnap: FILE: member M: what" on stderr and
 counts as UNKNOWN; the other bundles are still analyzed.
 ` + exitStatusHelp,
 		Example: `  ksnap analyze bundles/20251116T100000Z-trading-bots-1a2b3c4d.tar.zst
+  ksnap analyze --brief bundles/latest.tar.zst
+  ksnap analyze -o markdown bundles/latest.tar.zst >> "$GITHUB_STEP_SUMMARY"
   ksnap analyze --strict -o junit bundles/ > ksnap-junit.xml
   ksnap analyze --expect nightly-etl --max-runtime 2h -o json bundles/latest.tar.zst`,
 		Args: cobra.MinimumNArgs(1),
@@ -91,7 +104,10 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.Output, "output", "o", formatText, "output format: "+formatNames(reportFormats))
-	f.BoolVar(&opts.Strict, "strict", false, "exit 1 on WARN instead of 0")
+	f.BoolVar(&opts.Strict, "strict", false, "exit 1 on WARN instead of 0 (and, in JUnit, WARN is a failure)")
+	f.BoolVar(&opts.All, "all", false, "text and markdown: also list the Jobs and pods that are OK")
+	f.BoolVar(&opts.Brief, "brief", false, "text: print only the first block (verdict, counts, one cause per Job that is not OK)")
+	f.IntVar(&opts.LogLines, "log-lines", def.LogLines, "captured log lines shown per failing or warning container (0: none)")
 	f.BoolVar(&opts.WarnOnPending, "warn-on-pending", def.WarnOnPending, "a Job that has not started is WARN (J8); false makes it OK")
 	f.BoolVar(&opts.TreatUnknownAsError, "treat-unknown-as-error", def.TreatUnknownAsError, "a Job whose phase is UNKNOWN is ERROR (J0); false makes it WARN")
 	f.DurationVar(&opts.PendingAfter, "pending-after", def.PendingAfter, "J8 warns only about Jobs pending at least this long since creation")
@@ -109,6 +125,15 @@ func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error
 	if _, ok := reportFormats[o.Output]; !ok {
 		return usageErrorf("-o %q: want one of %s", o.Output, formatNames(reportFormats))
 	}
+	if o.Brief && o.Output != formatText {
+		return usageErrorf("--brief applies to -o %s only", formatText)
+	}
+	if o.All && o.Output != formatText && o.Output != formatMarkdown {
+		return usageErrorf("--all applies to -o %s and %s only", formatText, formatMarkdown)
+	}
+	if o.LogLines < 0 {
+		return usageErrorf("--log-lines %d: want 0 or more", o.LogLines)
+	}
 	a := def
 	a.WarnOnPending = o.WarnOnPending
 	a.TreatUnknownAsError = o.TreatUnknownAsError
@@ -118,6 +143,7 @@ func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error
 	a.AllowEmpty = o.AllowEmpty
 	a.Expect = append([]string(nil), o.Expect...)
 	a.IncludeBarePods = o.IncludeBarePods
+	a.LogLines = o.LogLines
 	if err := a.Validate(); err != nil {
 		return usageErrorf("%v", err)
 	}
@@ -174,7 +200,7 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	if err != nil {
 		return err
 	}
-	f := reportFormats[o.Output]
+	f := reportFormats[o.Output].bind(o.Output, renderOptions{Strict: o.Strict, All: o.All, Brief: o.Brief})
 	batch := len(files) > 1
 	bo := pipeline.BatchOptions{}
 	if batch && f.each != nil {
@@ -191,18 +217,23 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	}
 	overall := model.LevelOK
 	var reps []*analyze.Report // formats that render all reports at the end
+	var entries []junit.Entry  // formats that render every bundle at the end
 	var summaries []string
 	err = pipeline.AnalyzeAll(ctx, files, pipeline.Options{RuleSet: o.Rules, Analyze: o.Analyze}, bo, func(it pipeline.Item) error {
 		if it.Err != nil {
-			fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(it.Err.Error()))
+			fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.Terminal(textutil.OneLine(it.Err.Error())))
 			overall = overall.Worst(model.LevelUnknown)
+			entries = append(entries, junit.Entry{Path: it.Path, Err: it.Err})
+			if f.unreadable != nil {
+				return f.unreadable(e.stdout, it.Path, it.Err)
+			}
 			return nil
 		}
 		rep := it.Analyzed.Report
 		overall = overall.Worst(rep.Verdict)
 		for _, p := range rep.InputProblems {
 			if p.Index < 0 { // a member that could not be read at all: say so on stderr too
-				fmt.Fprintf(e.stderr, "ksnap: %s: member %s: %s\n", it.Path, p.Member, textutil.OneLine(p.Problem))
+				fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.Terminal(it.Path+": member "+p.Member+": "+textutil.OneLine(p.Problem)))
 			}
 		}
 		r, prepared := it.Prepared.(rendered)
@@ -210,6 +241,10 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 			r.summary = text.SummaryLine(rep)
 		}
 		summaries = append(summaries, r.summary)
+		if f.batch != nil {
+			entries = append(entries, junit.Entry{Path: it.Path, Report: rep})
+			return nil
+		}
 		if f.each == nil {
 			reps = append(reps, rep)
 			return nil
@@ -230,6 +265,10 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 		return err
 	}
 	switch {
+	case f.batch != nil && len(entries) > 0:
+		if err := f.batch(e.stdout, entries, renderOptions{Strict: o.Strict}); err != nil {
+			return err
+		}
 	case f.all != nil && len(reps) > 0:
 		if err := f.all(e.stdout, reps); err != nil {
 			return err
