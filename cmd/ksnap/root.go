@@ -61,6 +61,7 @@ history (history, record). ksnap only ever runs kubectl get, logs and version.
 		newRecordCmd(e, nil),
 		newWatchCmd(e, nil),
 		newHistoryCmd(e),
+		newKeyCmd(e),
 	)
 	usageArgs(root)
 	return root
