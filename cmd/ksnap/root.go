@@ -62,6 +62,7 @@ history (history, record). ksnap only ever runs kubectl get, logs and version.
 		newWatchCmd(e, nil),
 		newHistoryCmd(e),
 		newKeyCmd(e),
+		newDiffCmd(e, nil),
 	)
 	usageArgs(root)
 	return root
