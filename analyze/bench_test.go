@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/gen"
 )
@@ -27,7 +28,7 @@ func BenchmarkAnalyze(b *testing.B) {
 	b.SetBytes(size)
 	b.ReportAllocs()
 	for b.Loop() {
-		rep, err := Evaluate(src, DefaultOptions())
+		rep, err := Evaluate(src, rules.Default(), DefaultOptions())
 		if err != nil || rep.Counts.Pods != 10000 {
 			b.Fatalf("pods=%d err=%v", rep.Counts.Pods, err)
 		}
@@ -50,7 +51,7 @@ func BenchmarkAnalyzeBundle(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := Evaluate(FromBundle(bd), DefaultOptions()); err != nil {
+		if _, err := Evaluate(FromBundle(bd), rules.Default(), DefaultOptions()); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,47 +4,33 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/ksnap/ksnap/analyze/model"
-	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 type objKey struct{ kind, ns, name string }
 
-// eventGroup is the E6 deduplication of events about one object with one
-// type and reason.
-type eventGroup struct {
-	key    objKey
-	uid    string
-	typ    string
-	reason string
-	count  int64
-	first  time.Time
-	last   time.Time
-	msg    string
-	source string
-}
-
-func (g *eventGroup) result() EventResult {
-	return EventResult{Type: g.typ, Reason: g.reason, Kind: g.key.kind, Name: g.key.name, Count: g.count,
-		First: fmtTime(g.first), Last: fmtTime(g.last), Message: textutil.OneLine(g.msg), Source: g.source}
+// eventResult is a deduplicated event as reports list it.
+func eventResult(g *rules.EventGroup) EventResult {
+	return EventResult{Type: g.Type, Reason: g.Reason, Kind: g.Kind, Name: g.Name, Count: g.Count,
+		First: model.FormatTime(g.First), Last: model.FormatTime(g.Last), Message: textutil.OneLine(g.Message), Source: g.Source}
 }
 
 // dedupe groups events by object (kind, namespace, name, uid), type and
 // reason (E6), summing counts and keeping the earliest and latest time and
 // the latest message. The result is in order of each group's first event;
 // correlate sorts each object's groups (sortGroups).
-func dedupe(events []model.Event, defNS string) []*eventGroup {
+func dedupe(events []model.Event, defNS string) []*rules.EventGroup {
 	type gk struct {
 		obj              objKey
 		uid, typ, reason string
 	}
-	idx := make(map[gk]*eventGroup, len(events))
+	idx := make(map[gk]*rules.EventGroup, len(events))
 	// Groups live in one slice, allocated once (E6 rarely merges much).
-	groups := make([]eventGroup, 0, len(events))
-	out := make([]*eventGroup, 0, len(events))
+	groups := make([]rules.EventGroup, 0, len(events))
+	out := make([]*rules.EventGroup, 0, len(events))
 	for i := range events {
 		e := &events[i]
 		ns := e.Object.Namespace
@@ -62,20 +48,21 @@ func dedupe(events []model.Event, defNS string) []*eventGroup {
 		}
 		g := idx[k]
 		if g == nil {
-			groups = append(groups, eventGroup{key: k.obj, uid: k.uid, typ: e.Type, reason: e.Reason, first: first, last: t, msg: e.Message, source: e.Source, count: e.Count})
+			groups = append(groups, rules.EventGroup{Kind: k.obj.kind, Namespace: k.obj.ns, Name: k.obj.name, UID: k.uid,
+				Type: e.Type, Reason: e.Reason, First: first, Last: t, Message: e.Message, Source: e.Source, Count: e.Count})
 			g = &groups[len(groups)-1]
 			idx[k] = g
 			out = append(out, g)
 			continue
 		}
-		g.count += e.Count
-		if !first.IsZero() && (g.first.IsZero() || first.Before(g.first)) {
-			g.first = first
+		g.Count += e.Count
+		if !first.IsZero() && (g.First.IsZero() || first.Before(g.First)) {
+			g.First = first
 		}
-		if !t.Before(g.last) {
-			g.last, g.msg = t, e.Message
+		if !t.Before(g.Last) {
+			g.Last, g.Message = t, e.Message
 			if e.Source != "" {
-				g.source = e.Source
+				g.Source = e.Source
 			}
 		}
 	}
@@ -87,31 +74,31 @@ func dedupe(events []model.Event, defNS string) []*eventGroup {
 // sorting all groups by last time, kind, namespace, name, type and reason,
 // restricted to one object: sorting per object instead of globally costs
 // a few insertion sorts instead of comparing tens of thousands of names.
-func sortGroups(gs []*eventGroup) {
-	slices.SortStableFunc(gs, func(x, y *eventGroup) int {
-		if c := x.last.Compare(y.last); c != 0 {
+func sortGroups(gs []*rules.EventGroup) {
+	slices.SortStableFunc(gs, func(x, y *rules.EventGroup) int {
+		if c := x.Last.Compare(y.Last); c != 0 {
 			return c
 		}
-		if c := strings.Compare(x.typ, y.typ); c != 0 {
+		if c := strings.Compare(x.Type, y.Type); c != 0 {
 			return c
 		}
-		return strings.Compare(x.reason, y.reason)
+		return strings.Compare(x.Reason, y.Reason)
 	})
 }
 
+// jobState is one Job while a report is built: the facts its rules read,
+// its result and its pods.
 type jobState struct {
-	job    *model.Job
-	res    *JobResult
-	phase  model.JobPhase
-	pods   []*podState
-	events []*eventGroup
+	rules.Job
+	res  *JobResult
+	pods []*podState
 }
 
+// podState is one pod while a report is built.
 type podState struct {
-	pod    *model.Pod
-	res    *PodResult
-	job    *jobState // nil for a bare pod
-	events []*eventGroup
+	rules.Pod
+	res *PodResult
+	job *jobState // nil for a bare pod
 }
 
 func ownerString(o model.OwnerRef) string {
@@ -122,28 +109,31 @@ func ownerString(o model.OwnerRef) string {
 }
 
 // correlate attributes pods to Jobs (ownerReferences, then the
-// controller-uid label, then the job-name label), joins events to Jobs and
-// pods by involvedObject/regarding kind, namespace and name (and uid when
-// both sides have one; never by labels, E2), applies the rules and fills
-// the report's Jobs and BarePods.
+// controller-uid label, then the job-name label) and joins events to Jobs
+// and pods by involvedObject/regarding kind, namespace and name (and uid
+// when both sides have one; never by labels, E2): the facts the rules read.
+// It returns the Jobs' and pods' states in input order, and the Jobs' facts
+// for the bundle-level rules.
 //
 // groups are the events deduplicated by dedupe (computed while the pods are
 // parsed).
-func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*eventGroup) {
+func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*rules.EventGroup) ([]*jobState, []*podState, []*rules.Job) {
 	defNS := ev.m.Namespace
 	byUID := map[string]*jobState{}
 	byName := map[objKey]*jobState{}
 	states := make([]*jobState, len(jobs))
+	facts := make([]*rules.Job, len(jobs))
 	jobResults := make([]JobResult, len(jobs))
 	for i := range jobs {
 		j := &jobs[i]
 		if j.Namespace == "" {
 			j.Namespace = defNS
 		}
-		phase, reason := JobPhase(j)
+		phase, reason := ev.rs.Phase(j)
 		jobResults[i] = newJobResult(j, phase, reason)
-		st := &jobState{job: j, res: &jobResults[i], phase: phase}
+		st := &jobState{Job: rules.Job{Job: j, Phase: phase, PhaseReason: reason}, res: &jobResults[i]}
 		states[i] = st
+		facts[i] = &st.Job
 		if j.UID != "" {
 			byUID[j.UID] = st
 		}
@@ -161,10 +151,11 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*ev
 			p.Namespace = defNS
 		}
 		podResults[i] = newPodResult(p)
-		ps := &podState{pod: p, res: &podResults[i]}
+		ps := &podState{Pod: rules.Pod{Pod: p}, res: &podResults[i]}
 		ps.job = findJob(p, byUID, byName)
 		if ps.job != nil {
 			ps.job.pods = append(ps.job.pods, ps)
+			ps.Pod.Job = &ps.job.Job
 		}
 		podStates[i] = ps
 		k := objKey{"Pod", p.Namespace, p.Name}
@@ -173,61 +164,27 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*ev
 		}
 	}
 	for _, g := range groups {
-		switch g.key.kind {
+		k := objKey{g.Kind, g.Namespace, g.Name}
+		switch g.Kind {
 		case "Job":
-			if st := byName[g.key]; st != nil && uidMatch(g.uid, st.job.UID) {
-				st.events = append(st.events, g)
+			if st := byName[k]; st != nil && uidMatch(g.UID, st.Job.Job.UID) {
+				st.Events = append(st.Events, g)
 				ev.countEvent(g)
 			}
 		case "Pod":
-			if ps := podByName[g.key]; ps != nil && uidMatch(g.uid, ps.pod.UID) {
-				ps.events = append(ps.events, g)
+			if ps := podByName[k]; ps != nil && uidMatch(g.UID, ps.Pod.Pod.UID) {
+				ps.Events = append(ps.Events, g)
 				ev.countEvent(g)
 			}
 		}
 	}
 	for _, ps := range podStates {
-		sortGroups(ps.events)
-		ev.podRules(ps)
+		sortGroups(ps.Events)
 	}
 	for _, st := range states {
-		sortGroups(st.events)
+		sortGroups(st.Events)
 	}
-	// Reports list Jobs and bare pods by namespace, name, uid: sort the
-	// states (pointers, stable) rather than the large result structs.
-	slices.SortStableFunc(states, func(a, b *jobState) int {
-		return cmpNsNameUID(a.job.Namespace, a.job.Name, a.job.UID, b.job.Namespace, b.job.Name, b.job.UID)
-	})
-	ev.rep.Jobs = slices.Grow(ev.rep.Jobs, len(states))
-	for _, st := range states {
-		ev.jobRules(st)
-		res := st.res
-		slices.SortStableFunc(st.pods, func(a, b *podState) int {
-			if c := strings.Compare(a.pod.Name, b.pod.Name); c != 0 {
-				return c
-			}
-			return strings.Compare(a.pod.UID, b.pod.UID)
-		})
-		res.Pods = make([]PodResult, 0, len(st.pods))
-		for _, ps := range st.pods {
-			res.Health = res.Health.Worst(ps.res.Health)
-			res.Pods = append(res.Pods, *ps.res)
-		}
-		ev.rep.Jobs = append(ev.rep.Jobs, *res)
-	}
-	var bare []*podState
-	for _, ps := range podStates {
-		if ps.job == nil {
-			bare = append(bare, ps)
-		}
-	}
-	slices.SortStableFunc(bare, func(a, b *podState) int {
-		return cmpNsNameUID(a.pod.Namespace, a.pod.Name, a.pod.UID, b.pod.Namespace, b.pod.Name, b.pod.UID)
-	})
-	ev.rep.BarePods = slices.Grow(ev.rep.BarePods, len(bare))
-	for _, ps := range bare {
-		ev.rep.BarePods = append(ev.rep.BarePods, *ps.res)
-	}
+	return states, podStates, facts
 }
 
 // cmpNsNameUID orders objects by namespace, name, then uid.
@@ -241,9 +198,9 @@ func cmpNsNameUID(ns1, name1, uid1, ns2, name2, uid2 string) int {
 	return strings.Compare(uid1, uid2)
 }
 
-func (ev *evaluation) countEvent(g *eventGroup) {
+func (ev *evaluation) countEvent(g *rules.EventGroup) {
 	ev.rep.Counts.Events++
-	if g.typ == "Warning" {
+	if g.Type == "Warning" {
 		ev.rep.Counts.WarningEvents++
 	}
 }
@@ -257,7 +214,7 @@ func findJob(p *model.Pod, byUID map[string]*jobState, byName map[objKey]*jobSta
 				return st
 			}
 		}
-		if st := byName[objKey{"Job", p.Namespace, p.Owner.Name}]; st != nil && uidMatch(p.Owner.UID, st.job.UID) {
+		if st := byName[objKey{"Job", p.Namespace, p.Owner.Name}]; st != nil && uidMatch(p.Owner.UID, st.Job.Job.UID) {
 			return st
 		}
 		return nil
@@ -271,7 +228,7 @@ func findJob(p *model.Pod, byUID map[string]*jobState, byName map[objKey]*jobSta
 		}
 	}
 	if p.JobNameLabel != "" {
-		if st := byName[objKey{"Job", p.Namespace, p.JobNameLabel}]; st != nil && uidMatch(p.ControllerUIDLabel, st.job.UID) {
+		if st := byName[objKey{"Job", p.Namespace, p.JobNameLabel}]; st != nil && uidMatch(p.ControllerUIDLabel, st.Job.Job.UID) {
 			return st
 		}
 	}
@@ -285,7 +242,7 @@ func newJobResult(j *model.Job, phase model.JobPhase, reason string) JobResult {
 		Completions: OptInt(j.Completions), Parallelism: OptInt(j.Parallelism), BackoffLimit: OptInt(j.BackoffLimit),
 		ActiveDeadlineSeconds: OptInt(j.ActiveDeadlineSeconds),
 		Succeeded:             OptInt(j.Succeeded), Failed: OptInt(j.Failed), Active: OptInt(j.Active), Ready: OptInt(j.Ready),
-		Created: fmtTime(j.Created), StartTime: fmtTime(j.StartTime), CompletionTime: fmtTime(j.CompletionTime),
+		Created: model.FormatTime(j.Created), StartTime: model.FormatTime(j.StartTime), CompletionTime: model.FormatTime(j.CompletionTime),
 		Labels: []Label{}, Findings: []model.Finding{}, Events: []EventResult{},
 	}
 	for k, v := range j.Labels {
@@ -298,7 +255,7 @@ func newJobResult(j *model.Job, phase model.JobPhase, reason string) JobResult {
 func newPodResult(p *model.Pod) PodResult {
 	r := PodResult{
 		Name: p.Name, Namespace: p.Namespace, UID: p.UID, Owner: ownerString(p.Owner),
-		Phase: p.Phase, Reason: p.Reason, Node: p.NodeName, StartTime: fmtTime(p.StartTime),
+		Phase: p.Phase, Reason: p.Reason, Node: p.NodeName, StartTime: model.FormatTime(p.StartTime),
 		Containers: make([]ContainerResult, 0, len(p.Containers)), Findings: []model.Finding{}, Events: []EventResult{},
 	}
 	for _, c := range p.Containers {
@@ -310,14 +267,4 @@ func newPodResult(p *model.Pod) PodResult {
 		r.Containers = append(r.Containers, cr)
 	}
 	return r
-}
-
-// evidence helpers
-
-func jobEvidence(j *model.Job, fields ...model.Field) model.Evidence {
-	return model.Evidence{Member: bundle.JobsMember, Kind: "Job", Name: j.Name, Fields: fields}
-}
-
-func podEvidence(p *model.Pod, fields ...model.Field) model.Evidence {
-	return model.Evidence{Member: bundle.PodsMember, Kind: "Pod", Name: p.Name, Fields: fields}
 }

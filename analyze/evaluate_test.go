@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/analyze/rules"
 )
 
 var (
@@ -79,7 +80,7 @@ func TestVerdict(t *testing.T) {
 			if rep.Verdict != tt.want {
 				t.Errorf("verdict = %s, want %s", rep.Verdict, tt.want)
 			}
-			if got := rules(rep.Findings); !reflect.DeepEqual(got, tt.wantFind) {
+			if got := ruleLevels(rep.Findings); !reflect.DeepEqual(got, tt.wantFind) {
 				t.Errorf("findings = %v, want %v", got, tt.wantFind)
 			}
 			if got := [3]int{rep.Counts.JobsOK, rep.Counts.JobsWarn, rep.Counts.JobsError}; got != tt.wantCounts {
@@ -171,18 +172,18 @@ func TestEventDedupe(t *testing.T) {
 func TestEvaluateErrors(t *testing.T) {
 	s := src(t, map[string]string{"jobs.json": list()})
 	s.Man.CapturedAt = "yesterday"
-	_, err := Evaluate(s, DefaultOptions())
+	_, err := Evaluate(s, rules.Default(), DefaultOptions())
 	var ie *InputError
 	if !errors.As(err, &ie) || err.Error() != `test.tar.zst: member manifest.json: captured_at "yesterday" is not an RFC 3339 time` {
 		t.Errorf("err = %v", err)
 	}
-	_, err = Evaluate(&MapSource{File: "x"}, DefaultOptions())
+	_, err = Evaluate(&MapSource{File: "x"}, rules.Default(), DefaultOptions())
 	if err == nil || err.Error() != "x: member manifest.json: missing" {
 		t.Errorf("err = %v", err)
 	}
 	o := DefaultOptions()
 	o.RestartWarn = 0
-	if _, err := Evaluate(src(t, nil), o); err == nil || !strings.Contains(err.Error(), "restart-warn 0") {
+	if _, err := Evaluate(src(t, nil), rules.Default(), o); err == nil || !strings.Contains(err.Error(), "restart-warn 0") {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/bundle"
 )
 
@@ -42,7 +43,7 @@ func src(t *testing.T, members map[string]string) *MapSource {
 
 func mustEval(t *testing.T, s Source, o Options) *Report {
 	t.Helper()
-	rep, err := Evaluate(s, o)
+	rep, err := Evaluate(s, rules.Default(), o)
 	if err != nil {
 		t.Fatalf("Evaluate: %v", err)
 	}
@@ -55,7 +56,7 @@ type rl struct {
 	Level model.Level
 }
 
-func rules(fs []model.Finding) []rl {
+func ruleLevels(fs []model.Finding) []rl {
 	out := []rl{}
 	for _, f := range fs {
 		out = append(out, rl{f.Rule, f.Level})

@@ -1,8 +1,6 @@
 package analyze
 
 import (
-	"regexp"
-
 	"github.com/ksnap/ksnap/analyze/model"
 )
 
@@ -11,30 +9,13 @@ import (
 // meaning; adding a field does not change it.
 const SchemaVersion = 1
 
-// Presence says whether an event rule fires on a match or on no match.
-type Presence int
-
-// Presence values.
-const (
-	Present Presence = iota // fire for each object with a matching event
-	Absent                  // fire once when no event matches
-)
-
-// EventRule is a user rule over events (E5): reason (and optionally object
-// kind and message pattern) present or absent gives Level.
-type EventRule struct {
-	Reason  string
-	Kind    string         // involved object kind; "" matches any
-	Message *regexp.Regexp // nil matches any
-	When    Presence
-	Level   model.Level
-}
-
 // Report is the result of analysing one bundle.
 type Report struct {
-	SchemaVersion int    `json:"schema_version"`
-	RuleSet       string `json:"rule_set"`
-	Bundle        Bundle `json:"bundle"`
+	SchemaVersion int `json:"schema_version"`
+	// RuleSet is the version of the rule set that judged the bundle
+	// (rules.RuleSet.Version, e.g. ksnap-rules/1).
+	RuleSet string `json:"rule_set"`
+	Bundle  Bundle `json:"bundle"`
 	// CapturedAt is the manifest's capture time, the "now" of every rule.
 	CapturedAt string        `json:"captured_at"`
 	Namespace  string        `json:"namespace"`

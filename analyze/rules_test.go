@@ -123,7 +123,7 @@ func TestJobRules(t *testing.T) {
 				t.Fatalf("jobs = %d, want 1", len(rep.Jobs))
 			}
 			j := rep.Jobs[0]
-			if got := rules(j.Findings); !reflect.DeepEqual(got, tt.wantJob) {
+			if got := ruleLevels(j.Findings); !reflect.DeepEqual(got, tt.wantJob) {
 				t.Errorf("job findings = %v, want %v", got, tt.wantJob)
 			}
 			if j.Health != tt.wantHealth {
@@ -132,7 +132,7 @@ func TestJobRules(t *testing.T) {
 			if tt.wantPods != nil {
 				var got [][]rl
 				for _, p := range j.Pods {
-					got = append(got, rules(p.Findings))
+					got = append(got, ruleLevels(p.Findings))
 				}
 				want := tt.wantPods
 				for i := range want {
@@ -194,7 +194,7 @@ func TestPodRules(t *testing.T) {
 			if len(rep.BarePods) != 1 {
 				t.Fatalf("bare pods = %d, want 1", len(rep.BarePods))
 			}
-			if got := rules(rep.BarePods[0].Findings); !reflect.DeepEqual(got, tt.want) {
+			if got := ruleLevels(rep.BarePods[0].Findings); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("findings = %v, want %v", got, tt.want)
 			}
 			if got, want := rep.BarePods[0].Health, worstOf(tt.want); got != want {

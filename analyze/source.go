@@ -1,10 +1,11 @@
 // Package analyze owns ksnap's replay analysis: it reads a bundle through
-// the small Source interface, parses members with analyze/parse, derives Job
-// phases, applies the health rules (J0–J9, P1–P17, E1–E7, O1–O5; see
-// docs/rules.md), correlates pods and events with their Jobs, and builds a
-// Report with a verdict. It holds evaluation and the Report types only:
-// rendering is render/text, render/json and render/junit, which import
-// analyze, never the reverse.
+// the small Source interface, parses members with analyze/parse, correlates
+// pods and events with their Jobs into facts, lets a rule set of
+// analyze/rules derive Job phases and judge them (J0–J9, P1–P17, E1–E7,
+// O1–O5; see docs/rules.md), and assembles the findings into a Report with a verdict
+// (sorting, health, counts); it raises no finding itself. It holds
+// evaluation and the Report types only: rendering is render/text,
+// render/json and render/junit, which import analyze, never the reverse.
 //
 // "Now" is always the manifest's capture time: the package never reads the
 // wall clock, never touches kubectl and never writes output. Every list in a Report has a documented sort order

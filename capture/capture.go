@@ -21,6 +21,7 @@ import (
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/internal/buildinfo"
+	"github.com/ksnap/ksnap/internal/kube"
 	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/tidwall/gjson"
 )
@@ -292,18 +293,11 @@ type LogCall struct {
 	Previous       bool
 }
 
-// errorWaiting are container waiting reasons that mark a pod as failing.
-var errorWaiting = map[string]bool{
-	"CrashLoopBackOff": true, "ImagePullBackOff": true, "ErrImagePull": true,
-	"CreateContainerConfigError": true, "CreateContainerError": true, "RunContainerError": true,
-	"InvalidImageName": true, "ErrImageNeverPull": true, "ImageInspectError": true,
-	"PreStartHookError": true, "PreCreateHookError": true,
-}
-
 // PlanLogs decides which log tails to fetch from the pods list JSON: init
 // and app containers that have started (a current or previous container
 // exists), plus --previous for restarted containers. With LogsFailed only
-// pods that failed, restarted or wait in an error state count. Containers
+// pods that failed, restarted or wait in an error state (kube.IsFailingWaiting,
+// the table the pod rules use) count. Containers
 // that never started are returned as skips. The plan is sorted by pod,
 // container, previous.
 func PlanLogs(podsJSON []byte, mode LogMode) ([]LogCall, []bundle.Skip) {
@@ -337,7 +331,7 @@ func PlanLogs(podsJSON []byte, mode LogMode) ([]LogCall, []bundle.Skip) {
 				if t := state.Get("terminated"); t.Exists() && t.Get("exitCode").Int() != 0 {
 					c.failing = true
 				}
-				if errorWaiting[state.Get("waiting.reason").String()] || c.restarted {
+				if kube.IsFailingWaiting(state.Get("waiting.reason").String()) || c.restarted {
 					c.failing = true
 				}
 				all = append(all, c)

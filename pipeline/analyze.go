@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ksnap/ksnap/analyze"
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
 )
@@ -15,11 +16,24 @@ import (
 // Options are the analysis settings of one pipeline run. Record and rebuild
 // must use the same ones to write the same bytes.
 type Options struct {
+	// RuleSet judges the bundles; the zero value means rules.Default().
+	RuleSet rules.RuleSet
 	Analyze analyze.Options
 }
 
-// DefaultOptions are the settings record uses and rebuild reproduces.
-func DefaultOptions() Options { return Options{Analyze: analyze.DefaultOptions()} }
+// DefaultOptions are the settings record uses and rebuild reproduces: the
+// newest rule set and the documented defaults.
+func DefaultOptions() Options {
+	return Options{RuleSet: rules.Default(), Analyze: analyze.DefaultOptions()}
+}
+
+// ruleSet is the rule set o selects.
+func (o Options) ruleSet() rules.RuleSet {
+	if o.RuleSet.IsZero() {
+		return rules.Default()
+	}
+	return o.RuleSet
+}
 
 // Analyzed is one evaluated bundle.
 type Analyzed struct {
@@ -44,7 +58,7 @@ func Analyze(path string, opts Options) (*Analyzed, error) {
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	rep, evalErr := analyze.Evaluate(analyze.FromBundle(b), opts.Analyze)
+	rep, evalErr := analyze.Evaluate(analyze.FromBundle(b), opts.ruleSet(), opts.Analyze)
 	if err := b.Wait(); err != nil {
 		return nil, openError(path, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ksnap/ksnap/analyze"
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/internal/gen"
 	"github.com/ksnap/ksnap/render/json"
 	"github.com/ksnap/ksnap/render/junit"
@@ -21,7 +22,7 @@ func BenchmarkRender(b *testing.B) {
 		members[m.Name] = m.Data
 	}
 	src := &analyze.MapSource{File: "gen.tar.zst", Sum: strings.Repeat("0", 64), Man: g.Manifest, Members: members}
-	rep, err := analyze.Evaluate(src, analyze.DefaultOptions())
+	rep, err := analyze.Evaluate(src, rules.Default(), analyze.DefaultOptions())
 	if err != nil {
 		b.Fatal(err)
 	}

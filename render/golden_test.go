@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ksnap/ksnap/analyze"
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/fixtures"
 	"github.com/ksnap/ksnap/internal/gen"
@@ -64,7 +65,7 @@ func goldenCases(t *testing.T) []goldenCase {
 
 func evaluate(t *testing.T, src analyze.Source) *analyze.Report {
 	t.Helper()
-	rep, err := analyze.Evaluate(src, analyze.DefaultOptions())
+	rep, err := analyze.Evaluate(src, rules.Default(), analyze.DefaultOptions())
 	if err != nil {
 		t.Fatalf("Evaluate: %v", err)
 	}

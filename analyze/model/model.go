@@ -398,3 +398,41 @@ type Finding struct {
 	Message  string   `json:"message"`
 	Evidence Evidence `json:"evidence"`
 }
+
+// TimeLayout is how reports print object times: RFC 3339, UTC, seconds.
+const TimeLayout = "2006-01-02T15:04:05Z"
+
+// FormatTime prints t in TimeLayout, or "" for the zero time.
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	if y < 0 || y > 9999 {
+		return t.Format(TimeLayout)
+	}
+	// TimeLayout by hand: reports format a time per pod, container and
+	// event, and time.Format's generic layout walk dominated.
+	var b [20]byte
+	put := func(i, v, n int) {
+		for k := i + n - 1; k >= i; k-- {
+			b[k] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, y, 4)
+	b[4] = '-'
+	put(5, int(mo), 2)
+	b[7] = '-'
+	put(8, d, 2)
+	b[10] = 'T'
+	put(11, h, 2)
+	b[13] = ':'
+	put(14, mi, 2)
+	b[16] = ':'
+	put(17, s, 2)
+	b[19] = 'Z'
+	return string(b[:])
+}

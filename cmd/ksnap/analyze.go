@@ -7,10 +7,12 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/ksnap/ksnap/render/json"
@@ -39,9 +41,12 @@ type analyzeOptions struct {
 	RestartWarn         int64
 	AllowEmpty          bool
 	Expect              []string
+	RuleSet             string
 
 	// Analyze are the library options built from the flags.
 	Analyze analyze.Options
+	// Rules is the rule set named by --ruleset.
+	Rules rules.RuleSet
 }
 
 func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
@@ -53,10 +58,11 @@ func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
 		Long: `Analyze reads bundles (a directory means the *.tar.zst regular files in it,
 not dot-files or symlinks, in capture order: docs/bundle-format.md) and
 evaluates the Jobs, Pods and Events they hold with the health rules of
-docs/rules.md (rule set ` + analyze.RuleSetVersion + `). It never contacts a
-cluster and never reads the clock: "now" is each bundle's capture time, so
-the same bundle always gives the same report, byte for byte, whatever the
-machine, TZ or locale.
+docs/rules.md, in the rule set --ruleset names (default the newest, ` + rules.Default().Name() + `;
+every report names its version). It never contacts a cluster and never
+reads the clock: "now" is each bundle's capture time, so the same bundle
+always gives the same report, byte for byte, whatever the machine, TZ or
+locale.
 
 Output (-o): text (the default), json (schema in docs/report-schema.md; one
 document per bundle), or junit (one XML document, one testsuite per bundle,
@@ -97,6 +103,7 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	f.Int64Var(&opts.RestartWarn, "restart-warn", def.RestartWarn, "P14 warns about containers restarted at least this many times")
 	f.BoolVar(&opts.AllowEmpty, "allow-empty", def.AllowEmpty, "zero matched Jobs is OK instead of WARN (O3)")
 	f.StringArrayVar(&opts.Expect, "expect", nil, "a Job that must be present (J9, ERROR when absent); repeatable")
+	f.StringVar(&opts.RuleSet, "ruleset", rules.Default().Name(), "rule set to judge by: "+strings.Join(rules.Names(), ", "))
 	return cmd
 }
 
@@ -118,7 +125,11 @@ func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error
 	if err := a.Validate(); err != nil {
 		return usageErrorf("%v", err)
 	}
-	o.Analyze = a
+	rs, err := rules.Lookup(o.RuleSet)
+	if err != nil {
+		return usageErrorf("--ruleset: %v", err)
+	}
+	o.Analyze, o.Rules = a, rs
 	return nil
 }
 
@@ -306,7 +317,7 @@ func analyzeAll(files []string, o *analyzeOptions, workers int, stop <-chan stru
 // bundle, which can then be freed while the output waits for its turn.
 func analyzeOne(path string, o *analyzeOptions, batch bool) analyzed {
 	var r analyzed
-	r.rep, r.err = analyzeFile(path, o.Analyze)
+	r.rep, r.err = analyzeFile(path, o.Rules, o.Analyze)
 	if r.err != nil {
 		return r
 	}
@@ -322,12 +333,12 @@ func analyzeOne(path string, o *analyzeOptions, batch bool) analyzed {
 
 // analyzeFile opens, verifies and evaluates one bundle. Errors name the file
 // and, when known, the member.
-func analyzeFile(path string, opts analyze.Options) (*analyze.Report, error) {
+func analyzeFile(path string, rs rules.RuleSet, opts analyze.Options) (*analyze.Report, error) {
 	// The members' sha256s are checked while the analysis runs; its report
 	// is used only once they all match.
 	b, err := bundle.StartOpen(path)
 	if err == nil {
-		rep, evalErr := analyze.Evaluate(analyze.FromBundle(b), opts)
+		rep, evalErr := analyze.Evaluate(analyze.FromBundle(b), rs, opts)
 		if err = b.Wait(); err == nil {
 			return rep, evalErr
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/internal/gen"
 )
@@ -40,6 +41,7 @@ func TestNewAnalyzeCmd(t *testing.T) {
 		want    func(o *analyze.Options)
 		output  string
 		strict  bool
+		ruleSet string // the version of the chosen rule set; "" is the newest
 		wantErr string
 	}{
 		{name: "defaults", args: []string{"b.tar.zst"}, want: func(*analyze.Options) {}, output: "text"},
@@ -52,6 +54,9 @@ func TestNewAnalyzeCmd(t *testing.T) {
 		{name: "bad output", args: []string{"-o", "yaml", "x"}, wantErr: `-o "yaml": want text, json or junit`},
 		{name: "bad duration", args: []string{"--max-runtime", "0s", "x"}, wantErr: "max-runtime 0s must be positive"},
 		{name: "no args", args: nil, wantErr: "requires at least 1 arg(s), only received 0"},
+		{name: "ruleset by name", args: []string{"--ruleset", "v1", "x"}, want: func(*analyze.Options) {}, output: "text", ruleSet: "ksnap-rules/1"},
+		{name: "ruleset by version", args: []string{"--ruleset", "ksnap-rules/1", "x"}, want: func(*analyze.Options) {}, output: "text", ruleSet: "ksnap-rules/1"},
+		{name: "unknown ruleset", args: []string{"--ruleset", "v0", "x"}, wantErr: `--ruleset: unknown rule set "v0" (known: v1)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +87,12 @@ func TestNewAnalyzeCmd(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got.Analyze, want) || got.Output != tt.output || got.Strict != tt.strict {
 				t.Errorf("options = %+v (output %s strict %v), want %+v", got.Analyze, got.Output, got.Strict, want)
+			}
+			if tt.ruleSet == "" {
+				tt.ruleSet = rules.Default().Version()
+			}
+			if got.Rules.Version() != tt.ruleSet {
+				t.Errorf("rule set = %q, want %q", got.Rules.Version(), tt.ruleSet)
 			}
 		})
 	}

@@ -7,12 +7,14 @@ import (
 	"strings"
 
 	"github.com/ksnap/ksnap/analyze"
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
 )
 
 // historyAnalyzeOptions are the analysis options of every history record:
-// record and rebuild must use the same ones to write the same bytes.
+// record and rebuild must use the same ones (and the same rule set, the
+// newest) to write the same bytes.
 func historyAnalyzeOptions() analyze.Options { return analyze.DefaultOptions() }
 
 // analyzeForHistory opens and verifies the bundle at path, evaluates it with
@@ -31,7 +33,7 @@ func analyzeForHistory(path string) (history.Record, *analyze.Report, error) {
 		}
 		return history.Record{}, nil, err
 	}
-	rep, err := analyze.Evaluate(analyze.FromBundle(b), historyAnalyzeOptions())
+	rep, err := analyze.Evaluate(analyze.FromBundle(b), rules.Default(), historyAnalyzeOptions())
 	if err != nil {
 		return history.Record{}, nil, err
 	}

@@ -1,11 +1,9 @@
-package analyze
+package rules
 
 import (
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/internal/kube"
 )
-
-// defaultBackoffLimit is the API server's default for spec.backoffLimit.
-const defaultBackoffLimit = 6
 
 // JobPhase derives a Job's phase and the reason behind it, in this order
 // (issue 3; it fixes the seed's W3 ordering bugs):
@@ -59,7 +57,7 @@ func JobPhase(j *model.Job) (model.JobPhase, string) {
 	if active == 0 && succeeded > 0 && succeeded >= j.Completions.Or(1) {
 		return model.PhaseSucceeded, "succeeded ≥ completions (no condition)"
 	}
-	if active == 0 && failed > j.BackoffLimit.Or(defaultBackoffLimit) {
+	if active == 0 && failed > j.BackoffLimit.Or(kube.DefaultBackoffLimit) {
 		return model.PhaseFailed, "BackoffLimitExceeded (from counts, no condition)"
 	}
 	if active > 0 {
@@ -69,11 +67,4 @@ func JobPhase(j *model.Job) (model.JobPhase, string) {
 		return model.PhaseRunning, ""
 	}
 	return model.PhasePending, ""
-}
-
-func reasonOr(r, def string) string {
-	if r != "" {
-		return r
-	}
-	return def
 }

@@ -1,12 +1,12 @@
-package analyze
+package model
 
 import (
 	"testing"
 	"time"
 )
 
-// TestFmtTime checks the hand-written formatter against time.Format.
-func TestFmtTime(t *testing.T) {
+// TestFormatTime checks the hand-written formatter against time.Format.
+func TestFormatTime(t *testing.T) {
 	seoul := time.FixedZone("KST", 9*3600)
 	times := []time.Time{
 		time.Date(2025, 11, 16, 10, 0, 0, 0, time.UTC),
@@ -21,11 +21,11 @@ func TestFmtTime(t *testing.T) {
 		times = append(times, time.Unix(s, 0))
 	}
 	for _, tm := range times {
-		if got, want := fmtTime(tm), tm.UTC().Format(timeLayout); got != want {
-			t.Errorf("fmtTime(%v) = %q, want %q", tm, got, want)
+		if got, want := FormatTime(tm), tm.UTC().Format(TimeLayout); got != want {
+			t.Errorf("FormatTime(%v) = %q, want %q", tm, got, want)
 		}
 	}
-	if fmtTime(time.Time{}) != "" {
+	if FormatTime(time.Time{}) != "" {
 		t.Error("zero time is not empty")
 	}
 }
