@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ksnap/ksnap/analyze/model"
 	"sigs.k8s.io/yaml"
 )
 
@@ -70,9 +71,9 @@ type Threshold struct {
 	Namespace, Owner string
 	// MaxRuntime, when set, is how long an active Job may run (U2).
 	MaxRuntime time.Duration
-	// MaxRestarts, when set (>0), is how many restarts of one container of
-	// the Job's pods are allowed (U3).
-	MaxRestarts int64
+	// MaxRestarts, when set, is how many restarts of one container of the
+	// Job's pods are allowed (U3).
+	MaxRestarts model.OptInt
 	// PendingAfter, when set, is how long a Job may stay pending (U4).
 	PendingAfter time.Duration
 	Level        Level
@@ -208,9 +209,9 @@ func Parse(name string, data []byte) (*File, error) {
 			if *t.MaxRestarts < 0 {
 				return nil, ferr(where+".maxRestarts", "%d is negative", *t.MaxRestarts)
 			}
-			th.MaxRestarts = *t.MaxRestarts
+			th.MaxRestarts = model.Some(*t.MaxRestarts)
 		}
-		if th.MaxRuntime == 0 && th.PendingAfter == 0 && t.MaxRestarts == nil {
+		if th.MaxRuntime == 0 && th.PendingAfter == 0 && !th.MaxRestarts.Set {
 			return nil, ferr(where, "sets no limit (want maxRuntime, maxRestarts or pendingAfter)")
 		}
 		if th.Level, err = parseLevel(t.Level, Warn); err != nil {

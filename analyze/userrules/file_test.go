@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/analyze/userrules"
 )
 
@@ -28,7 +29,7 @@ func TestParse(t *testing.T) {
 			{Reason: "BackOff", Message: regexp.MustCompile("restarting failed container=main"), Level: userrules.Warn, Where: "events[1]"},
 		},
 		Limits: []userrules.Threshold{
-			{Namespace: "ksnap-e2e", MaxRestarts: 2, Level: userrules.Warn, Where: "thresholds[0]"},
+			{Namespace: "ksnap-e2e", MaxRestarts: model.Some(2), Level: userrules.Warn, Where: "thresholds[0]"},
 			{Owner: "CronJob/nightly", MaxRuntime: 30 * time.Minute, PendingAfter: 5 * time.Minute, Level: userrules.Error, Where: "thresholds[1]"},
 		},
 		Expect: []userrules.Expectation{{CronJob: "nightly", SucceededWithin: 26 * time.Hour, Level: userrules.Error, Where: "expect[0]"}},
