@@ -206,18 +206,20 @@ type Plan struct {
 	// NoBundle counts records that name no bundle (the old tool's lines).
 	NoBundle int
 	// Current are the bundles (by file name) that already have a record
-	// under the new rule set: re-evaluated and compared, but not recorded
-	// again.
+	// under the new rule set: re-evaluated and compared, but not to be
+	// recorded again.
 	Current map[string]bool
 }
 
 // FromHistory turns history records into inputs: for each bundle file name
-// (records in file order), its latest record under a rule set other than
-// ruleSet (the new one's version) is its old verdict, and its file is
-// dir/NAME. Bundles are in the order of their first record.
+// (records in file order), its old verdict is its latest record under a
+// rule set other than ruleSet (the new one's version), else its latest
+// record under ruleSet itself (then re-evaluation checks that the recorded
+// verdict replays); its file is dir/NAME. Bundles are in the order of their
+// first record.
 func FromHistory(recs []history.Record, dir, ruleSet string) *Plan {
 	p := &Plan{Current: map[string]bool{}}
-	latest := map[string]*history.Record{}
+	other, same := map[string]*history.Record{}, map[string]*history.Record{}
 	var order []string
 	for i := range recs {
 		r := &recs[i]
@@ -225,22 +227,22 @@ func FromHistory(recs []history.Record, dir, ruleSet string) *Plan {
 			p.NoBundle++
 			continue
 		}
-		if _, seen := latest[r.Bundle]; !seen {
+		if other[r.Bundle] == nil && same[r.Bundle] == nil {
 			order = append(order, r.Bundle)
-			latest[r.Bundle] = nil
 		}
 		if r.Ruleset == ruleSet {
 			p.Current[r.Bundle] = true
-			continue
+			same[r.Bundle] = r
+		} else {
+			other[r.Bundle] = r
 		}
-		latest[r.Bundle] = r
 	}
 	for _, name := range order {
-		in := Input{Path: filepath.Join(dir, name), Old: latest[name]}
-		if in.Old == nil { // only ever recorded under the new rule set
-			continue
+		old := other[name]
+		if old == nil {
+			old = same[name]
 		}
-		p.Inputs = append(p.Inputs, in)
+		p.Inputs = append(p.Inputs, Input{Path: filepath.Join(dir, name), Old: old})
 	}
 	return p
 }

@@ -63,6 +63,7 @@ history (history, record). ksnap only ever runs kubectl get, logs and version.
 		newHistoryCmd(e),
 		newKeyCmd(e),
 		newDiffCmd(e, nil),
+		newReevaluateCmd(e, nil),
 	)
 	usageArgs(root)
 	return root
