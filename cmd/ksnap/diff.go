@@ -1,6 +1,9 @@
 package main
 
 import (
+	"strings"
+
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/diff"
 	"github.com/ksnap/ksnap/pipeline"
 	rjson "github.com/ksnap/ksnap/render/json"
@@ -17,8 +20,12 @@ EXIT STATUS
 
 // diffOptions are the parsed flags and arguments of diff.
 type diffOptions struct {
-	Output string
-	Files  []string
+	Output    string
+	RuleSet   string
+	RulesFile string
+	Files     []string
+	// Pipeline judges both sides: the rule set of --ruleset (and --rules).
+	Pipeline pipeline.Options
 }
 
 func newDiffCmd(e *env, runF func(*diffOptions) error) *cobra.Command {
@@ -32,7 +39,8 @@ container states, exit codes and restarts; Warning events by object and
 reason, with count deltas. Objects are matched by kind, namespace and name;
 a changed uid is "replaced". resourceVersion, managedFields, heartbeat times
 and env never take part; secret-looking values in messages are masked.
-It also shows the verdicts that changed under the default rule set: the
+It also shows the verdicts that changed, both sides judged by one rule set
+(--ruleset, default the newest, plus the user rules of --rules FILE): the
 overall verdict, each Job (health and rule codes) and each CronJob's latest
 run, e.g. "CronJob/batch/etl  ERROR -> OK".
 
@@ -54,10 +62,21 @@ schema ksnap.diff/v1 (docs/replay.md).` + "\n" + diffExitHelp,
 				return usageErrorf("%d bundle given: diff needs two bundles, or a directory of at least two", len(files))
 			}
 			o.Files = files
+			rs, err := rules.Lookup(o.RuleSet)
+			if err != nil {
+				return usageErrorf("--ruleset: %v", err)
+			}
+			if o.RulesFile != "" {
+				if rs, err = loadRulesFile(o.RulesFile, rs); err != nil {
+					return err
+				}
+			}
+			o.Pipeline = pipeline.DefaultOptions()
+			o.Pipeline.RuleSet = rs
 			if runF != nil {
 				return runF(o)
 			}
-			res, err := diff.Run(cmd.Context(), o.Files, pipeline.DefaultOptions())
+			res, err := diff.Run(cmd.Context(), o.Files, o.Pipeline)
 			if err != nil {
 				return err
 			}
@@ -76,5 +95,7 @@ schema ksnap.diff/v1 (docs/replay.md).` + "\n" + diffExitHelp,
 		},
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", formatText, "output format: text or json")
+	cmd.Flags().StringVar(&o.RuleSet, "ruleset", rules.Default().Name(), "rule set judging both sides: "+strings.Join(rules.Names(), ", "))
+	cmd.Flags().StringVar(&o.RulesFile, "rules", "", "user rules file (YAML or JSON) added to --ruleset")
 	return cmd
 }
