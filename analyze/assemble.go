@@ -65,8 +65,8 @@ func (ev *evaluation) judge(states []*jobState, podStates []*podState) {
 }
 
 // finish sorts the bundle-level findings and input problems, counts, and
-// sets the verdict (O1): the worst of the bundle findings, the Jobs and the
-// bare pods.
+// sets the verdict (O1): the worst of the bundle findings, the Jobs and,
+// when the rule set counts them (RuleSet.BarePodsInVerdict), the bare pods.
 func (ev *evaluation) finish(pods int) {
 	r := ev.rep
 	r.Findings = ev.sortFindings(r.Findings)
@@ -82,8 +82,10 @@ func (ev *evaluation) finish(pods int) {
 			r.Counts.JobsError++
 		}
 	}
-	for _, p := range r.BarePods {
-		v = v.Worst(p.Health)
+	if ev.rs.BarePodsInVerdict(ev.opts) {
+		for _, p := range r.BarePods {
+			v = v.Worst(p.Health)
+		}
 	}
 	r.Verdict = v
 	r.Counts.Jobs = len(r.Jobs)

@@ -1,13 +1,13 @@
 package analyze
 
 import (
+	"github.com/ksnap/ksnap/internal/textutil"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/analyze/rules"
-	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 type objKey struct{ kind, ns, name string }

@@ -3,6 +3,7 @@ package analyze
 import (
 	"errors"
 	"fmt"
+	"github.com/ksnap/ksnap/internal/textutil"
 	"sort"
 	"strings"
 	"sync"
@@ -12,7 +13,6 @@ import (
 	"github.com/ksnap/ksnap/analyze/parse"
 	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/bundle"
-	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 // InputError says a bundle could not be evaluated at all (no manifest, or
@@ -201,6 +201,7 @@ func (ev *evaluation) run() *Report {
 	}
 	states, podStates, jobFacts := ev.correlate(jobs, pods, groups)
 	ev.facts.Jobs, ev.facts.JobsRead, ev.facts.Events = jobFacts, jobsOK, events
+	ev.rs.Relate(jobFacts)
 
 	// Judge and assemble: the rules' findings become the report.
 	ev.judge(states, podStates)

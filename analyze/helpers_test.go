@@ -41,9 +41,16 @@ func src(t *testing.T, members map[string]string) *MapSource {
 	return &MapSource{File: "test.tar.zst", Sum: strings.Repeat("0", 64), Man: m, Members: data}
 }
 
+// mustEval evaluates under v1: the tests that use it are v1's
+// specification (v2_test.go has what v2 changes).
 func mustEval(t *testing.T, s Source, o Options) *Report {
 	t.Helper()
-	rep, err := Evaluate(s, rules.Default(), o)
+	return evalWith(t, rules.V1(), s, o)
+}
+
+func evalWith(t *testing.T, rs rules.RuleSet, s Source, o Options) *Report {
+	t.Helper()
+	rep, err := Evaluate(s, rs, o)
 	if err != nil {
 		t.Fatalf("Evaluate: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/fixtures"
 )
@@ -15,8 +16,21 @@ import (
 // fixtures/realdata/PROVENANCE.md) and checks the verdict, each Job's phase
 // and health, and the bare pods, as a reader of that JSON would judge them.
 // Bundles that hold only pods or events have no jobs list, hence UNKNOWN
-// unless a pod is clearly failing (ERROR outranks UNKNOWN).
+// unless a pod is clearly failing (ERROR outranks UNKNOWN) under v1; under
+// v2 bare pods do not count in the verdict (v2Verdict lists where that
+// changes it).
 func TestRealdata(t *testing.T) {
+	v2Verdict := map[string]model.Level{
+		"gitops-pod-imagepullbackoff-2019":          model.LevelUnknown,
+		"insights-pod-cronjob-job-failed":           model.LevelUnknown,
+		"insights-pod-init-crashloop-7527-restarts": model.LevelUnknown,
+		"nri-k8s1.20-kubelet-podlist-failjob":       model.LevelUnknown,
+		"nri-k8s1.34-pods-all-namespaces":           model.LevelUnknown,
+		"ts-image-pull":                             model.LevelUnknown,
+		"ts-init-crashloop":                         model.LevelUnknown,
+		"ts-pod-crashloop":                          model.LevelUnknown,
+		"ts-pod-oomkilled-job":                      model.LevelUnknown,
+	}
 	tests := []struct {
 		bundle       string
 		verdict      model.Level
@@ -89,6 +103,14 @@ func TestRealdata(t *testing.T) {
 			}
 			if len(rep.InputProblems) != tt.problems {
 				t.Errorf("input problems = %v, want %d", rep.InputProblems, tt.problems)
+			}
+			// v2: the same Jobs and bare pods; bare pods no longer set the verdict.
+			want, ok := v2Verdict[tt.bundle]
+			if !ok {
+				want = tt.verdict
+			}
+			if got := evalWith(t, rules.V2(), FromBundle(b), DefaultOptions()).Verdict; got != want {
+				t.Errorf("v2 verdict = %s, want %s", got, want)
 			}
 		})
 	}

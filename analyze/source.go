@@ -1,14 +1,14 @@
 // Package analyze owns ksnap's replay analysis: it reads a bundle through
 // the small Source interface, parses members with analyze/parse, correlates
 // pods and events with their Jobs into facts, lets a rule set of
-// analyze/rules derive Job phases and judge them (J0–J9, P1–P17, E1–E7,
+// analyze/rules derive Job phases and judge them (J0–J9, J11–J14, P1–P17, E1–E7,
 // O1–O5; see docs/rules.md), and assembles the findings into a Report with a verdict
-// (sorting, health, counts); it raises no finding itself. It holds
-// evaluation and the Report types only: rendering is render/text,
-// render/json and render/junit, which import analyze, never the reverse.
+// (sorting, health, counts); it raises no finding itself.
+// It also renders reports as text, JSON and JUnit.
 //
 // "Now" is always the manifest's capture time: the package never reads the
-// wall clock, never touches kubectl and never writes output. Every list in a Report has a documented sort order
+// wall clock, never touches kubectl and writes only to the writer it is
+// given. Every list in a Report has a documented sort order
 // (docs/report-schema.md), so the same bundle and options always give the
 // same bytes.
 package analyze

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/diff"
@@ -271,8 +272,10 @@ func TestGoldenRealPairs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, format := range []string{"txt", "json"} {
 				var runs [2][]byte
+				opts := pipeline.DefaultOptions()
+				opts.RuleSet = rules.V1() // pinned: the goldens are v1's verdicts
 				for i := range runs {
-					res, err := diff.Run(context.Background(), tt.files, pipeline.DefaultOptions())
+					res, err := diff.Run(context.Background(), tt.files, opts)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -17,7 +17,10 @@ import (
 	"time"
 )
 
-var recordFixtures = flag.String("record-fixtures", "", "write scenario bundles into this directory (scripts/record-fixtures); the test is skipped without it")
+var (
+	recordFixtures = flag.String("record-fixtures", "", "write scenario bundles into this directory (scripts/record-fixtures); the test is skipped without it")
+	recordOnly     = flag.String("record-only", "", "with -record-fixtures: record only these bundles (comma-separated names); the other scenarios of fixtureScenarios are not set up")
+)
 
 // fixtureScenarios are the Jobs only scripts/record-fixtures needs, beyond the
 // e2e scenarios (cluster_test.go). Their pods are driven by the kwok Stages
@@ -28,18 +31,45 @@ var fixtureScenarios = []fixtureScenario{
 	{file: "crashloop.yaml", job: "e2e-crashloop", ready: podWaiting("CrashLoopBackOff", "BackOff")},
 	{file: "imagepull.yaml", job: "e2e-imagepull", ready: podWaiting("ImagePullBackOff", "Failed")},
 	{file: "suspended.yaml", job: "e2e-suspended", ready: suspended},
+	// The scenarios of issue 17 (rule set v2). Their pods start with outcome
+	// run and drive relabels them, one step per look.
+	{file: "cronjob-superseded.yaml", cronJob: "e2e-cron-superseded", ready: cronRuns("fail", "succeed"), drive: driveCronRuns("fail", "succeed")},
+	{file: "cronjob-failing.yaml", cronJob: "e2e-cron-failing", ready: cronRuns("succeed", "fail"), drive: driveCronRuns("succeed", "fail")},
+	{file: "indexed-doomed.yaml", job: "e2e-indexed-doomed", ready: indexDoomed, drive: driveIndexDoomed},
+	{file: "quota-stuck.yaml", job: "e2e-quota-stuck", ready: quotaStuck},
+	{file: "managedby.yaml", job: "e2e-managedby", ready: untouched},
+	{file: "bare-pod.yaml", job: "e2e-bare-pod-job", ready: barePod},
 }
 
 type fixtureScenario struct {
 	file, job string
-	ready     func(s *fixtureState, job string) bool
+	// cronJob is the CronJob whose runs the scenario makes (job is then "":
+	// the bundle holds several Jobs).
+	cronJob string
+	ready   func(s *fixtureState, job string) bool
+	// drive, when set, is called on each look until ready: it takes the next
+	// step towards the state (relabel a pod, create a run) and returns.
+	drive func(ctx context.Context, s *fixtureState, sc *fixtureScenario) error
+}
+
+// name is the scenario's bundle name (its file without .yaml).
+func (sc *fixtureScenario) name() string { return strings.TrimSuffix(sc.file, ".yaml") }
+
+// selected says whether -record-only (if given) names the bundle.
+func selected(name string) bool {
+	return *recordOnly == "" || slices.Contains(strings.Split(*recordOnly, ","), name)
 }
 
 // fixtureObject is the part of a Job, Pod or Event the readiness checks of
 // fixtureScenarios look at (object of cluster_test.go lacks counts).
 type fixtureObject struct {
 	Metadata struct {
-		Name              string            `json:"name"`
+		Name              string `json:"name"`
+		CreationTimestamp string `json:"creationTimestamp"`
+		OwnerReferences   []struct {
+			Kind string `json:"kind"`
+			Name string `json:"name"`
+		} `json:"ownerReferences"`
 		ResourceVersion   string            `json:"resourceVersion"`
 		Labels            map[string]string `json:"labels"`
 		Annotations       map[string]string `json:"annotations"`
@@ -53,10 +83,13 @@ type fixtureObject struct {
 	Reason string `json:"reason"`
 	Type   string `json:"type"`
 	Status struct {
-		Phase      string `json:"phase"`
-		Active     int    `json:"active"`
-		Failed     int    `json:"failed"`
-		Conditions []struct {
+		Phase          string `json:"phase"`
+		Active         int    `json:"active"`
+		Failed         int    `json:"failed"`
+		StartTime      string `json:"startTime"`
+		FailedIndexes  string `json:"failedIndexes"`
+		CompletionTime string `json:"completionTime"`
+		Conditions     []struct {
 			Type   string `json:"type"`
 			Status string `json:"status"`
 		} `json:"conditions"`
@@ -180,19 +213,25 @@ func lookFixtures(ctx context.Context) (*fixtureState, error) {
 	return &s, nil
 }
 
-// setupFixtureScenarios creates the fixtureScenarios Jobs that do not exist
-// yet (scripts/record-fixtures creates them before the e2e setup, so both
-// settle at the same time) and waits until each is ready and nothing in the
-// namespace changes any more.
+// setupFixtureScenarios creates the selected fixtureScenarios whose objects
+// do not exist yet (scripts/record-fixtures creates them before the e2e setup,
+// so both settle at the same time), drives those that need it and waits until
+// each is ready and nothing in the namespace changes any more.
 func setupFixtureScenarios(ctx context.Context, jobsDir string) error {
-	s, err := lookFixtures(ctx)
-	if err != nil {
-		return err
+	var chosen []*fixtureScenario
+	for i := range fixtureScenarios {
+		if sc := &fixtureScenarios[i]; selected(sc.name()) {
+			chosen = append(chosen, sc)
+		}
 	}
 	var missing []string
-	for _, sc := range fixtureScenarios {
-		if s.job(sc.job) == nil {
-			missing = append(missing, "-f", filepath.Join(jobsDir, sc.file))
+	for _, sc := range chosen {
+		file := filepath.Join(jobsDir, sc.file)
+		if _, err := admin(ctx, "get", "-f", file, "-o", "name"); err != nil {
+			if !strings.Contains(err.Error(), "NotFound") {
+				return err
+			}
+			missing = append(missing, "-f", file)
 		}
 	}
 	if len(missing) > 0 {
@@ -202,21 +241,27 @@ func setupFixtureScenarios(ctx context.Context, jobsDir string) error {
 	}
 	var notReady []string
 	for {
-		s, err = lookFixtures(ctx)
+		s, err := lookFixtures(ctx)
 		if err == nil {
 			notReady = notReady[:0]
-			for _, sc := range fixtureScenarios {
-				if !sc.ready(s, sc.job) {
-					notReady = append(notReady, sc.job)
+			for _, sc := range chosen {
+				if sc.ready(s, sc.target()) {
+					continue
+				}
+				notReady = append(notReady, sc.target())
+				if sc.drive != nil {
+					if err = sc.drive(ctx, s, sc); err != nil {
+						break
+					}
 				}
 			}
-			if len(notReady) == 0 {
+			if err == nil && len(notReady) == 0 {
 				break
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("jobs not in their states: %s (last error: %v)", strings.Join(notReady, ", "), err)
+			return fmt.Errorf("not in their states: %s (last error: %v)", strings.Join(notReady, ", "), err)
 		case <-time.After(time.Second):
 		}
 	}
@@ -240,6 +285,131 @@ func setupFixtureScenarios(ctx context.Context, jobsDir string) error {
 		}
 		last = now
 	}
+}
+
+// target is what ready looks at: the Job, or the CronJob whose runs it made.
+func (sc *fixtureScenario) target() string {
+	if sc.cronJob != "" {
+		return sc.cronJob
+	}
+	return sc.job
+}
+
+// finished returns the Job's True Complete or Failed condition type, or "".
+func (o *fixtureObject) finished() string {
+	for _, typ := range []string{"Complete", "Failed"} {
+		if o.condition(typ) == "True" {
+			return typ
+		}
+	}
+	return ""
+}
+
+// wantCondition is the finished condition a pod outcome leads to.
+func wantCondition(outcome string) string {
+	if outcome == "fail" {
+		return "Failed"
+	}
+	return "Complete"
+}
+
+// runName is the name of run i (0, 1) of a CronJob, as the CronJob
+// controller names its runs (the scheduled time in minutes since the epoch).
+func runName(cron string, i int) string { return fmt.Sprintf("%s-%d", cron, 29411520+60*i) }
+
+// relabel sets the outcome label of the Job's Running, Ready pods that still
+// carry outcome run, and of those only the one with completion index index
+// ("" for any).
+func relabel(ctx context.Context, s *fixtureState, job, index, outcome string) error {
+	pods, _ := s.podsOf(job)
+	for _, p := range pods {
+		if p.Metadata.Labels["ktest.kwok.io/outcome"] != "run" || p.Status.Phase != "Running" || p.condition("Ready") != "True" {
+			continue
+		}
+		if index != "" && p.Metadata.Annotations["batch.kubernetes.io/job-completion-index"] != index {
+			continue
+		}
+		if _, err := admin(ctx, "label", "pod", p.Metadata.Name, "ktest.kwok.io/outcome="+outcome, "--overwrite"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cronRuns: both runs of the CronJob finished with the conditions their pod
+// outcomes lead to, every pod accounted for.
+func cronRuns(first, second string) func(*fixtureState, string) bool {
+	return func(s *fixtureState, cron string) bool {
+		for i, outcome := range []string{first, second} {
+			j := s.job(runName(cron, i))
+			if _, settled := s.podsOf(runName(cron, i)); j == nil || !settled || j.finished() != wantCondition(outcome) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// driveCronRuns creates run 0 from the CronJob, relabels its pod to first;
+// once run 0 finished, does the same for run 1 with second, so run 1 is
+// created (and finishes) after run 0.
+func driveCronRuns(first, second string) func(context.Context, *fixtureState, *fixtureScenario) error {
+	return func(ctx context.Context, s *fixtureState, sc *fixtureScenario) error {
+		for i, outcome := range []string{first, second} {
+			name := runName(sc.cronJob, i)
+			j := s.job(name)
+			if j == nil {
+				_, err := admin(ctx, "create", "job", name, "--from=cronjob/"+sc.cronJob)
+				return err
+			}
+			if j.finished() == "" {
+				return relabel(ctx, s, name, "", outcome)
+			}
+		}
+		return nil
+	}
+}
+
+// indexDoomed: index 0 failed for good (status.failedIndexes "0"), indexes
+// 1 and 2 still run, and the Job has not failed yet.
+func indexDoomed(s *fixtureState, name string) bool {
+	j := s.job(name)
+	_, settled := s.podsOf(name)
+	return j != nil && settled && j.Status.FailedIndexes == "0" && j.Status.Active == 2 && j.finished() == "" && j.condition("FailureTarget") == ""
+}
+
+func driveIndexDoomed(ctx context.Context, s *fixtureState, sc *fixtureScenario) error {
+	return relabel(ctx, s, sc.job, "0", "fail")
+}
+
+// quotaStuck: started, nothing active, no pod, and the Job controller's
+// Warning FailedCreate event.
+func quotaStuck(s *fixtureState, name string) bool {
+	j := s.job(name)
+	pods, _ := s.podsOf(name)
+	return j != nil && j.Status.StartTime != "" && j.Status.Active == 0 && len(pods) == 0 && s.hasEvent("Job", name, "Warning", "FailedCreate")
+}
+
+// untouched: the Job exists and the built-in Job controller did not start it.
+func untouched(s *fixtureState, name string) bool {
+	j := s.job(name)
+	pods, _ := s.podsOf(name)
+	return j != nil && j.Status.StartTime == "" && len(pods) == 0
+}
+
+// barePod: the scenario's Job is Complete and its bare pod Failed.
+func barePod(s *fixtureState, name string) bool {
+	j := s.job(name)
+	_, settled := s.podsOf(name)
+	if j == nil || !settled || j.finished() != "Complete" {
+		return false
+	}
+	for _, p := range s.pods {
+		if p.Metadata.Name == "e2e-bare-pod" {
+			return p.Status.Phase == "Failed"
+		}
+	}
+	return false
 }
 
 // fixture is one bundle scripts/record-fixtures writes.
@@ -298,6 +468,14 @@ func TestRecordFixtures(t *testing.T) {
 		fixture{name: "events-forbidden", kubeconfig: env.noEventsKubeconfig, wantExit: exitPartial},
 		fixture{name: "unknown-context", kubeconfig: env.roKubeconfig, extra: []string{"--context", "no-such-context"}, wantExit: exitPartial},
 	)
+	if *recordOnly != "" {
+		for _, n := range strings.Split(*recordOnly, ",") {
+			if !slices.ContainsFunc(fixtures, func(f fixture) bool { return f.name == n }) {
+				t.Fatalf("-record-only: no bundle %q", n)
+			}
+		}
+	}
+	fixtures = slices.DeleteFunc(fixtures, func(f fixture) bool { return !selected(f.name) })
 	if err := os.MkdirAll(filepath.Join(dir, "jobs"), 0o755); err != nil {
 		t.Fatal(err)
 	}

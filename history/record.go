@@ -1,14 +1,15 @@
-// Package history owns ksnap's health history: the JSONL record schema
-// (compatible with the files the old Python recorder wrote), Append (an
-// exclusive file lock, one whole line per record, fsync, never glued onto a
-// torn last line), Load (the last N records read backwards in blocks, corrupt
-// lines skipped and reported), Summarize (counts, streaks and the
-// history-aware rules J10 and J11, streamed) and Prune (an atomic rewrite
-// under the lock). Bundle retention lives in capture/bundle.
+// Package history owns ksnap's health history: the record schema and its
+// one JSON codec (compatible with the lines the old Python recorder wrote;
+// ParseLine, AppendJSON, and Parser for readers of many lines), the Store
+// interface every history store implements (history/jsonl is the file,
+// history/memstore memory; history/storetest is their conformance suite),
+// Summarize (counts, streaks and the history-aware rules J10 and J11,
+// folded over any Store). Bundle retention lives in capture/bundle.
 //
-// It never runs kubectl, never imports capture or analyze, and never re-runs
-// analysis: a Record is built by the caller from an analysis report.
-// Diagnostics go to the *slog.Logger given in options, never to stdout.
+// It does no file or network I/O of its own: stores do. It never runs
+// kubectl, never imports capture or analyze, and never re-runs analysis: a
+// Record is built by the caller from an analysis report. Diagnostics are
+// returned as values or passed to a Reporter, never printed.
 package history
 
 import (

@@ -1,18 +1,15 @@
 package history
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // DefaultEscalateAfter is J10's default N: a job (or CronJob) ERROR in this
@@ -22,13 +19,11 @@ const DefaultEscalateAfter = 3
 // SummaryOptions configure Summarize.
 type SummaryOptions struct {
 	// Window summarizes only the last Window matching records; 0 means all
-	// records (the whole file is streamed). Negative is an error.
+	// records (the whole store is scanned). Negative is an error.
 	Window int
 	Filter Filter
 	// EscalateAfter is J10's N; 0 means DefaultEscalateAfter.
 	EscalateAfter int
-	// Log receives one warning per corrupt line (up to MaxReported); discarded when nil.
-	Log *slog.Logger
 }
 
 // LevelCounts counts records by overall health.
@@ -116,15 +111,14 @@ type Summary struct {
 	Corrupt  Corrupt   `json:"-"`
 }
 
-// Summarize streams the history file at path and summarizes the records
-// matching opts.Filter: all of them, or the last opts.Window. A missing file
-// is an empty history. Corrupt lines are skipped, counted and reported.
+// Summarize folds the records of st matching opts.Filter into a summary:
+// all of them in store order (st.Scan), or the last opts.Window (st.Tail).
+// The corrupt entries the store met are in the summary's Corrupt; the
+// store reports them as they are met.
 //
-// With Window 0 the whole file is read forwards, parsed by GOMAXPROCS
-// workers in 1 MiB blocks and folded in file order; corrupt lines carry
-// their real line numbers. With a window the file is read backwards like
-// Load and corrupt lines carry numbers from the end.
-func Summarize(path string, opts SummaryOptions) (*Summary, error) {
+// The fold keeps nothing that points into a record passed by Scan: it
+// clones the first record and copies the last one into memory of its own.
+func Summarize(ctx context.Context, st Store, opts SummaryOptions) (*Summary, error) {
 	if opts.Window < 0 {
 		return nil, fmt.Errorf("window %d: %w", opts.Window, ErrBadLimit)
 	}
@@ -133,7 +127,7 @@ func Summarize(path string, opts SummaryOptions) (*Summary, error) {
 	}
 	fo := newFolder(opts.EscalateAfter)
 	if opts.Window > 0 {
-		l, err := Load(path, LoadOptions{Limit: opts.Window, Filter: opts.Filter, Log: opts.Log})
+		l, err := st.Tail(ctx, opts.Window, opts.Filter)
 		if err != nil {
 			return nil, err
 		}
@@ -144,7 +138,10 @@ func Summarize(path string, opts SummaryOptions) (*Summary, error) {
 		s.Corrupt = l.Corrupt
 		return s, nil
 	}
-	corrupt, err := streamForward(path, &opts, fo)
+	corrupt, err := st.Scan(ctx, opts.Filter, func(r *Record) error {
+		fo.add(r)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -165,244 +162,6 @@ func SummarizeRecords(recs []Record, escalateAfter int) *Summary {
 	return fo.finish()
 }
 
-// block is a run of whole lines handed to a parse worker. Blocks are
-// recycled once folded: the records, their job and rule slices and their
-// strings (which point into data) must not be kept past the fold, which is
-// why the folder clones what it keeps.
-type block struct {
-	buf        []byte // backing array of data, reused
-	data       []byte
-	offset     int64 // file offset of data[0]
-	lines      int   // number of lines in data, counted by the worker
-	terminated bool  // false: data is a final fragment without '\n'
-	tooLong    bool  // data is empty; the line it stands for exceeded MaxLineSize
-	recs       []Record
-	ar         arena
-	errs       []LineError // Line counts from 1 at the block's first line
-	done       chan struct{}
-}
-
-// forwardBlock is the read size of the forward pass: large enough that the
-// per-block hand-offs cost nothing, small enough that the blocks in flight
-// stay in the caches (4 MiB blocks measured twice as slow as 256 KiB).
-const forwardBlock = 1 << 18
-
-// forwardSlack is the granularity of block buffers (see newBlock).
-const forwardSlack = 64 << 10
-
-func streamForward(path string, opts *SummaryOptions, fo *folder) (Corrupt, error) {
-	var corrupt Corrupt
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return corrupt, nil
-	}
-	if err != nil {
-		return corrupt, fmt.Errorf("open %s: %w", path, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return corrupt, fmt.Errorf("stat %s: %w", path, err)
-	}
-	if !st.Mode().IsRegular() {
-		return corrupt, fmt.Errorf("%s: not a regular file", path)
-	}
-	workers := runtime.GOMAXPROCS(0)
-	work := make(chan *block, workers)
-	ordered := make(chan *block, 2*workers)
-	// free holds folded blocks for reuse; the reader allocates when it is
-	// empty, so at most about len(ordered)+workers+2 blocks ever exist.
-	free := make(chan *block, 4*workers)
-	stop := make(chan struct{})
-	defer close(stop)
-	readErr := make(chan error, 1)
-	go func() {
-		readErr <- splitBlocks(f, path, work, ordered, free, stop)
-		close(work)
-		close(ordered)
-	}()
-	for range workers {
-		go func() {
-			for b := range work {
-				parseBlock(b, path, &opts.Filter)
-				close(b.done)
-			}
-		}()
-	}
-	line := 1 // number of the next block's first line
-	for b := range ordered {
-		<-b.done
-		for _, e := range b.errs {
-			e.Line += line - 1
-			corrupt.add(e, opts.Log)
-		}
-		line += b.lines
-		for i := range b.recs {
-			fo.add(&b.recs[i])
-		}
-		if len(b.recs) > 0 {
-			fo.detach()
-		}
-		select {
-		case free <- b:
-		default:
-		}
-	}
-	if err := <-readErr; err != nil {
-		return corrupt, err
-	}
-	return corrupt, nil
-}
-
-// newBlock returns a recycled block, or a new one, with a buffer of at
-// least n bytes.
-func newBlock(free <-chan *block, n int) *block {
-	var b *block
-	select {
-	case b = <-free:
-		b.recs, b.errs = b.recs[:0], b.errs[:0]
-		b.ar.jobs, b.ar.rules = b.ar.jobs[:0], b.ar.rules[:0]
-		b.tooLong, b.lines = false, 0
-	default:
-		b = &block{}
-	}
-	if n > 0 && cap(b.buf) < n {
-		// Round up with room to spare: the carried-over start of a cut line
-		// varies from block to block, and a buffer exactly one block long
-		// would be too short for the next one about half the time.
-		b.buf = make([]byte, (n+2*forwardSlack-1)/forwardSlack*forwardSlack)
-	}
-	b.buf = b.buf[:cap(b.buf)]
-	b.done = make(chan struct{})
-	return b
-}
-
-// splitBlocks reads f forwards and sends blocks of whole lines, in order, to
-// both channels.
-func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, free <-chan *block, stop <-chan struct{}) error {
-	send := func(b *block) bool {
-		select {
-		case ordered <- b:
-		case <-stop:
-			return false
-		}
-		select {
-		case work <- b:
-		case <-stop:
-			return false
-		}
-		return true
-	}
-	var pending []byte // a copy of the start of a line cut by the last read
-	var offset int64   // file offset of pending[0]
-	skipping := false  // inside an over-long line
-	for {
-		b := newBlock(free, len(pending)+forwardBlock)
-		data := b.buf[:cap(b.buf)]
-		copy(data, pending)
-		n, err := io.ReadFull(f, data[len(pending):])
-		data = data[:len(pending)+n]
-		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-		if err != nil && !eof {
-			return fmt.Errorf("read %s: %w", path, err)
-		}
-		if skipping {
-			i := bytes.IndexByte(data, '\n')
-			if i < 0 {
-				offset += int64(len(data))
-				pending = pending[:0]
-				if eof {
-					return nil
-				}
-				continue
-			}
-			skipping = false
-			offset += int64(i + 1)
-			data = data[i+1:]
-		}
-		cut := bytes.LastIndexByte(data, '\n') + 1
-		// Keep the cut line's start before b goes to the workers: once
-		// folded, b and its buffer are reused.
-		pending = append(pending[:0], data[cut:]...)
-		if cut > 0 {
-			b.data, b.offset, b.terminated = data[:cut], offset, true
-			offset += int64(cut)
-			if !send(b) {
-				return nil
-			}
-		}
-		if len(pending) > MaxLineSize {
-			tb := newBlock(free, 0)
-			tb.data, tb.offset, tb.tooLong, tb.terminated = nil, offset, true, true
-			if !send(tb) {
-				return nil
-			}
-			offset += int64(len(pending))
-			pending = nil
-			skipping = true
-		}
-		if eof {
-			if len(pending) > 0 {
-				tb := newBlock(free, len(pending))
-				tb.data = tb.buf[:copy(tb.buf, pending)]
-				tb.offset, tb.terminated = offset, false
-				send(tb)
-			}
-			return nil
-		}
-	}
-}
-
-func parseBlock(b *block, path string, filter *Filter) {
-	if b.tooLong {
-		b.errs = append(b.errs, LineError{Path: path, Line: 1, Offset: b.offset, Err: ErrLineTooLong})
-		b.lines = 1
-		return
-	}
-	data := b.data
-	line := 1
-	off := b.offset
-	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		var l []byte
-		if i < 0 {
-			l, data = data, nil
-		} else {
-			l, data = data[:i], data[i+1:]
-		}
-		start := off
-		off += int64(len(l) + 1)
-		n := line
-		line++
-		if len(l) > MaxLineSize {
-			b.errs = append(b.errs, LineError{Path: path, Line: n, Offset: start, Err: ErrLineTooLong})
-			continue
-		}
-		l = bytes.TrimSpace(l)
-		if len(l) == 0 {
-			continue
-		}
-		// Decode straight into the next slot; it is kept only if it matches.
-		k := len(b.recs)
-		if k == cap(b.recs) {
-			b.recs = append(b.recs, Record{})[:k]
-		}
-		rec := &b.recs[:k+1][k]
-		rec.Jobs = nil
-		if err := parseIntoArena(rec, l, true, &b.ar); err != nil {
-			if !b.terminated {
-				err = fmt.Errorf("%w: %v", ErrTorn, err)
-			}
-			b.errs = append(b.errs, LineError{Path: path, Line: n, Offset: start, Err: err})
-			continue
-		}
-		if filter.Match(rec) {
-			b.recs = b.recs[:k+1]
-		}
-	}
-	b.lines = line - 1
-}
-
 // jobAcc accumulates one job's history.
 type jobAcc struct {
 	name, owner           string
@@ -410,7 +169,8 @@ type jobAcc struct {
 	records, errors       int
 	lastHealth, lastPhase string
 	lastSeen              time.Time
-	run                   runAcc // J10 for jobs without a CronJob owner
+	rules                 []string // the job's rules in its latest record (owned, never written into)
+	run                   runAcc   // J10 for jobs without a CronJob owner
 }
 
 // runAcc is a J10 run: consecutive appearances with ERROR. A record in
@@ -438,10 +198,8 @@ type folder struct {
 	n             int
 	escalateAfter int
 	s             Summary
-	first         Record
-	firstOwned    bool    // first no longer points into a reader's buffers
-	last          *Record // the caller's, until detach copies it
-	lastOwned     Record  // detach's copy
+	first         Record // a clone of the first record
+	last          lastCopy
 	transition    Transition
 	hasTransition bool
 	jobs          map[string]*jobAcc
@@ -466,45 +224,132 @@ func newFolder(escalateAfter int) *folder {
 	return &folder{escalateAfter: escalateAfter, jobs: map[string]*jobAcc{}, owners: map[string]*runAcc{}}
 }
 
-// detach makes the first and last records own their memory, so the buffers
-// the records added so far point into can be reused. Everything else the
-// folder keeps is already its own (see keep).
-func (fo *folder) detach() {
-	if fo.n == 0 {
-		return
-	}
-	if !fo.firstOwned {
-		fo.first = cloneRecord(&fo.first)
-		fo.firstOwned = true
-	}
-	fo.lastOwned = cloneRecord(fo.last)
-	fo.last = &fo.lastOwned
+// lastCopy holds what the fold needs to give the last record added, in
+// memory of its own that it reuses from record to record: finish clones it
+// once. A Clone per record (a dozen allocations) would cost a
+// million-record scan about as much as the fold itself, so only what
+// differs from record to record (timestamp, bundle, hash) is copied, into
+// buf; namespace, selector, ruleset and overall health are owned strings
+// kept while they repeat; and the jobs are not copied at all: the last
+// record's job accumulators (the folder's prev) hold their name, owner,
+// phase, health and rules as of that record. Only an irregular record (a
+// job listed twice, or a job without owner whose accumulator has one)
+// gets its jobs cloned.
+type lastCopy struct {
+	rec                      Record // Jobs unset
+	buf                      []byte // strings and raw snapshot of rec, overwritten by the next set
+	ns, sel, ruleset, health string // owned
+	jobsNil                  bool
+	irregular                bool
+	jobs                     []Job // the irregular record's jobs, cloned
 }
 
-// cloneRecord returns a deep copy of r that shares no memory with it.
-func cloneRecord(r *Record) Record {
-	c := *r
-	for _, p := range []*string{&c.Timestamp, &c.Namespace, &c.Selector, &c.OverallHealth, &c.Bundle, &c.BundleSHA256, &c.Ruleset} {
-		*p = strings.Clone(*p)
+// str returns a string equal to s in c.buf. A reallocation of buf leaves
+// the strings made before it in the old array, which nothing writes again.
+func (c *lastCopy) str(s string) string {
+	if len(s) == 0 {
+		return ""
 	}
-	if r.RawSnapshot != nil {
-		c.RawSnapshot = append(json.RawMessage{}, r.RawSnapshot...)
+	start := len(c.buf)
+	c.buf = append(c.buf, s...)
+	return unsafe.String(&c.buf[start], len(s))
+}
+
+// set makes c a copy of r, whose jobs' copies add has put in c.jobs.
+func (c *lastCopy) set(r *Record) {
+	c.buf = c.buf[:0]
+	if c.ns != r.Namespace {
+		c.ns = strings.Clone(r.Namespace)
 	}
-	if r.Jobs != nil {
-		c.Jobs = make([]Job, len(r.Jobs))
-		for i, j := range r.Jobs {
-			j.Name, j.Phase, j.Health, j.Owner = strings.Clone(j.Name), strings.Clone(j.Phase), strings.Clone(j.Health), strings.Clone(j.Owner)
-			if j.Rules != nil {
-				rules := make([]string, len(j.Rules))
-				for k, code := range j.Rules {
-					rules[k] = strings.Clone(code)
-				}
-				j.Rules = rules
-			}
-			c.Jobs[i] = j
+	if c.sel != r.Selector {
+		c.sel = strings.Clone(r.Selector)
+	}
+	if c.ruleset != r.Ruleset {
+		c.ruleset = strings.Clone(r.Ruleset)
+	}
+	keep(&c.health, r.OverallHealth)
+	d := &c.rec
+	c.buf = slices.Grow(c.buf, len(r.Timestamp)+len(r.Bundle)+len(r.BundleSHA256)+len(r.RawSnapshot))
+	setStr(&d.Timestamp, c.str(r.Timestamp))
+	d.Time = r.Time
+	setStr(&d.Namespace, c.ns)
+	setStr(&d.Selector, c.sel)
+	setStr(&d.OverallHealth, c.health)
+	d.JobsOK, d.JobsWarn, d.JobsError = r.JobsOK, r.JobsWarn, r.JobsError
+	switch {
+	case r.RawSnapshot == nil:
+		d.RawSnapshot = nil
+	default:
+		start := len(c.buf)
+		c.buf = append(c.buf, r.RawSnapshot...)
+		d.RawSnapshot = json.RawMessage(c.buf[start:len(c.buf):len(c.buf)])
+	}
+	d.SchemaVersion = r.SchemaVersion
+	setStr(&d.Bundle, c.str(r.Bundle))
+	setStr(&d.BundleSHA256, c.str(r.BundleSHA256))
+	setStr(&d.Ruleset, c.ruleset)
+	d.CaptureErrors, d.WarningEvents = r.CaptureErrors, r.WarningEvents
+	c.jobsNil = r.Jobs == nil
+}
+
+// record returns a clone of the last record; accs are its jobs'
+// accumulators, by position.
+func (c *lastCopy) record(accs []*jobAcc) Record {
+	r := c.rec
+	switch {
+	case c.jobsNil:
+	case c.irregular:
+		r.Jobs = c.jobs
+	default:
+		r.Jobs = make([]Job, len(accs))
+		for k, acc := range accs {
+			r.Jobs[k] = Job{Name: acc.name, Phase: acc.lastPhase, Health: acc.lastHealth, Rules: acc.rules, Owner: acc.owner}
 		}
 	}
-	return c
+	return r.Clone()
+}
+
+// same reports whether a and b are the same string in memory.
+func same(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
+}
+
+// setStr sets *dst to s unless it already is that very string. Most
+// records repeat the strings of the one before (the owned ones, and buf's
+// at the same offsets), and a pointer store the fold can skip is a GC write
+// barrier saved, per field and record of a million-record scan.
+func setStr(dst *string, s string) {
+	if !same(*dst, s) {
+		*dst = s
+	}
+}
+
+// keepRules sets acc.rules to a slice equal to rules (nil for nil) that
+// the accumulator owns: the one it kept from the job's record before when
+// equal, else a new copy.
+func (acc *jobAcc) keepRules(rules []string) {
+	if rules == nil {
+		acc.rules = nil
+		return
+	}
+	if acc.rules == nil || len(acc.rules) != len(rules) {
+		acc.rules = cloneStrings(rules)
+		return
+	}
+	for i := range rules {
+		if acc.rules[i] != rules[i] {
+			acc.rules = cloneStrings(rules)
+			return
+		}
+	}
+}
+
+func cloneStrings(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.Clone(s)
+	}
+	return out[:len(out):len(out)]
 }
 
 // keep sets *dst to a string equal to s that does not share s's memory,
@@ -555,17 +400,17 @@ func (fo *folder) add(r *Record) {
 	}
 	switch {
 	case idx == 0:
-		fo.first = *r
+		fo.first = r.Clone()
 		s.Streak = Streak{Level: lvl, Since: r.Time}
 	case lvl != s.Streak.Level:
 		fo.transition, fo.hasTransition = Transition{From: s.Streak.Level, To: lvl, At: r.Time}, true
 		s.Streak = Streak{Level: lvl, Since: r.Time}
 	}
 	s.Streak.Records++
-	fo.last = r
 
 	fo.latest = fo.latest[:0]
 	fo.cur = fo.cur[:0]
+	irregular := false
 	for k := range r.Jobs {
 		j := &r.Jobs[k]
 		var acc *jobAcc
@@ -575,6 +420,9 @@ func (fo *folder) add(r *Record) {
 			acc = &jobAcc{name: strings.Clone(j.Name), firstIdx: idx}
 			fo.jobs[acc.name] = acc
 		}
+		if acc.records > 0 && acc.lastIdx == idx {
+			irregular = true // listed twice
+		}
 		fo.cur = append(fo.cur, acc)
 		acc.records++
 		if j.Health == LevelError {
@@ -583,7 +431,13 @@ func (fo *folder) add(r *Record) {
 		acc.lastIdx, acc.lastSeen = idx, r.Time
 		keep(&acc.lastHealth, j.Health)
 		keep(&acc.lastPhase, j.Phase)
+		if j.Rules != nil || acc.rules != nil {
+			acc.keepRules(j.Rules)
+		}
 		if j.Owner == "" {
+			if acc.owner != "" {
+				irregular = true
+			}
 			acc.run.observe(idx, j.Health, r.Time, acc.name)
 			continue
 		}
@@ -603,6 +457,11 @@ func (fo *folder) add(r *Record) {
 		if !found {
 			fo.latest = append(fo.latest, ownerLatest{owner: j.Owner, job: acc, hlth: j.Health})
 		}
+	}
+	fo.last.set(r)
+	if fo.last.irregular = irregular; irregular {
+		c := r.Clone()
+		fo.last.jobs = c.Jobs
 	}
 	fo.prev, fo.cur = fo.cur, fo.prev
 	for _, ol := range fo.latest {
@@ -653,7 +512,7 @@ func (fo *folder) finish() *Summary {
 	if s.Total == 0 {
 		return s
 	}
-	first, last := fo.first, *fo.last
+	first, last := fo.first, fo.last.record(fo.prev)
 	if fo.hasTransition {
 		t := fo.transition
 		s.LastTransition = &t

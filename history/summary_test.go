@@ -1,11 +1,9 @@
 package history
 
 import (
-	"bytes"
 	"fmt"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
@@ -15,7 +13,7 @@ func TestSummarizeSeedParity(t *testing.T) {
 	t.Parallel()
 	t.Run("16: empty file", func(t *testing.T) {
 		t.Parallel()
-		s, err := Summarize(writeFile(t, ""), SummaryOptions{})
+		s, err := summarizeFile(writeFile(t, ""), SummaryOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,7 +25,7 @@ func TestSummarizeSeedParity(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(t.TempDir(), "h.jsonl")
 		appendN(t, path, "OK", "OK", "WARN")
-		s, err := Summarize(path, SummaryOptions{})
+		s, err := summarizeFile(path, SummaryOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +37,7 @@ func TestSummarizeSeedParity(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(t.TempDir(), "h.jsonl")
 		appendN(t, path, "OK", "OK", "WARN", "ERROR", "OK")
-		s, err := Summarize(path, SummaryOptions{Window: 2})
+		s, err := summarizeFile(path, SummaryOptions{Window: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,8 +52,8 @@ func TestSummarizeSeedParity(t *testing.T) {
 		for i := range recs {
 			recs[i] = recAt(i, "OK")
 		}
-		Append(path, AppendOptions{NoSync: true}, recs...)
-		s, err := Summarize(path, SummaryOptions{})
+		appendRecs(t, path, recs...)
+		s, err := summarizeFile(path, SummaryOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,64 +195,9 @@ func TestSummarizeJ10J11(t *testing.T) {
 	}
 }
 
-// The parallel forward pass must give exactly what a sequential fold of the
-// same lines gives, across many 1 MiB blocks, with corrupt lines on the way.
-func TestSummarizeForwardMatchesSequential(t *testing.T) {
-	t.Parallel()
-	var b bytes.Buffer
-	var recs []Record
-	var wantCorrupt []int
-	line := 0
-	levels := []string{"OK", "OK", "WARN", "ERROR", "OK"}
-	for i := range 12000 {
-		r := sampleRecord(tAt(i), levels[i%5], job(fmt.Sprintf("nightly-%d", i/7), "nightly", "FAILED", "ERROR"), job("static", "", "RUNNING", "OK"))
-		if i%3 == 0 {
-			r.Namespace = "other"
-		}
-		b.WriteString(lineOf(r))
-		line++
-		if r.Namespace == "trading-bots" {
-			recs = append(recs, r)
-		}
-		if i%997 == 0 {
-			b.WriteString("{broken\n")
-			line++
-			wantCorrupt = append(wantCorrupt, line)
-		}
-	}
-	path := writeFile(t, b.String())
-	got, err := Summarize(path, SummaryOptions{Filter: Filter{Namespace: "trading-bots"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := SummarizeRecords(recs, 0)
-	var gotLines []int
-	for _, e := range got.Corrupt.Lines {
-		gotLines = append(gotLines, e.Line)
-		if !strings.HasPrefix(b.String()[e.Offset:], "{broken\n") {
-			t.Errorf("line %d: offset %d does not point at it", e.Line, e.Offset)
-		}
-	}
-	if !reflect.DeepEqual(gotLines, wantCorrupt) {
-		t.Errorf("corrupt lines %v, want %v", gotLines, wantCorrupt)
-	}
-	got.Corrupt = Corrupt{}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("forward summary differs from sequential:\n%+v\n%+v", got, want)
-	}
-	// The window pass over the same file agrees on the window.
-	win, err := Summarize(path, SummaryOptions{Window: 100, Filter: Filter{Namespace: "trading-bots"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if wantWin := SummarizeRecords(recs[len(recs)-100:], 0); !reflect.DeepEqual(win.Streak, wantWin.Streak) || win.Total != 100 || win.Counts != wantWin.Counts {
-		t.Errorf("window summary %+v", win)
-	}
-}
-
 func TestSummarizeNegativeWindow(t *testing.T) {
 	t.Parallel()
-	if _, err := Summarize("x", SummaryOptions{Window: -1}); err == nil || err.Error() != "window -1: must be a positive number of records" {
+	if _, err := summarizeFile("x", SummaryOptions{Window: -1}); err == nil || err.Error() != "window -1: must be a positive number of records" {
 		t.Errorf("got %v", err)
 	}
 }

@@ -16,20 +16,20 @@ import (
 // Options are the analysis settings of one pipeline run. Record and rebuild
 // must use the same ones to write the same bytes.
 type Options struct {
-	// RuleSet judges the bundles; the zero value means rules.Default().
+	// RuleSet judges the bundles; the zero value means the newest.
 	RuleSet rules.RuleSet
 	Analyze analyze.Options
 }
 
 // DefaultOptions are the settings record uses and rebuild reproduces: the
-// newest rule set and the documented defaults.
+// newest rule set with its default options.
 func DefaultOptions() Options {
 	return Options{RuleSet: rules.Default(), Analyze: analyze.DefaultOptions()}
 }
 
-// ruleSet is the rule set o selects.
-func (o Options) ruleSet() rules.RuleSet {
-	if o.RuleSet.IsZero() {
+// ruleSet is o.RuleSet, or the newest when it is the zero value.
+func (o *Options) ruleSet() rules.RuleSet {
+	if o.RuleSet.Name() == "" {
 		return rules.Default()
 	}
 	return o.RuleSet

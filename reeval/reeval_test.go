@@ -21,16 +21,17 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// v2 is v1 with one rule changed: J4 (a Job retrying within its
-// backoffLimit) is ERROR instead of WARN.
-func v2(t *testing.T) rules.RuleSet {
+// testV2 is v1 with one rule changed: J4 (a Job retrying within its
+// backoffLimit) is ERROR instead of WARN. (The built-in v2 differs from v1
+// in many rules; this one differs in exactly one.)
+func testV2(t *testing.T) rules.RuleSet {
 	t.Helper()
 	j4, ok := rules.V1().Rule("J4")
 	if !ok {
 		t.Fatal("v1 has no J4")
 	}
 	j4.Level = model.LevelError
-	rs, err := rules.V1().Derive("v2", "ksnap-rules/2-test", j4)
+	rs, err := rules.V1().Derive("test-v2", "ksnap-rules/test-v2", j4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func fixtureBundles(t *testing.T) []string {
 	return files
 }
 
-// TestRuleSetChangeGolden re-evaluates every fixture bundle under v2 and
+// TestRuleSetChangeGolden re-evaluates every fixture bundle under test-v2 and
 // checks that exactly the verdicts J4 gives change, WARN -> ERROR, with the
 // overall verdicts they raise, and nothing else; the output is a golden.
 func TestRuleSetChangeGolden(t *testing.T) {
@@ -61,9 +62,11 @@ func TestRuleSetChangeGolden(t *testing.T) {
 	for _, f := range files {
 		inputs = append(inputs, reeval.Input{Path: f})
 	}
+	v1 := pipeline.DefaultOptions()
+	v1.RuleSet = rules.V1()
 	newOpts := pipeline.DefaultOptions()
-	newOpts.RuleSet = v2(t)
-	opts := reeval.Options{Base: pipeline.DefaultOptions(), New: newOpts, Workers: 2}
+	newOpts.RuleSet = testV2(t)
+	opts := reeval.Options{Base: v1, New: newOpts, Workers: 2}
 	res, err := reeval.Run(context.Background(), inputs, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +75,7 @@ func TestRuleSetChangeGolden(t *testing.T) {
 	// The oracle: from the v1 records alone, the Jobs J4 fired on at WARN.
 	var want []reeval.Change
 	for _, f := range files {
-		a, err := pipeline.Analyze(f, pipeline.DefaultOptions())
+		a, err := pipeline.Analyze(f, v1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +105,7 @@ func TestRuleSetChangeGolden(t *testing.T) {
 		t.Fatalf("bundles %d, failed %v, records %d; want %d, none, %d", res.Bundles, res.Failed, len(res.Records), len(files), len(files))
 	}
 	for _, r := range res.Records {
-		if r.Ruleset != "ksnap-rules/2-test" {
+		if r.Ruleset != "ksnap-rules/test-v2" {
 			t.Fatalf("new record %s under %q", r.Bundle, r.Ruleset)
 		}
 	}
@@ -117,7 +120,7 @@ func TestRuleSetChangeGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden := filepath.Join("testdata", "v2-j4-error."+format)
+		golden := filepath.Join("testdata", "test-v2-j4-error."+format)
 		if *update {
 			if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
@@ -130,6 +133,42 @@ func TestRuleSetChangeGolden(t *testing.T) {
 		if !bytes.Equal(buf.Bytes(), w) {
 			t.Errorf("%s differs (go test ./reeval -update rewrites it):\n%s", golden, buf.Bytes())
 		}
+	}
+}
+
+// TestV1ToV2Golden pins what shipping the built-in v2 changes in the
+// verdicts v1 gave every fixture bundle.
+func TestV1ToV2Golden(t *testing.T) {
+	var inputs []reeval.Input
+	for _, f := range fixtureBundles(t) {
+		inputs = append(inputs, reeval.Input{Path: f})
+	}
+	v1, v2 := pipeline.DefaultOptions(), pipeline.DefaultOptions()
+	v1.RuleSet = rules.V1()
+	var err error
+	if v2.RuleSet, err = rules.Lookup("v2"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := reeval.Run(context.Background(), inputs, reeval.Options{Base: v1, New: v2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := rtext.Reevaluate(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "v1-to-v2.txt")
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), w) {
+		t.Errorf("%s differs (go test ./reeval -update rewrites it):\n%s", golden, buf.Bytes())
 	}
 }
 

@@ -4,7 +4,9 @@
 //   - render/text: the human-readable analysis report and the history
 //     table, summary, record block and compact line;
 //   - render/json: the versioned JSON report and the history documents;
-//   - render/junit: analysis reports as JUnit XML.
+//   - render/junit: analysis reports as JUnit XML;
+//   - render/html: the history dashboard and analysis reports as offline
+//     HTML pages (the Prometheus export is export/metrics).
 //
 // Renderers turn values that analyze and history built into bytes; they
 // never evaluate, never read files, the wall clock or the environment, and

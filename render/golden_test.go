@@ -63,18 +63,29 @@ func goldenCases(t *testing.T) []goldenCase {
 	return cases
 }
 
-func evaluate(t *testing.T, src analyze.Source) *analyze.Report {
+// goldenSets are the rule sets every golden bundle is judged under, each
+// into its own directory: testdata/golden holds v1's reports (exact replay
+// of old verdicts: their bytes never change), testdata/golden-v2 v2's.
+var goldenSets = []struct {
+	dir string
+	rs  rules.RuleSet
+}{
+	{"golden", rules.V1()},
+	{"golden-v2", rules.V2()},
+}
+
+func evaluate(t *testing.T, rs rules.RuleSet, src analyze.Source) *analyze.Report {
 	t.Helper()
-	rep, err := analyze.Evaluate(src, rules.Default(), analyze.DefaultOptions())
+	rep, err := analyze.Evaluate(src, rs, analyze.DefaultOptions())
 	if err != nil {
 		t.Fatalf("Evaluate: %v", err)
 	}
 	return rep
 }
 
-func render(t *testing.T, src analyze.Source) map[string][]byte {
+func render(t *testing.T, rs rules.RuleSet, src analyze.Source) map[string][]byte {
 	t.Helper()
-	rep := evaluate(t, src)
+	rep := evaluate(t, rs, src)
 	out := map[string][]byte{}
 	for ext, w := range map[string]func(*bytes.Buffer) error{
 		".txt":  func(b *bytes.Buffer) error { return text.Report(b, rep) },
@@ -90,20 +101,23 @@ func render(t *testing.T, src analyze.Source) map[string][]byte {
 	return out
 }
 
-// TestGolden renders every fixture bundle as text, JSON and JUnit and
-// compares with testdata/golden (rewrite with -update). Each bundle is
-// rendered twice and the two outputs must be identical bytes.
+// TestGolden renders every fixture bundle as text, JSON and JUnit under
+// each rule set of goldenSets and compares with testdata/golden and
+// testdata/golden-v2 (rewrite with -update). Each bundle is rendered twice
+// and the two outputs must be identical bytes.
 func TestGolden(t *testing.T) {
-	for _, c := range goldenCases(t) {
-		t.Run(c.name, func(t *testing.T) {
-			first, second := render(t, c.src), render(t, c.src)
-			for ext, got := range first {
-				if !bytes.Equal(got, second[ext]) {
-					t.Errorf("%s: two renders of the same bundle differ", ext)
+	for _, set := range goldenSets {
+		for _, c := range goldenCases(t) {
+			t.Run(set.rs.Name()+"/"+c.name, func(t *testing.T) {
+				first, second := render(t, set.rs, c.src), render(t, set.rs, c.src)
+				for ext, got := range first {
+					if !bytes.Equal(got, second[ext]) {
+						t.Errorf("%s: two renders of the same bundle differ", ext)
+					}
+					golden(t, filepath.Join(set.dir, c.name+ext), got)
 				}
-				golden(t, filepath.Join("golden", c.name+ext), got)
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -129,7 +143,7 @@ func TestGoldenOtherTZ(t *testing.T) {
 // json package's own test covers strings that need escaping and nil lists).
 func TestReportJSONMatchesEncodingJSON(t *testing.T) {
 	for _, c := range goldenCases(t) {
-		rep := evaluate(t, c.src)
+		rep := evaluate(t, rules.Default(), c.src)
 		var want, got bytes.Buffer
 		enc := stdjson.NewEncoder(&want)
 		enc.SetEscapeHTML(false)

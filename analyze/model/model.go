@@ -175,6 +175,15 @@ type Job struct {
 	BackoffLimit          OptInt
 	ActiveDeadlineSeconds OptInt
 	Suspend               bool
+	// BackoffLimitPerIndex and MaxFailedIndexes are set on Indexed Jobs
+	// that count failures per index (spec.backoffLimitPerIndex).
+	BackoffLimitPerIndex OptInt
+	MaxFailedIndexes     OptInt
+	// ManagedBy is spec.managedBy: the controller that runs the Job when it
+	// is not the built-in one ("" or "kubernetes.io/job-controller").
+	ManagedBy string
+	// SuccessPolicy says spec.successPolicy is set.
+	SuccessPolicy bool
 
 	// HasStatus is false when the object has no status stanza at all.
 	HasStatus      bool
@@ -186,6 +195,13 @@ type Job struct {
 	StartTime      time.Time
 	CompletionTime time.Time
 	Conditions     []Condition
+	// Uncounted is how many pods status.uncountedTerminatedPods lists
+	// (finished, not yet in succeeded or failed).
+	Uncounted int64
+	// FailedIndexes and CompletedIndexes are status.failedIndexes and
+	// status.completedIndexes verbatim ("1,3-5"), "" when absent or empty.
+	FailedIndexes    string
+	CompletedIndexes string
 }
 
 // Condition returns the first condition of the given type.

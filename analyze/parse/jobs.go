@@ -175,6 +175,15 @@ func (p *item) jobSpec(j *model.Job, at int) int {
 			r, end := p.val(i)
 			j.Suspend = p.boolean("spec.suspend", r)
 			return end
+		case "backoffLimitPerIndex":
+			return p.intAt("spec.backoffLimitPerIndex", i, &j.BackoffLimitPerIndex)
+		case "maxFailedIndexes":
+			return p.intAt("spec.maxFailedIndexes", i, &j.MaxFailedIndexes)
+		case "managedBy":
+			return p.strAt("spec.managedBy", i, &j.ManagedBy)
+		case "successPolicy":
+			j.SuccessPolicy = p.obj("spec.successPolicy", i)
+			return skip(p.s, i)
 		}
 		return skip(p.s, i)
 	})
@@ -205,6 +214,19 @@ func (p *item) jobStatus(j *model.Job, at int) int {
 			var end int
 			j.Conditions, end = p.conditions("status.conditions", i)
 			return end
+		case "uncountedTerminatedPods":
+			if p.obj("status.uncountedTerminatedPods", i) {
+				return object(p.s, i, func(k string, ui int) int {
+					if (k == "succeeded" || k == "failed") && p.arr("status.uncountedTerminatedPods."+k, ui) {
+						return array(p.s, ui, func(_, ei int) int { j.Uncounted++; return skip(p.s, ei) })
+					}
+					return skip(p.s, ui)
+				})
+			}
+		case "failedIndexes":
+			return p.strAt("status.failedIndexes", i, &j.FailedIndexes)
+		case "completedIndexes":
+			return p.strAt("status.completedIndexes", i, &j.CompletedIndexes)
 		}
 		return skip(p.s, i)
 	})

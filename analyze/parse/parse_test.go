@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -305,5 +306,36 @@ func TestValidLikeGjson(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestJobV2Fields checks the Job fields rule set v2 reads: per-index
+// failure counting, spec.managedBy, spec.successPolicy and the pods in
+// status.uncountedTerminatedPods.
+func TestJobV2Fields(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want model.Job
+	}{
+		{"per index", `[{"metadata":{"name":"a"},"spec":{"completionMode":"Indexed","backoffLimitPerIndex":0,"maxFailedIndexes":1,"successPolicy":{"rules":[{"succeededCount":1}]}},` +
+			`"status":{"failedIndexes":"0,2-3","completedIndexes":"1","uncountedTerminatedPods":{"succeeded":["u1"],"failed":["u2","u3"]}}}]`,
+			model.Job{Name: "a", CompletionMode: "Indexed", BackoffLimitPerIndex: model.Some(0), MaxFailedIndexes: model.Some(1), SuccessPolicy: true,
+				HasStatus: true, FailedIndexes: "0,2-3", CompletedIndexes: "1", Uncounted: 3}},
+		{"managed, nulls", `[{"metadata":{"name":"a"},"spec":{"managedBy":"example.com/x","successPolicy":null,"backoffLimitPerIndex":null},"status":{"uncountedTerminatedPods":{},"failedIndexes":null}}]`,
+			model.Job{Name: "a", ManagedBy: "example.com/x", HasStatus: true}},
+	}
+	for _, tt := range tests {
+		jobs, errs, err := Jobs("jobs.json", []byte(tt.in))
+		if err != nil || len(errs) != 0 || len(jobs) != 1 {
+			t.Fatalf("%s: %v %v %d jobs", tt.name, err, errs, len(jobs))
+		}
+		if !reflect.DeepEqual(jobs[0], tt.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", tt.name, jobs[0], tt.want)
+		}
+	}
+	_, errs, _ := Jobs("jobs.json", []byte(`[{"metadata":{"name":"a"},"spec":{"successPolicy":"x"}}]`))
+	if len(errs) != 1 || errs[0].Error() != "member jobs.json: item 0: field spec.successPolicy: wrong type: a string, want an object" {
+		t.Errorf("successPolicy string: %v", errs)
 	}
 }

@@ -33,6 +33,11 @@ type Job struct {
 	Phase       model.JobPhase
 	PhaseReason string
 	Events      []*EventGroup
+	// SupersededBy is, for a FAILED run of a CronJob, the first later run
+	// of the same CronJob that SUCCEEDED (set by RuleSet.Relate in v2; J11);
+	// nil otherwise. Findings on a superseded Job and its pods are at most
+	// WARN.
+	SupersededBy *Job
 }
 
 // Pod is one pod, the Job it belongs to (nil for a bare pod) and its events

@@ -61,8 +61,12 @@ type Options struct {
 	TerminatingWarnAfter time.Duration
 	// AllowEmpty makes zero matched Jobs OK; by default it is WARN (O3).
 	AllowEmpty bool
-	// Expect names Jobs that must be present (J9, ERROR when absent).
+	// Expect names Jobs that must be present (J9, ERROR when absent); in v2
+	// a name also matches the runs of a CronJob of that name.
 	Expect []string
+	// IncludeBarePods makes bare pods (no captured Job owns them) count in
+	// the verdict (O1). v2 only: in v1 they always count.
+	IncludeBarePods bool
 	// EventRules are user rules over events (E5), applied in order.
 	EventRules []EventRule
 }

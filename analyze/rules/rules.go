@@ -77,6 +77,9 @@ func (o *Out) AddAt(l model.Level, msg string, ev model.Evidence) {
 			}
 		}
 	}
+	if j := o.job; j != nil && j.SupersededBy != nil && !o.rule.UserLevel && l > model.LevelWarn {
+		l = model.LevelWarn // J11: a failed run a later run of its CronJob made good
+	}
 	o.fs = append(o.fs, model.Finding{Rule: o.rule.Code, Level: l, Message: msg, Evidence: ev})
 }
 
@@ -87,6 +90,10 @@ type RuleSet struct {
 	rules         []Rule
 	order         map[string]int
 	phase         func(*model.Job) (model.JobPhase, string)
+	// relate joins the Jobs to each other (v2: supersession, J11); nil for none.
+	relate func(jobs []*Job)
+	// barePods says whether bare pods count in the verdict (O1); nil: always.
+	barePods func(o Options) bool
 }
 
 // New builds a rule set. Name is the short name to select it by (v1);
@@ -137,6 +144,21 @@ func (s RuleSet) IsZero() bool { return s.name == "" }
 // rule set so far derives it with JobPhase (docs/rules.md, "Job phase"); a
 // rule set that changes the derivation is a new rule set.
 func (s RuleSet) Phase(j *model.Job) (model.JobPhase, string) { return s.phase(j) }
+
+// Relate joins the Jobs of one bundle to each other, after their phases
+// are derived and before any rule runs (v2 marks each failed run of a
+// CronJob that a later run of it made good: Job.SupersededBy). v1 relates
+// nothing.
+func (s RuleSet) Relate(jobs []*Job) {
+	if s.relate != nil {
+		s.relate(jobs)
+	}
+}
+
+// BarePodsInVerdict says whether the health of bare pods (pods no captured
+// Job owns) counts in the bundle verdict (O1): always in v1; in v2 only with
+// Options.IncludeBarePods.
+func (s RuleSet) BarePodsInVerdict(o Options) bool { return s.barePods == nil || s.barePods(o) }
 
 // Rules returns a copy of the rules in listing order.
 func (s RuleSet) Rules() []Rule { return slices.Clone(s.rules) }
@@ -247,7 +269,7 @@ func (r *Registry) Names() []string {
 
 // builtin holds ksnap's rule sets, oldest first.
 var builtin = func() *Registry {
-	r, err := NewRegistry(V1())
+	r, err := NewRegistry(V1(), V2())
 	if err != nil {
 		panic(err) // a declaration bug, caught by every test
 	}

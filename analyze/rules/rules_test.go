@@ -162,13 +162,46 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-// TestBuiltin checks the package-level registry: v1 is the newest today.
+// TestBuiltin checks the package-level registry: v2 is the newest today.
 func TestBuiltin(t *testing.T) {
-	if got := Names(); !reflect.DeepEqual(got, []string{"v1"}) {
+	if got := Names(); !reflect.DeepEqual(got, []string{"v1", "v2"}) {
 		t.Errorf("Names = %v", got)
 	}
-	if Default().Version() != "ksnap-rules/1" {
+	if Default().Version() != "ksnap-rules/2" {
 		t.Errorf("Default = %s", Default().Version())
+	}
+}
+
+// TestV2 pins v2's identity and listing order, and that it keeps every v1
+// rule it does not replace as v1 declares it.
+func TestV2(t *testing.T) {
+	s := V2()
+	if s.Name() != "v2" || s.Version() != "ksnap-rules/2" {
+		t.Errorf("v2 = %s %s", s.Name(), s.Version())
+	}
+	var codes []string
+	for _, r := range s.Rules() {
+		codes = append(codes, r.Code)
+	}
+	want := []string{"O2", "O5", "O3", "J9", "J0", "J1", "J11", "J3", "J12", "J2", "J4", "J5", "J6", "J7", "J8", "J13", "E3", "J14",
+		"P2", "P15", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13", "P14", "P16", "P17", "P1",
+		"E4", "E5", "E1", "E2", "E6", "E7", "O1"}
+	if !reflect.DeepEqual(codes, want) {
+		t.Errorf("v2 order = %v\nwant %v", codes, want)
+	}
+	replaced := map[string]bool{"J4": true, "J8": true, "J9": true, "E4": true, "O1": true}
+	for _, r := range V1().Rules() {
+		r2, ok := s.Rule(r.Code)
+		if !ok {
+			t.Errorf("v2 dropped %s", r.Code)
+			continue
+		}
+		if got := r2.Doc != r.Doc || r2.Level != r.Level; got != replaced[r.Code] {
+			t.Errorf("%s: v2 doc/level differ from v1: %v, want %v", r.Code, got, replaced[r.Code])
+		}
+	}
+	if !V1().BarePodsInVerdict(Options{}) || s.BarePodsInVerdict(Options{}) || !s.BarePodsInVerdict(Options{IncludeBarePods: true}) {
+		t.Error("BarePodsInVerdict: v1 always, v2 only with IncludeBarePods")
 	}
 }
 

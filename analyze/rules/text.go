@@ -1,8 +1,8 @@
 package rules
 
 import (
+	"github.com/ksnap/ksnap/internal/textutil"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ksnap/ksnap/analyze/model"
@@ -13,41 +13,15 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func fld(path, value string) model.Field { return model.Field{Path: path, Value: value} }
 
-// oneLine folds a message from the cluster onto one line.
-func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\r\n\t") {
-		return strings.TrimSpace(s)
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// lastLine returns the last non-empty line of s: kubectl prints its error
-// last, after any klog noise.
-func lastLine(s string) string {
-	lines := strings.Split(s, "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" {
-			return l
-		}
-	}
-	return ""
-}
+func oneLine(s string) string  { return textutil.OneLine(s) }
+func lastLine(s string) string { return textutil.LastLine(s) }
 
 // msgSuffix is ": message" on one line, cut at 200 bytes, or "".
 func msgSuffix(m string) string {
-	m = oneLine(m)
-	if m == "" {
+	if m = textutil.OneLine(m); m == "" {
 		return ""
 	}
-	const max = 200
-	if len(m) > max {
-		cut := max
-		for cut > 0 && m[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
-			cut--
-		}
-		m = m[:cut] + "…"
-	}
-	return ": " + m
+	return ": " + textutil.Truncate(m, 200)
 }
 
 func reasonSuffix(r string) string {

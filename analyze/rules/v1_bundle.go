@@ -109,6 +109,11 @@ func jobMissing(e *Env, b *Bundle, out *Out) { // J9
 	for _, j := range b.Jobs {
 		have[j.Job.Name] = true
 	}
+	missingExpected(e, have, out)
+}
+
+// missingExpected reports each expected name not in have, in name order.
+func missingExpected(e *Env, have map[string]bool, out *Out) {
 	expect := slices.Clone(e.Opts.Expect)
 	slices.Sort(expect)
 	for _, n := range expect {

@@ -46,17 +46,17 @@ func TestNewAnalyzeCmd(t *testing.T) {
 	}{
 		{name: "defaults", args: []string{"b.tar.zst"}, want: func(*analyze.Options) {}, output: "text"},
 		{name: "every flag", args: []string{"--strict", "-o", "junit", "--warn-on-pending=false", "--treat-unknown-as-error=false",
-			"--pending-after", "5m", "--max-runtime", "2h", "--restart-warn", "3", "--allow-empty", "--expect", "a", "--expect", "b", "dir"},
+			"--pending-after", "5m", "--max-runtime", "2h", "--restart-warn", "3", "--allow-empty", "--expect", "a", "--expect", "b", "--include-bare-pods", "dir"},
 			want: func(o *analyze.Options) {
 				o.WarnOnPending, o.TreatUnknownAsError, o.PendingAfter, o.MaxRuntime = false, false, 5*time.Minute, 2*time.Hour
-				o.RestartWarn, o.AllowEmpty, o.Expect = 3, true, []string{"a", "b"}
+				o.RestartWarn, o.AllowEmpty, o.Expect, o.IncludeBarePods = 3, true, []string{"a", "b"}, true
 			}, output: "junit", strict: true},
-		{name: "bad output", args: []string{"-o", "yaml", "x"}, wantErr: `-o "yaml": want text, json or junit`},
+		{name: "bad output", args: []string{"-o", "yaml", "x"}, wantErr: `-o "yaml": want one of html, json, junit, text`},
 		{name: "bad duration", args: []string{"--max-runtime", "0s", "x"}, wantErr: "max-runtime 0s must be positive"},
 		{name: "no args", args: nil, wantErr: "requires at least 1 arg(s), only received 0"},
 		{name: "ruleset by name", args: []string{"--ruleset", "v1", "x"}, want: func(*analyze.Options) {}, output: "text", ruleSet: "ksnap-rules/1"},
 		{name: "ruleset by version", args: []string{"--ruleset", "ksnap-rules/1", "x"}, want: func(*analyze.Options) {}, output: "text", ruleSet: "ksnap-rules/1"},
-		{name: "unknown ruleset", args: []string{"--ruleset", "v0", "x"}, wantErr: `--ruleset: unknown rule set "v0" (known: v1)`},
+		{name: "unknown ruleset", args: []string{"--ruleset", "v0", "x"}, wantErr: `--ruleset: unknown rule set "v0" (known: v1, v2)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

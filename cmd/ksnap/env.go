@@ -1,12 +1,15 @@
 package main
 
 import (
+	"fmt"
+	"github.com/ksnap/ksnap/internal/textutil"
 	"io"
 	"log/slog"
 	"os"
 	"time"
 
 	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/history/jsonl"
 )
 
 // env carries every dependency a command may use, so tests can run the whole
@@ -54,4 +57,12 @@ func (e *env) logger() *slog.Logger {
 			return a
 		},
 	}))
+}
+
+// openHistory opens the history file at path with opts, its diagnostics
+// (corrupt lines, a torn tail) printed to stderr as one line each:
+// "ksnap: " and the store's message, which names the file and line.
+func (e *env) openHistory(path string, opts jsonl.Options) (*jsonl.Store, error) {
+	opts.Report = func(err error) { fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(err.Error())) }
+	return jsonl.Open(path, opts)
 }

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"github.com/ksnap/ksnap/pipeline"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/ksnap/ksnap/render/json"
 	"github.com/ksnap/ksnap/render/text"
@@ -24,6 +27,20 @@ type historyFileFlag struct{ path string }
 
 func (h *historyFileFlag) addFlag(fs *pflag.FlagSet) {
 	fs.StringVar(&h.path, "history-file", defaultHistoryFile, "history file (JSONL) ($KSNAP_HISTORY_FILE)")
+}
+
+// addLockTimeoutFlag binds --lock-timeout for the commands that write the
+// history file under its lock.
+func addLockTimeoutFlag(fs *pflag.FlagSet, d *time.Duration) {
+	fs.DurationVar(d, "lock-timeout", jsonl.DefaultLockTimeout, "give up (exit 3) when another process holds the history file's lock this long")
+}
+
+// checkLockTimeout refuses a --lock-timeout that is not positive.
+func checkLockTimeout(d time.Duration) error {
+	if d <= 0 {
+		return usageErrorf("--lock-timeout %s: must be a positive duration", d)
+	}
+	return nil
 }
 
 func (h *historyFileFlag) resolve(cmd *cobra.Command, e *env) string {
@@ -51,7 +68,7 @@ they never stop a command.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newHistoryShowCmd(e, nil), newHistorySummaryCmd(e, nil), newHistoryPruneCmd(e, nil), newHistoryRebuildCmd(e, nil))
+	cmd.AddCommand(newHistoryShowCmd(e, nil), newHistorySummaryCmd(e, nil), newHistoryPruneCmd(e, nil), newHistoryRebuildCmd(e, nil), newHistoryReportCmd(e, nil))
 	return cmd
 }
 
@@ -160,9 +177,9 @@ of its history line.
 				return runF(o)
 			}
 			if o.SummaryOnly {
-				return runHistorySummary(e, o)
+				return runHistorySummary(cmd.Context(), e, o)
 			}
-			return runHistoryShow(e, o)
+			return runHistoryShow(cmd.Context(), e, o)
 		},
 	}
 	addShowFlags(cmd.Flags(), o, true)
@@ -198,15 +215,20 @@ transition, the jobs with ERROR records and how many, and the history rules:
 			if runF != nil {
 				return runF(o)
 			}
-			return runHistorySummary(e, o)
+			return runHistorySummary(cmd.Context(), e, o)
 		},
 	}
 	addShowFlags(cmd.Flags(), o, false)
 	return cmd
 }
 
-func runHistoryShow(e *env, o *historyShowOptions) error {
-	l, err := history.Load(o.Path, history.LoadOptions{Limit: o.Limit, Filter: o.Filter, Log: e.logger()})
+func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
+	st, err := e.openHistory(o.Path, jsonl.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	l, err := st.Tail(ctx, o.Limit, o.Filter)
 	if err != nil {
 		return err
 	}
@@ -217,8 +239,13 @@ func runHistoryShow(e *env, o *historyShowOptions) error {
 	return text.HistoryTable(e.stdout, l.Records)
 }
 
-func runHistorySummary(e *env, o *historyShowOptions) error {
-	s, err := history.Summarize(o.Path, history.SummaryOptions{Window: o.Window, Filter: o.Filter, EscalateAfter: o.EscalateAfter, Log: e.logger()})
+func runHistorySummary(ctx context.Context, e *env, o *historyShowOptions) error {
+	st, err := e.openHistory(o.Path, jsonl.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s, err := history.Summarize(ctx, st, history.SummaryOptions{Window: o.Window, Filter: o.Filter, EscalateAfter: o.EscalateAfter})
 	if err != nil {
 		return err
 	}
@@ -230,7 +257,7 @@ func runHistorySummary(e *env, o *historyShowOptions) error {
 }
 
 // reportCorrupt prints one stderr line with the count when more corrupt
-// lines were met than the logger listed.
+// lines were met than the store reported.
 func reportCorrupt(e *env, c history.Corrupt) {
 	if c.Count > len(c.Lines) {
 		fmt.Fprintf(e.stderr, "ksnap: %d corrupt history lines skipped (the first %d are listed above)\n", c.Count, len(c.Lines))
@@ -239,11 +266,12 @@ func reportCorrupt(e *env, c history.Corrupt) {
 
 // historyPruneOptions are the parsed flags of history prune.
 type historyPruneOptions struct {
-	file      historyFileFlag
-	Path      string
-	KeepLast  int
-	OlderThan time.Duration
-	DryRun    bool
+	file        historyFileFlag
+	Path        string
+	KeepLast    int
+	OlderThan   time.Duration
+	DryRun      bool
+	LockTimeout time.Duration
 }
 
 func newHistoryPruneCmd(e *env, runF func(*historyPruneOptions) error) *cobra.Command {
@@ -258,7 +286,7 @@ the first kept record.
 
 The file is rewritten atomically (new file, fsync, rename) under the same
 lock as record, so concurrent recorders neither lose records nor write into
-the replaced file. --dry-run only reports what would be removed.
+the replaced file. It waits at most --lock-timeout for the lock. --dry-run only reports what would be removed.
 ` + exitStatusHelp,
 		Example: `  ksnap history prune --keep-last 105120
   ksnap history prune --older-than 2160h --dry-run`,
@@ -274,10 +302,18 @@ the replaced file. --dry-run only reports what would be removed.
 			if o.KeepLast == 0 && o.OlderThan == 0 {
 				return usageErrorf("set --keep-last N or --older-than DURATION")
 			}
+			if err := checkLockTimeout(o.LockTimeout); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
-			res, err := history.Prune(o.Path, history.PruneOptions{KeepLast: o.KeepLast, OlderThan: o.OlderThan, Now: e.now(), DryRun: o.DryRun, Log: e.logger()})
+			st, err := e.openHistory(o.Path, jsonl.Options{LockTimeout: o.LockTimeout})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			res, err := st.Prune(cmd.Context(), history.PrunePolicy{KeepLast: o.KeepLast, OlderThan: o.OlderThan, Now: e.now(), DryRun: o.DryRun})
 			if err != nil {
 				return err
 			}
@@ -299,6 +335,7 @@ the replaced file. --dry-run only reports what would be removed.
 	cmd.Flags().IntVar(&o.KeepLast, "keep-last", 0, "keep the last N records")
 	cmd.Flags().DurationVar(&o.OlderThan, "older-than", 0, "remove records older than this duration, e.g. 2160h (90 days)")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "report what would be removed without changing the file")
+	addLockTimeoutFlag(cmd.Flags(), &o.LockTimeout)
 	return cmd
 }
 
@@ -332,7 +369,7 @@ status is then 3, after the other bundles are written.
 			if runF != nil {
 				return runF(o)
 			}
-			return runHistoryRebuild(e, o)
+			return runHistoryRebuild(cmd.Context(), e, o)
 		},
 	}
 	cmd.Flags().StringVar(&o.From, "from", "", "directory of bundles")
@@ -340,7 +377,7 @@ status is then 3, after the other bundles are written.
 	return cmd
 }
 
-func runHistoryRebuild(e *env, o *historyRebuildOptions) error {
+func runHistoryRebuild(ctx context.Context, e *env, o *historyRebuildOptions) error {
 	if _, err := os.Lstat(o.Out); err == nil {
 		return usageErrorf("%s already exists: rebuild writes a new file", o.Out)
 	}
@@ -351,42 +388,31 @@ func runHistoryRebuild(e *env, o *historyRebuildOptions) error {
 	if len(ents) == 0 {
 		return usageErrorf("%s: no *%s bundle in this directory", o.From, bundle.Extension)
 	}
+	files := make([]string, len(ents))
+	for i, en := range ents {
+		files[i] = en.Path
+	}
 	if err := os.MkdirAll(filepath.Dir(o.Out), 0o755); err != nil {
 		return fmt.Errorf("create directory for %s: %w", o.Out, err)
 	}
 	tmp := filepath.Join(filepath.Dir(o.Out), "."+filepath.Base(o.Out)+".rebuild-"+fmt.Sprint(os.Getpid()))
 	os.Remove(tmp) // left over by a crashed rebuild of the same pid
 	defer os.Remove(tmp)
-	failed := 0
-	written := 0
-	// bundle.List gives capture order; records are appended in batches.
-	var batch []history.Record
-	flush := func() error {
-		if _, err := history.Append(tmp, history.AppendOptions{NoSync: true}, batch...); err != nil {
-			return err
-		}
-		written += len(batch)
-		batch = batch[:0]
-		return nil
+	st, err := e.openHistory(tmp, jsonl.Options{NoSync: true})
+	if err != nil {
+		return err
 	}
-	for i, en := range ents {
-		rec, _, err := analyzeForHistory(en.Path)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(err.Error()))
-			failed++
-		} else {
-			batch = append(batch, rec)
-		}
-		if len(batch) == 256 || i == len(ents)-1 && len(batch) > 0 {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+	defer st.Close()
+	res, err := pipeline.Rebuild(ctx, files, st, pipeline.DefaultOptions(), pipeline.BatchOptions{}, func(it pipeline.Item) {
+		fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(it.Err.Error()))
+	})
+	if err != nil {
+		return err
 	}
-	if written == 0 {
+	if res.Written == 0 {
 		return fmt.Errorf("%s: no bundle could be read; %s not written", o.From, o.Out)
 	}
-	if err := history.Sync(tmp); err != nil {
+	if err := st.Sync(); err != nil {
 		return err
 	}
 	if err := os.Link(tmp, o.Out); err != nil {
@@ -395,8 +421,8 @@ func runHistoryRebuild(e *env, o *historyRebuildOptions) error {
 		}
 		return fmt.Errorf("create %s: %w", o.Out, err)
 	}
-	fmt.Fprintf(e.stdout, "%s: %d records from %d bundles in %s\n", o.Out, written, len(ents), o.From)
-	if failed > 0 {
+	fmt.Fprintf(e.stdout, "%s: %d records from %d bundles in %s\n", o.Out, res.Written, len(ents), o.From)
+	if len(res.Failed) > 0 {
 		return silentExit(exitUnknown)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/ksnap/ksnap/history/jsonl"
 	"io"
 	"os"
 	"path/filepath"
@@ -101,7 +102,7 @@ func TestNewRecordCmd(t *testing.T) {
 		o.flags, o.file, o.bundleDir, o.Capture = captureFlags{}, historyFileFlag{}, "", captureOf(o.Capture)
 	}
 	want := func(outDir, history string, strict bool) recordOptions {
-		o := recordOptions{Capture: defaultCapture, Kubectl: defaultExec, HistoryPath: history, Strict: strict}
+		o := recordOptions{Capture: defaultCapture, Kubectl: defaultExec, HistoryPath: history, Strict: strict, LockTimeout: jsonl.DefaultLockTimeout}
 		o.Capture.OutDir = outDir
 		return o
 	}
@@ -192,9 +193,9 @@ func TestNewHistoryShowCmd(t *testing.T) {
 func TestNewHistoryPruneCmd(t *testing.T) {
 	clean := func(o *historyPruneOptions) { o.file = historyFileFlag{} }
 	checkOptions(t, newHistoryPruneCmd, clean, []optionCase[historyPruneOptions]{
-		{name: "keep last", args: []string{"--keep-last", "10"}, want: historyPruneOptions{Path: defaultHistoryFile, KeepLast: 10}},
+		{name: "keep last", args: []string{"--keep-last", "10"}, want: historyPruneOptions{Path: defaultHistoryFile, KeepLast: 10, LockTimeout: jsonl.DefaultLockTimeout}},
 		{name: "both and env", env: map[string]string{"KSNAP_HISTORY_FILE": "e.jsonl"}, args: []string{"--keep-last", "10", "--older-than", "48h", "--dry-run"},
-			want: historyPruneOptions{Path: "e.jsonl", KeepLast: 10, OlderThan: 48 * time.Hour, DryRun: true}},
+			want: historyPruneOptions{Path: "e.jsonl", KeepLast: 10, OlderThan: 48 * time.Hour, DryRun: true, LockTimeout: jsonl.DefaultLockTimeout}},
 		{name: "nothing", wantErr: "set --keep-last N or --older-than DURATION"},
 		{name: "zero", args: []string{"--keep-last", "0"}, wantErr: "--keep-last 0: must be a positive number of records"},
 		{name: "negative", args: []string{"--older-than", "-1h"}, wantErr: "--older-than -1h0m0s: must be a positive duration"},

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"time"
+
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/kubectl"
-	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/history/jsonl"
+	"github.com/ksnap/ksnap/pipeline"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
@@ -18,6 +21,9 @@ type recordOptions struct {
 	Capture     capture.Options
 	Kubectl     kubectl.Exec
 	HistoryPath string
+	LockTimeout time.Duration
+	// Alert is the alert config run after the append (--alert), "" for none.
+	Alert string
 }
 
 // bundleDir resolves --bundle-dir: flag > $KSNAP_BUNDLE_DIR > default.
@@ -40,7 +46,9 @@ one bundle into --bundle-dir, analyzes it with the default analysis options,
 appends one record to the history file (exclusive lock, one whole line,
 fsync; a torn last line is reported and never glued onto) and prints the
 record summary block. ksnap history rebuild replays the same bundles into a
-byte-identical history.
+byte-identical history. If another process holds the lock, record says so
+after a second and gives up after --lock-timeout (exit 3); a write that
+fails (a full disk) is truncated away, leaving no partial line.
 
 The history file is --history-file, else $KSNAP_HISTORY_FILE, else
 ` + defaultHistoryFile + `; its directory is created when missing. The bundle
@@ -59,6 +67,9 @@ commands make it at least WARN).
 			}
 			o.Capture.OutDir = resolveBundleDir(cmd, e, "bundle-dir", o.bundleDir)
 			o.HistoryPath = o.file.resolve(cmd, e)
+			if err := checkLockTimeout(o.LockTimeout); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -69,25 +80,33 @@ commands make it at least WARN).
 	o.file.addFlag(cmd.Flags())
 	cmd.Flags().StringVar(&o.bundleDir, "bundle-dir", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "exit 1 on WARN instead of 0")
+	addLockTimeoutFlag(cmd.Flags(), &o.LockTimeout)
+	cmd.Flags().StringVar(&o.Alert, "alert", "", "after appending, run ksnap alert with this config (docs/alerts.md)")
 	return cmd
 }
 
 func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
-	path := o.HistoryPath
-	res, err := capture.Run(cmd.Context(), o.Capture, e.kubectl(o.Kubectl))
+	ctx := cmd.Context()
+	st, err := e.openHistory(o.HistoryPath, jsonl.Options{LockTimeout: o.LockTimeout})
 	if err != nil {
 		return err
 	}
-	reportFailures(e, res)
-	rec, rep, err := analyzeForHistory(res.Path)
+	defer st.Close()
+	res, err := pipeline.Record(ctx, o.Capture, e.kubectl(o.Kubectl), st, pipeline.DefaultOptions())
+	if res != nil && res.Capture != nil {
+		reportFailures(e, res.Capture)
+	}
 	if err != nil {
 		return err
 	}
-	if _, err := history.Append(path, history.AppendOptions{Log: e.logger()}, rec); err != nil {
+	rec := &res.Analyzed.Record
+	if err := text.RecordBlock(e.stdout, text.RecordSummary{Record: rec, BundlePath: res.Capture.Path, HistoryPath: o.HistoryPath}); err != nil {
 		return err
 	}
-	if err := text.RecordBlock(e.stdout, text.RecordSummary{Record: &rec, BundlePath: res.Path, HistoryPath: path}); err != nil {
-		return err
+	if o.Alert != "" {
+		if err := runAlertAfterRecord(ctx, e, o.Alert, o.HistoryPath, o.Capture.OutDir); err != nil {
+			return err
+		}
 	}
-	return silentExit(verdictCode(rep.Verdict, o.Strict))
+	return silentExit(verdictCode(res.Analyzed.Report.Verdict, o.Strict))
 }

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"math"
 	"os"
 	"strings"
 
@@ -10,6 +10,7 @@ import (
 	"github.com/ksnap/ksnap/analyze/userrules"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/ksnap/ksnap/pipeline"
 	"github.com/ksnap/ksnap/reeval"
 	rjson "github.com/ksnap/ksnap/render/json"
@@ -141,23 +142,41 @@ func isHistory(args []string) bool {
 	return err == nil && !st.IsDir()
 }
 
-func loadAll(e *env, path string) ([]history.Record, error) {
-	l, err := history.Load(path, history.LoadOptions{Limit: math.MaxInt})
+// loadAll reads every record of the history store, in store order.
+func loadAll(ctx context.Context, e *env, st history.Store) ([]history.Record, error) {
+	var recs []history.Record
+	c, err := st.Scan(ctx, history.Filter{}, func(r *history.Record) error {
+		recs = append(recs, r.Clone())
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	reportCorrupt(e, l.Corrupt)
-	return l.Records, nil
+	reportCorrupt(e, c)
+	return recs, nil
 }
 
 func runReevaluate(cmd *cobra.Command, e *env, o *reevaluateOptions) error {
 	version := o.New.RuleSet.Version()
 	var inputs []reeval.Input
 	var current map[string]bool
+	ctx := cmd.Context()
 	target := o.HistoryFile
-	if isHistory(o.Args) {
+	fromHistory := isHistory(o.Args)
+	if fromHistory {
 		target = o.Args[0]
-		recs, err := loadAll(e, target)
+	}
+	var st history.Store
+	if fromHistory || o.Write {
+		js, err := e.openHistory(target, jsonl.Options{})
+		if err != nil {
+			return err
+		}
+		defer js.Close()
+		st = js
+	}
+	if fromHistory {
+		recs, err := loadAll(ctx, e, st)
 		if err != nil {
 			return err
 		}
@@ -175,14 +194,14 @@ func runReevaluate(cmd *cobra.Command, e *env, o *reevaluateOptions) error {
 			inputs = append(inputs, reeval.Input{Path: f})
 		}
 		if o.Write {
-			recs, err := loadAll(e, target)
+			recs, err := loadAll(ctx, e, st)
 			if err != nil {
 				return err
 			}
 			current = reeval.FromHistory(recs, "", version).Current
 		}
 	}
-	res, err := reeval.Run(cmd.Context(), inputs, reeval.Options{Base: o.Old, New: o.New})
+	res, err := reeval.Run(ctx, inputs, reeval.Options{Base: o.Old, New: o.New})
 	if err != nil {
 		return err
 	}
@@ -205,7 +224,7 @@ func runReevaluate(cmd *cobra.Command, e *env, o *reevaluateOptions) error {
 			}
 		}
 		if len(recs) > 0 {
-			if _, err := history.Append(target, history.AppendOptions{}, recs...); err != nil {
+			if _, err := st.Append(ctx, recs...); err != nil {
 				return err
 			}
 		}

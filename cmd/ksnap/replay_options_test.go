@@ -28,16 +28,16 @@ func TestReevaluateOptions(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", args: []string{"b"},
-			want: want{"text", "ksnap-rules/1", "ksnap-rules/1", "bundles", defaultHistoryFile, false}},
+			want: want{"text", "ksnap-rules/2", "ksnap-rules/2", "bundles", defaultHistoryFile, false}},
 		{name: "env", env: map[string]string{"KSNAP_BUNDLE_DIR": "/env/b", "KSNAP_HISTORY_FILE": "/env/h.jsonl"}, args: []string{"b"},
-			want: want{"text", "ksnap-rules/1", "ksnap-rules/1", "/env/b", "/env/h.jsonl", false}},
+			want: want{"text", "ksnap-rules/2", "ksnap-rules/2", "/env/b", "/env/h.jsonl", false}},
 		{name: "flags win", env: map[string]string{"KSNAP_BUNDLE_DIR": "/env/b"}, args: []string{"-o", "json", "--bundles", "x", "--history-file", "h", "--write", "b"},
-			want: want{"json", "ksnap-rules/1", "ksnap-rules/1", "x", "h", true}},
+			want: want{"json", "ksnap-rules/2", "ksnap-rules/2", "x", "h", true}},
 		{name: "rules file", args: []string{"--rules", rulesFile, "b"},
-			want: want{"text", "ksnap-rules/1+rules-sha256:" + hex.EncodeToString(sum[:]), "ksnap-rules/1", "bundles", defaultHistoryFile, false}},
+			want: want{"text", "ksnap-rules/2+rules-sha256:" + hex.EncodeToString(sum[:]), "ksnap-rules/2", "bundles", defaultHistoryFile, false}},
 		{name: "bad output", args: []string{"-o", "yaml", "b"}, wantErr: `-o "yaml": want text or json`},
-		{name: "unknown rule set", args: []string{"--ruleset", "v9", "b"}, wantErr: `--ruleset: unknown rule set "v9" (known: v1)`},
-		{name: "unknown base", args: []string{"--base", "v0", "b"}, wantErr: `--base: unknown rule set "v0" (known: v1)`},
+		{name: "unknown rule set", args: []string{"--ruleset", "v9", "b"}, wantErr: `--ruleset: unknown rule set "v9" (known: v1, v2)`},
+		{name: "unknown base", args: []string{"--base", "v0", "b"}, wantErr: `--base: unknown rule set "v0" (known: v1, v2)`},
 		{name: "missing rules file", args: []string{"--rules", filepath.Join(dir, "nope.yaml"), "b"},
 			wantErr: filepath.Join(dir, "nope.yaml") + ": cannot read the rules file: stat " + filepath.Join(dir, "nope.yaml") + ": no such file or directory"},
 		{name: "no argument", args: nil, wantErr: "requires at least 1 arg(s), only received 0"},
@@ -63,10 +63,10 @@ func TestDiffOptions(t *testing.T) {
 		name, wantErr, wantRuleSet string
 		args, wantFiles            []string
 	}{
-		{name: "two files", args: []string{a, b}, wantFiles: []string{a, b}, wantRuleSet: "ksnap-rules/1"},
+		{name: "two files", args: []string{a, b}, wantFiles: []string{a, b}, wantRuleSet: "ksnap-rules/2"},
 		{name: "one file", args: []string{a}, wantErr: "1 bundle given: diff needs two bundles, or a directory of at least two"},
 		{name: "bad output", args: []string{"-o", "xml", a, b}, wantErr: `-o "xml": want text or json`},
-		{name: "unknown rule set", args: []string{"--ruleset", "v7", a, b}, wantErr: `--ruleset: unknown rule set "v7" (known: v1)`},
+		{name: "unknown rule set", args: []string{"--ruleset", "v7", a, b}, wantErr: `--ruleset: unknown rule set "v7" (known: v1, v2)`},
 		{name: "empty directory", args: []string{dir}, wantErr: dir + ": no *.tar.zst bundle in this directory"},
 	}
 	for _, tt := range tests {

@@ -64,6 +64,8 @@ history (history, record). ksnap only ever runs kubectl get, logs and version.
 		newKeyCmd(e),
 		newDiffCmd(e, nil),
 		newReevaluateCmd(e, nil),
+		newExportCmd(e),
+		newAlertCmd(e, nil),
 	)
 	usageArgs(root)
 	return root

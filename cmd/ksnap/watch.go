@@ -25,6 +25,8 @@ type watchOptions struct {
 	// per run (SaveBundles or a temporary directory).
 	Capture capture.Options
 	Kubectl kubectl.Exec
+	// Alert is the alert config of --alert, "" for none.
+	Alert string
 }
 
 func newWatchCmd(e *env, runF func(*watchOptions) error) *cobra.Command {
@@ -69,6 +71,7 @@ code of the last verdict (as analyze; --strict makes WARN exit 1).
 	cmd.Flags().StringVar(&o.SaveBundles, "save-bundles", "", "keep the bundles in this directory (default: delete them after analysis)")
 	cmd.Flags().BoolVar(&o.Compact, "compact", false, "one line per tick instead of the full report")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "with --count, exit 1 when the last verdict is WARN")
+	cmd.Flags().StringVar(&o.Alert, "alert", "", "append each tick to the config's history file and run ksnap alert with this config (docs/alerts.md)")
 	return cmd
 }
 
@@ -147,6 +150,9 @@ func watchTick(ctx context.Context, e *env, o *watchOptions, opts capture.Option
 		if err == nil {
 			_, err = fmt.Fprintln(e.stdout)
 		}
+	}
+	if err == nil && o.Alert != "" {
+		err = runAlertAfterTick(ctx, e, o.Alert, rec, opts.OutDir)
 	}
 	return rep.Verdict, err
 }

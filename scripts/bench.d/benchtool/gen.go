@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/ksnap/ksnap/internal/gen"
 )
 
@@ -87,7 +89,7 @@ func genBatch(args []string) error {
 
 // genHistory writes n records shaped like history's benchmark records (three
 // jobs, one of them a CronJob's whose name rotates every 12 records) with
-// history.Append in batches, without fsync, then syncs once.
+// a jsonl store's Append in batches, without fsync, then syncs once.
 func genHistory(args []string) error {
 	fs := flag.NewFlagSet("gen-history", flag.ContinueOnError)
 	n := fs.Int("n", 1_000_000, "number of records")
@@ -101,6 +103,11 @@ func genHistory(args []string) error {
 	if _, err := os.Stat(*out); err == nil {
 		return fmt.Errorf("%s exists", *out)
 	}
+	hs, err := jsonl.Open(*out, jsonl.Options{NoSync: true})
+	if err != nil {
+		return err
+	}
+	defer hs.Close()
 	t0 := time.Date(2025, 11, 16, 10, 0, 0, 0, time.UTC)
 	const batch = 10000
 	recs := make([]history.Record, 0, batch)
@@ -117,13 +124,13 @@ func genHistory(args []string) error {
 			},
 		}))
 		if len(recs) == batch || i == *n-1 {
-			if _, err := history.Append(*out, history.AppendOptions{NoSync: true}, recs...); err != nil {
+			if _, err := hs.Append(context.Background(), recs...); err != nil {
 				return err
 			}
 			recs = recs[:0]
 		}
 	}
-	if err := history.Sync(*out); err != nil {
+	if err := hs.Sync(); err != nil {
 		return err
 	}
 	st, err := os.Stat(*out)

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"github.com/ksnap/ksnap/internal/textutil"
+	"math/rand/v2"
+	"path/filepath"
+	"time"
+
+	"github.com/ksnap/ksnap/alert"
+	"github.com/ksnap/ksnap/analyze/model"
+	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/history/jsonl"
+	"github.com/ksnap/ksnap/notify"
+	"github.com/ksnap/ksnap/notify/alertmanager"
+	"github.com/ksnap/ksnap/notify/slack"
+	"github.com/ksnap/ksnap/notify/webhook"
+)
+
+// alertRun is one alert step: ksnap alert, and record --alert after its
+// append. Config has its defaults filled (Check) and HistoryFile set.
+type alertRun struct {
+	Config *alert.Config
+	Filter history.Filter
+	Since  time.Time
+	DryRun bool
+}
+
+// do builds the sinks, takes the ledger's run lock, reads the ledger and
+// the history, evaluates and delivers. The reports are returned even with
+// a delivery error.
+func (r *alertRun) do(ctx context.Context, e *env) ([]alert.SinkReport, error) {
+	c := r.Config
+	sinks, err := buildSinks(c, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	ledgerPath := c.LedgerFile
+	if ledgerPath == "" {
+		ledgerPath = alert.LedgerPath(c.HistoryFile)
+	}
+	if !r.DryRun {
+		unlock, err := alert.LockRun(ctx, ledgerPath, time.Duration(c.Timeout))
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
+	led, err := alert.ReadLedger(ledgerPath)
+	if err != nil {
+		return nil, err
+	}
+	for _, le := range led.Corrupt {
+		fmt.Fprintf(e.stderr, "ksnap: warning: %s (skipped)\n", textutil.OneLine(le.Error()))
+	}
+	st, err := e.openHistory(c.HistoryFile, jsonl.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	res, _, err := alert.Evaluate(ctx, st, r.Filter, c.MachineOptions())
+	if err != nil {
+		return nil, err
+	}
+	bundleDir := c.BundleDir
+	if bundleDir == "" {
+		bundleDir = "bundles"
+	}
+	return alert.Deliver(ctx, res, led, sinks, alert.DeliverOptions{
+		Since:     r.Since,
+		MaxAlerts: c.MaxAlerts,
+		DryRun:    r.DryRun,
+		Timeout:   time.Duration(c.Timeout),
+		Now:       e.now,
+		Env:       alert.Env{BundleDir: bundleDir, Interval: time.Duration(c.CaptureInterval)},
+		Detail:    func(a *alert.Alert) alert.Detail { return bundleDetail(filepath.Join(bundleDir, a.Bundle), a.Job) },
+	})
+}
+
+// buildSinks resolves each sink's URL and token (files or environment
+// variables) and builds it. Errors name the sink and the file or variable,
+// never a URL.
+func buildSinks(c *alert.Config, getenv func(string) string) ([]alert.Sink, error) {
+	var sinks []alert.Sink
+	for _, sc := range c.Sinks {
+		raw, err := notify.Secret{File: sc.URLFile, Env: sc.URLEnv}.Resolve(getenv)
+		if err != nil {
+			return nil, fmt.Errorf("sink %s: url: %w", sc.Name, err)
+		}
+		token := ""
+		if sc.TokenFile != "" || sc.TokenEnv != "" {
+			if token, err = (notify.Secret{File: sc.TokenFile, Env: sc.TokenEnv}).Resolve(getenv); err != nil {
+				return nil, fmt.Errorf("sink %s: token: %w", sc.Name, err)
+			}
+		}
+		ep, err := notify.NewEndpoint(raw, token)
+		if err != nil {
+			return nil, fmt.Errorf("sink %s: %w", sc.Name, err)
+		}
+		p := notify.Poster{Policy: notify.Policy{Jitter: rand.Float64}}
+		switch sc.Type {
+		case alert.TypeAlertmanager:
+			sinks = append(sinks, alertmanager.New(sc.Name, ep, p))
+		case alert.TypeWebhook:
+			sinks = append(sinks, webhook.New(sc.Name, ep, p))
+		case alert.TypeSlack:
+			sinks = append(sinks, slack.New(sc.Name, ep, p))
+		}
+	}
+	return sinks, nil
+}
+
+// bundleDetail is the cause of job's verdict in the bundle at path: the
+// worst finding of the job or its pods (a pod's first on a tie, as more
+// specific), and that pod. A bundle that cannot be read gives no detail:
+// the alert still goes out, with the rule codes.
+func bundleDetail(path, job string) alert.Detail {
+	_, rep, err := analyzeForHistory(path)
+	if err != nil {
+		return alert.Detail{}
+	}
+	for _, j := range rep.Jobs {
+		if j.Name != job {
+			continue
+		}
+		var best *model.Finding
+		pod := ""
+		for _, p := range j.Pods {
+			for i := range p.Findings {
+				if f := &p.Findings[i]; best == nil || f.Level > best.Level {
+					best, pod = f, p.Name
+				}
+			}
+		}
+		for i := range j.Findings {
+			if f := &j.Findings[i]; best == nil || f.Level > best.Level {
+				best, pod = f, ""
+			}
+		}
+		if best == nil {
+			return alert.Detail{}
+		}
+		return alert.Detail{Cause: best.Message, Pod: pod}
+	}
+	return alert.Detail{}
+}
+
+// runAlertAfterRecord is the alert step of record --alert: it loads the
+// config, runs with the history file just appended to and reports a
+// delivery failure as one warning line, so the caller keeps its own exit
+// status (the transitions stay pending for the next run).
+func runAlertAfterRecord(ctx context.Context, e *env, configPath, historyPath, bundleDir string) error {
+	cfg, err := alert.LoadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	return alertAfterAppend(ctx, e, cfg, historyPath, bundleDir)
+}
+
+// runAlertAfterTick is the alert step of watch --alert: watch keeps no
+// history of its own, so the tick's record is appended to the config's
+// history_file (else $KSNAP_HISTORY_FILE, else the default history file),
+// then the alert step runs as after record.
+func runAlertAfterTick(ctx context.Context, e *env, configPath string, rec history.Record, bundleDir string) error {
+	cfg, err := alert.LoadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	path := cfg.HistoryFile
+	if path == "" {
+		path = e.getenv("KSNAP_HISTORY_FILE")
+	}
+	if path == "" {
+		path = defaultHistoryFile
+	}
+	st, err := e.openHistory(path, jsonl.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Append(ctx, rec); err != nil {
+		return err
+	}
+	return alertAfterAppend(ctx, e, cfg, path, bundleDir)
+}
+
+func alertAfterAppend(ctx context.Context, e *env, cfg *alert.Config, historyPath, bundleDir string) error {
+	cfg.HistoryFile = historyPath
+	if cfg.BundleDir == "" {
+		cfg.BundleDir = bundleDir
+	}
+	run := alertRun{Config: cfg}
+	reports, err := run.do(ctx, e)
+	if errors.Is(err, alert.ErrDelivery) {
+		for _, r := range reports {
+			if r.Err != nil {
+				fmt.Fprintf(e.stderr, "ksnap: warning: alert: %s (pending, retried next run)\n", textutil.OneLine(r.Err.Error()))
+			}
+		}
+		return nil
+	}
+	return err
+}
