@@ -65,3 +65,40 @@ func TestRuleSetOnScenarios(t *testing.T) {
 		t.Fatalf("user findings =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestPendingOnQuotaStuck: U4 on the real capture of a Job that v2 judges
+// PENDING (started, no pod: quota exceeded).
+func TestPendingOnQuotaStuck(t *testing.T) {
+	f, err := userrules.Parse("q.yaml", []byte("version: 1\nthresholds:\n- owner: Job/e2e-quota-stuck\n  pendingAfter: 1s\n  level: ERROR\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := rules.Lookup("v2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := f.RuleSet(v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := pipeline.DefaultOptions()
+	opts.RuleSet = rs
+	a, err := pipeline.Analyze(filepath.Join("..", "..", "fixtures", "scenarios", "quota-stuck.tar.zst"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, j := range a.Report.Jobs {
+		for _, f := range j.Findings {
+			if f.Rule == userrules.CodePending {
+				got = append(got, j.Phase.String()+" "+f.Level.String()+" "+f.Message)
+			}
+		}
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "PENDING ERROR job e2e-quota-stuck has been pending ") || !strings.HasSuffix(got[0], ", at least 1s (q.yaml thresholds[0])") {
+		t.Fatalf("U4 findings = %q", got)
+	}
+	if a.Report.Verdict != model.LevelError {
+		t.Fatalf("verdict %s, want ERROR", a.Report.Verdict)
+	}
+}
