@@ -95,16 +95,17 @@ One line per bundle on stdout: the signature file and the key id.` + "\n" + exit
 			if key == "" {
 				return usageErrorf("required flag --key not set")
 			}
-			signBundle, err := bundleSigner(key)
+			k, err := sign.ReadPrivateKey(key)
 			if err != nil {
 				return err
 			}
+			pub := k.Public()
 			for _, path := range args {
-				sp, err := signBundle(path)
+				sp, err := sign.SignFile(path, k)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(e.stdout, sp)
+				fmt.Fprintf(e.stdout, "%s %s (%s)\n", sp, pub.ID(), pub.Comment)
 			}
 			return nil
 		},
