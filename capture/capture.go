@@ -8,6 +8,7 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,7 +21,11 @@ import (
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/capture/redact"
+	"github.com/ksnap/ksnap/internal/atomicfile"
 	"github.com/ksnap/ksnap/internal/buildinfo"
+	"github.com/ksnap/ksnap/internal/jsonlimit"
+	"github.com/ksnap/ksnap/internal/k8sname"
 	"github.com/ksnap/ksnap/internal/kube"
 	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/tidwall/gjson"
@@ -70,6 +75,10 @@ type Options struct {
 	Now func() time.Time
 	// Log receives progress and one warning per failed command; discarded when nil.
 	Log *slog.Logger
+	// Redact writes only a redacted bundle (capture/redact, with
+	// RedactRules when not nil): no raw copy is ever written.
+	Redact      bool
+	RedactRules *redact.Rules
 }
 
 // Result is what Run produced.
@@ -79,6 +88,9 @@ type Result struct {
 	Manifest *bundle.Manifest
 	// Failed lists the commands that did not capture, in manifest order.
 	Failed []bundle.Command
+	// Stale lists the temp files of dead writers removed from OutDir
+	// before the bundle was written (atomicfile.CleanStale).
+	Stale []atomicfile.Stale
 }
 
 // Partial reports whether at least one command failed.
@@ -88,6 +100,19 @@ func (r *Result) Partial() bool { return len(r.Failed) > 0 }
 func (o *Options) Validate() error {
 	if o.Namespace == "" {
 		return errors.New("a namespace is required (-n NAMESPACE)")
+	}
+	// Names are data: the namespace becomes part of the bundle's file
+	// name, and every value goes into a kubectl argv.
+	if err := k8sname.Namespace(o.Namespace); err != nil {
+		return err
+	}
+	if err := k8sname.Selector(o.Selector); err != nil {
+		return err
+	}
+	if o.ContextName != "" {
+		if err := k8sname.Context(o.ContextName); err != nil {
+			return err
+		}
 	}
 	if o.MaxLogLines < 0 {
 		return fmt.Errorf("--max-log-lines %d: must be 0 (no logs) or more", o.MaxLogLines)
@@ -121,11 +146,12 @@ func listCallArgs(namespace, selector string) map[string][]string {
 
 // logCallArgs returns the kubectl arguments of one log call.
 func logCallArgs(namespace, pod, container string, tail int, previous bool) []string {
-	args := []string{"logs", pod, "-n", namespace, "-c", container, "--tail=" + strconv.Itoa(tail)}
+	args := []string{"logs", "-n", namespace, "-c", container, "--tail=" + strconv.Itoa(tail)}
 	if previous {
 		args = append(args, "--previous")
 	}
-	return args
+	// The pod name goes after "--": it can never be read as a flag.
+	return append(args, "--", pod)
 }
 
 var listOrder = []string{bundle.KindVersion, bundle.KindJobs, bundle.KindPods, bundle.KindEvents}
@@ -156,6 +182,9 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 	if err := os.MkdirAll(opts.OutDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
+	// Best effort: temp files that interrupted captures (or prunes) left
+	// in the directory. File ages are wall-clock, whatever opts.Now says.
+	stale, _ := atomicfile.CleanStale(opts.OutDir, time.Now())
 	start := now().UTC()
 
 	args := listCallArgs(opts.Namespace, opts.Selector)
@@ -214,11 +243,17 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 		Commands: cmds,
 		Skipped:  skipped,
 	}
+	if opts.Redact {
+		var err error
+		if m, members, err = redact.Apply(m, members, "", opts.RedactRules); err != nil {
+			return nil, fmt.Errorf("redact: %w", err)
+		}
+	}
 	path, err := bundle.Write(opts.OutDir, m, members)
 	if err != nil {
 		return nil, fmt.Errorf("write bundle: %w", err)
 	}
-	res := &Result{Path: path, Manifest: m, Failed: m.FailedCommands()}
+	res := &Result{Path: path, Manifest: m, Failed: m.FailedCommands(), Stale: stale}
 	for _, c := range res.Failed {
 		log.Debug("command failed", "member", c.Member, "kind", c.Kind, "error", c.Error)
 	}
@@ -252,15 +287,79 @@ func commandFromResult(kind, member string, res kubectl.Result, wantJSON bool) (
 	if res.Err != nil {
 		c.Status = bundle.StatusFailed
 		c.Error = textutil.OneLine(res.Err.Error())
-	} else if wantJSON && !gjson.ValidBytes(res.Stdout) {
-		c.Status = bundle.StatusFailed
-		c.Error = notJSONError(res.Stdout)
+	} else if wantJSON {
+		if msg := checkJSON(res.Stdout); msg != "" {
+			c.Status = bundle.StatusFailed
+			c.Error = msg
+		}
 	}
 	if !started {
 		return c, nil
 	}
+	printed := max(res.StdoutSize, int64(len(res.Stdout)))
+	if wantJSON && (printed > bundle.MaxMemberSize || printed > int64(len(res.Stdout))) {
+		// A reader would refuse the bundle (or the runner kept only a
+		// tail): record the failure, keep nothing.
+		c.Status = bundle.StatusFailed
+		c.Error = fmt.Sprintf("kubectl printed %d bytes, more than the member limit of %d; not kept", printed, bundle.MaxMemberSize)
+		return c, nil
+	}
+	if printed > int64(len(res.Stdout)) {
+		// A log tail the runner already cut.
+		c.StdoutTruncated, c.StdoutSize = true, printed
+	}
 	c.Member = member
 	return c, &bundle.Member{Name: member, Data: res.Stdout}
+}
+
+// checkJSON returns "" for JSON ksnap can read, else why not: not JSON, or
+// nested deeper or holding longer strings than internal/jsonlimit allows
+// (checked first: gjson's validator recurses once per level).
+func checkJSON(b []byte) string {
+	if err := jsonlimit.Check(b); err != nil {
+		return "kubectl output is not usable: " + err.Error()
+	}
+	if !gjson.ValidBytes(b) {
+		return notJSONError(b)
+	}
+	return ""
+}
+
+// cutLogs applies MaxLogTail and MaxLogTotal to log members, in plan
+// order: a longer output keeps its last bytes, from the start of a line,
+// and its command records the cut (stdout_truncated, stdout_size). Once
+// MaxLogTotal is spent, later tails keep nothing but still record the cut.
+func cutLogs(cmds []bundle.Command, mems []*bundle.Member, maxTail, maxTotal int) {
+	budget := maxTotal
+	for i, m := range mems {
+		if m == nil {
+			continue
+		}
+		keep := min(maxTail, budget)
+		if len(m.Data) > keep {
+			if !cmds[i].StdoutTruncated {
+				cmds[i].StdoutTruncated, cmds[i].StdoutSize = true, int64(len(m.Data))
+			}
+			m.Data = logTail(m.Data, keep)
+		}
+		budget -= len(m.Data)
+	}
+}
+
+// logTail returns the last bytes of data, at most max, starting after a
+// newline (so no line is cut in half) unless one line alone is longer.
+func logTail(data []byte, max int) []byte {
+	if len(data) <= max {
+		return data
+	}
+	t := data[len(data)-max:]
+	if max == 0 || data[len(data)-max-1] == '\n' {
+		return t
+	}
+	if i := bytes.IndexByte(t, '\n'); i >= 0 && i+1 < len(t) {
+		return t[i+1:]
+	}
+	return t
 }
 
 func notJSONError(b []byte) string {
@@ -278,7 +377,7 @@ func preview(b []byte) string {
 }
 
 func parseVersions(stdout []byte) bundle.Versions {
-	if !gjson.ValidBytes(stdout) {
+	if checkJSON(stdout) != "" {
 		return bundle.Versions{}
 	}
 	return bundle.Versions{
@@ -312,6 +411,9 @@ func PlanLogs(podsJSON []byte, mode LogMode) ([]LogCall, []bundle.Skip) {
 		if name == "" {
 			return true
 		}
+		// A hostile API server may name a pod "--selector=x" or "../x":
+		// names are checked before they reach a member name or an argv.
+		nameErr := k8sname.Object("pod", name)
 		type cs struct {
 			name      string
 			started   bool
@@ -346,6 +448,15 @@ func PlanLogs(podsJSON []byte, mode LogMode) ([]LogCall, []bundle.Skip) {
 			return true
 		}
 		for _, c := range all {
+			if nameErr == nil {
+				if err := k8sname.Container(c.name); err != nil {
+					skips = append(skips, bundle.Skip{Pod: name, Container: c.name, Reason: "not fetched: " + err.Error()})
+					continue
+				}
+			} else {
+				skips = append(skips, bundle.Skip{Pod: name, Container: c.name, Reason: "not fetched: " + nameErr.Error()})
+				continue
+			}
 			if !c.started {
 				skips = append(skips, bundle.Skip{Pod: name, Container: c.name, Reason: "container has not started"})
 				continue
@@ -419,6 +530,7 @@ func runLogs(ctx context.Context, r kubectl.Runner, opts Options, plan []LogCall
 	}
 	close(jobs)
 	wg.Wait()
+	cutLogs(cmds, mems, bundle.MaxLogTail, bundle.MaxLogTotal)
 	var members []bundle.Member
 	for _, m := range mems {
 		if m != nil {

@@ -150,6 +150,12 @@ func TestRunPartialCaptures(t *testing.T) {
 		{"not json", kubectltest.Response{Stdout: "No resources found in trading-bots namespace.\n"}, 0,
 			`kubectl output is not valid JSON (46 bytes, starts "No resources found in trading-bots names")`, 0, true},
 		{"empty stdout", kubectltest.Response{}, 0, "kubectl printed nothing on stdout; expected JSON", 0, true},
+		// gjson's validator recursed once per level: a hostile API server's
+		// 8 MiB of "[" crashed capture with a fatal stack overflow.
+		{"nested too deep", kubectltest.Response{Stdout: strings.Repeat("[", 8<<20)}, 0,
+			"kubectl output is not usable: JSON nests deeper than 512 levels at byte 512", 0, true},
+		{"string too long", kubectltest.Response{Stdout: `{"items":[{"metadata":{"name":"` + strings.Repeat("j", 3<<20) + `"}}]}`}, 0,
+			"kubectl output is not usable: a JSON string at byte 30 is longer than 2097152 bytes", 0, true},
 		{"timeout", kubectltest.Response{Stdout: eventsOut, Delay: 10 * time.Second}, 50 * time.Millisecond,
 			"kubectl timed out after 50ms (raise --timeout or check the API server)", -1, true},
 		{"not found", kubectltest.Response{NotFound: true}, 0,
@@ -336,6 +342,13 @@ func TestRunRejectsBadOptionsAndUnwritableDir(t *testing.T) {
 		{"negative tail", func(o *Options) { o.MaxLogLines = -1 }, "--max-log-lines -1"},
 		{"bad log mode", func(o *Options) { o.Logs = "some" }, `--logs "some"`},
 		{"out is a file", func(o *Options) { o.OutDir = filepath.Join(file, "sub") }, "create output directory"},
+		// The namespace is part of the bundle's file name: this one wrote
+		// the bundle outside --out.
+		{"namespace is a path", func(o *Options) { o.Namespace = "x/../../../ESCAPED" },
+			`namespace "x/../../../ESCAPED" is not a valid namespace name (lowercase letters, digits and '-', at most 63, starting and ending with a letter or digit)`},
+		{"namespace is a flag", func(o *Options) { o.Namespace = "--all-namespaces" }, `namespace "--all-namespaces" is not a valid namespace name`},
+		{"selector is a flag", func(o *Options) { o.Selector = "--raw=/x" }, `selector "--raw=/x" is not a label selector`},
+		{"context with a newline", func(o *Options) { o.ContextName = "prod\nOverall Health: OK" }, `context "prod\nOverall Health: OK" is not a usable context name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -365,5 +378,169 @@ func TestCurrentContext(t *testing.T) {
 	}
 	if got := KubeconfigPaths("", "", "/home/x"); !reflect.DeepEqual(got, []string{"/home/x/.kube/config"}) {
 		t.Errorf("default paths %q", got)
+	}
+}
+
+func TestCutLogs(t *testing.T) {
+	t.Parallel()
+	logs := []string{"a\nbb\nccc\n", "short\n", "0123456789", "", "x\ny\n"}
+	cmds := make([]bundle.Command, len(logs)+1)
+	mems := make([]*bundle.Member, len(logs)+1)
+	for i, l := range logs {
+		mems[i] = &bundle.Member{Data: []byte(l)}
+	}
+	// mems[5] is nil: a log call that never started.
+	cutLogs(cmds, mems, 8, 20)
+	type cut struct {
+		Data      string
+		Truncated bool
+		Size      int64
+	}
+	var got []cut
+	for i := range logs {
+		got = append(got, cut{string(mems[i].Data), cmds[i].StdoutTruncated, cmds[i].StdoutSize})
+	}
+	want := []cut{
+		{"bb\nccc\n", true, 9}, // the last 8 bytes start at the newline after "a": keep from the next line
+		{"short\n", false, 0},  // fits
+		{"3456789", true, 10},  // 7 of the total left, one line longer than that: its last bytes
+		{"", false, 0},         // empty
+		{"", true, 4},          // the total of 20 is spent (7 + 6 + 7): nothing left for "x\ny\n"
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}
+
+// 100 log lines of 2 MiB made capture write a bundle that verify and
+// analyze refused; the tail is now cut at MaxLogTail and the cut recorded.
+func TestRunCutsOversizeLogTails(t *testing.T) {
+	t.Parallel()
+	f := kubectltest.NewFake(t)
+	pods := `{"kind":"List","items":[{"metadata":{"name":"p"},"status":{"containerStatuses":[{"name":"main","state":{"running":{}}}]}}]}`
+	f.Expect(listArgs(bundle.KindVersion), kubectltest.Response{Stdout: versionOut})
+	f.Expect(listArgs(bundle.KindJobs), kubectltest.Response{Stdout: jobsOut})
+	f.Expect(listArgs(bundle.KindPods), kubectltest.Response{Stdout: pods})
+	f.Expect(listArgs(bundle.KindEvents), kubectltest.Response{Stdout: eventsOut})
+	line := strings.Repeat("x", 2<<20-1) + "\n"
+	f.Expect(logArgs("p", "main", false), kubectltest.Response{Stdout: strings.Repeat(line, 100)})
+	res, err := Run(context.Background(), baseOptions(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bundle.Open(res.Path)
+	if err != nil {
+		t.Fatalf("capture wrote a bundle the reader refuses: %v", err)
+	}
+	c := b.Manifest.Commands[4]
+	got, _ := b.Member("logs/p/main.log")
+	if c.Status != bundle.StatusOK || !c.StdoutTruncated || c.StdoutSize != 200<<20 || c.Size != 4<<20 || string(got) != strings.Repeat(line, 2) {
+		t.Errorf("log command %+v, member of %d bytes", c, len(got))
+	}
+}
+
+// A hostile API server names pods and containers like flags or paths: they
+// are skipped with the reason, never passed to kubectl (the strict fake
+// fails on any call not expected) nor made into member names.
+func TestRunSkipsHostileNames(t *testing.T) {
+	t.Parallel()
+	f := kubectltest.NewFake(t)
+	pods := `{"kind":"List","items":[
+ {"metadata":{"name":"--selector=app=x"},"status":{"containerStatuses":[{"name":"main","state":{"running":{}}}]}},
+ {"metadata":{"name":"p"},"status":{"containerStatuses":[{"name":"../../x","state":{"running":{}}},{"name":"main","state":{"running":{}}}]}}]}`
+	f.Expect(listArgs(bundle.KindVersion), kubectltest.Response{Stdout: versionOut})
+	f.Expect(listArgs(bundle.KindJobs), kubectltest.Response{Stdout: jobsOut})
+	f.Expect(listArgs(bundle.KindPods), kubectltest.Response{Stdout: pods})
+	f.Expect(listArgs(bundle.KindEvents), kubectltest.Response{Stdout: eventsOut})
+	f.Expect(logArgs("p", "main", false), kubectltest.Response{Stdout: "ok\n"})
+	res, err := Run(context.Background(), baseOptions(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []bundle.Skip{
+		{Pod: "--selector=app=x", Container: "main", Reason: `not fetched: pod "--selector=app=x" is not a valid object name (a DNS-1123 subdomain)`},
+		{Pod: "p", Container: "../../x", Reason: `not fetched: container "../../x" is not a valid container name (a DNS-1123 label)`},
+	}
+	if !reflect.DeepEqual(res.Manifest.Skipped, want) {
+		t.Errorf("skipped %+v\nwant    %+v", res.Manifest.Skipped, want)
+	}
+	if got := res.Manifest.Commands[4].Argv; !reflect.DeepEqual(got, []string{"kubectl", "logs", "-n", "trading-bots", "-c", "main", "--tail=50", "--", "p"}) {
+		t.Errorf("log argv %q", got)
+	}
+}
+
+// A capture killed while writing left its temp file (up to 150 MB) for
+// ever; the next capture in the directory removes it and says so.
+func TestRunRemovesStaleTempFiles(t *testing.T) {
+	t.Parallel()
+	f := kubectltest.NewFake(t)
+	expectLists(f, kubectltest.Response{Stdout: eventsOut})
+	opts := baseOptions(t)
+	opts.Logs = LogsNone
+	stale := filepath.Join(opts.OutDir, ".20251116T090000Z-trading-bots-1a2b3c4d.tar.zst.tmp-1073741824-0a1b2c3d4e5f")
+	if err := os.WriteFile(stale, []byte("partial"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(stale, old, old)
+	res, err := Run(context.Background(), opts, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Stale) != 1 || res.Stale[0].Path != stale || res.Stale[0].Size != 7 {
+		t.Errorf("stale = %+v", res.Stale)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temp file still there: %v", err)
+	}
+}
+
+// capture --redact writes only the redacted bundle: no raw copy on disk.
+func TestRunRedactKeepsNoRawCopy(t *testing.T) {
+	t.Parallel()
+	f := kubectltest.NewFake(t)
+	pods := `{"kind":"List","items":[{"metadata":{"name":"p"},"spec":{"containers":[{"name":"main","env":[{"name":"DB_PASSWORD","value":"hunter2"}]}]},"status":{"phase":"Running"}}]}`
+	f.Expect(listArgs(bundle.KindVersion), kubectltest.Response{Stdout: versionOut})
+	f.Expect(listArgs(bundle.KindJobs), kubectltest.Response{Stdout: jobsOut})
+	f.Expect(listArgs(bundle.KindPods), kubectltest.Response{Stdout: pods})
+	f.Expect(listArgs(bundle.KindEvents), kubectltest.Response{Stdout: eventsOut})
+	opts := baseOptions(t)
+	opts.Logs, opts.Redact = LogsNone, true
+	res, err := Run(context.Background(), opts, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(opts.OutDir)
+	if len(ents) != 1 {
+		t.Fatalf("out dir holds %d files, want the redacted bundle only", len(ents))
+	}
+	b, err := bundle.Open(res.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := b.Member(bundle.PodsMember)
+	if strings.Contains(string(got), "hunter2") || !strings.Contains(string(got), `"value":"[REDACTED]"`) {
+		t.Errorf("pods.json %s", got)
+	}
+	if r := b.Manifest.Redaction; r == nil || r.OriginalSHA256 != "" || r.RulesSHA256 != "" {
+		t.Errorf("redaction %+v", r)
+	}
+}
+
+// A runner that kept only the tail of a huge output (kubectl.Exec's
+// MaxStdout, MaxLogStdout): a list is a failed command without member, a
+// log tail records the cut.
+func TestCommandFromCutOutput(t *testing.T) {
+	t.Parallel()
+	res := kubectl.Result{Argv: []string{"kubectl", "get", "pods"}, Stdout: []byte(`{"items":[]}`), StdoutSize: 5 << 30}
+	c, m := commandFromResult(bundle.KindPods, bundle.PodsMember, res, true)
+	if c.Status != bundle.StatusFailed || m != nil || c.Member != "" ||
+		c.Error != "kubectl printed 5368709120 bytes, more than the member limit of 1073741824; not kept" {
+		t.Errorf("list: %+v, member %v", c, m)
+	}
+	res = kubectl.Result{Argv: []string{"kubectl", "logs"}, Stdout: []byte("tail\n"), StdoutSize: 1 << 30}
+	c, m = commandFromResult(bundle.KindLog, "logs/p/c.log", res, false)
+	if c.Status != bundle.StatusOK || m == nil || !c.StdoutTruncated || c.StdoutSize != 1<<30 {
+		t.Errorf("log: %+v", c)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,6 +12,9 @@ import (
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/buildinfo"
+	"github.com/ksnap/ksnap/internal/jsonlimit"
+	"github.com/ksnap/ksnap/internal/k8sname"
+	"github.com/ksnap/ksnap/internal/regfile"
 	"github.com/tidwall/gjson"
 	"sigs.k8s.io/yaml"
 )
@@ -62,6 +64,17 @@ func Import(opts ImportOptions) (string, error) {
 	if opts.Namespace == "" {
 		return "", errors.New("a namespace is required (-n NAMESPACE)")
 	}
+	if err := k8sname.Namespace(opts.Namespace); err != nil {
+		return "", err
+	}
+	if err := k8sname.Selector(opts.Selector); err != nil {
+		return "", err
+	}
+	if opts.Context != "" {
+		if err := k8sname.Context(opts.Context); err != nil {
+			return "", err
+		}
+	}
 	if opts.CapturedAt.IsZero() {
 		return "", errors.New("the capture time is required (--captured-at RFC3339)")
 	}
@@ -86,7 +99,7 @@ func Import(opts ImportOptions) (string, error) {
 			cmds = append(cmds, c)
 			continue
 		}
-		raw, err := os.ReadFile(in.path)
+		raw, err := regfile.ReadFile(in.path, bundle.MaxMemberSize)
 		if err != nil {
 			return "", &ImportError{Flag: in.flag, Path: in.path, Err: err}
 		}
@@ -137,25 +150,7 @@ func Import(opts ImportOptions) (string, error) {
 	if opts.LogsDir != "" {
 		m.Options.Logs = string(LogsAll)
 	}
-	if strings.HasSuffix(opts.Out, bundle.Extension) {
-		var buf bytes.Buffer
-		if _, err := bundle.Encode(&buf, m, members); err != nil {
-			return "", err
-		}
-		if dir := filepath.Dir(opts.Out); dir != "" {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return "", fmt.Errorf("create output directory: %w", err)
-			}
-		}
-		if err := bundle.WriteFileAtomic(opts.Out, buf.Bytes()); err != nil {
-			return "", err
-		}
-		return opts.Out, nil
-	}
-	if err := os.MkdirAll(opts.Out, 0o700); err != nil {
-		return "", fmt.Errorf("create output directory: %w", err)
-	}
-	return bundle.Write(opts.Out, m, members)
+	return bundle.WriteTo(opts.Out, m, members)
 }
 
 func sanitize(s string) string {
@@ -170,14 +165,18 @@ func sanitize(s string) string {
 // toJSON returns JSON bytes: the input itself when it is JSON, else the
 // conversion of a single YAML document, as kubectl -o yaml prints it.
 func toJSON(raw []byte) ([]byte, string, error) {
-	if gjson.ValidBytes(raw) {
-		return raw, "json", nil
-	}
 	trimmed := bytes.TrimSpace(raw)
 	if len(trimmed) == 0 {
 		return nil, "", errors.New("the file is empty; want kubectl's -o json or -o yaml output")
 	}
 	if trimmed[0] == '{' || trimmed[0] == '[' {
+		// gjson's validator recurses once per level: check depth first.
+		if err := jsonlimit.Check(raw); err != nil {
+			return nil, "", err
+		}
+		if gjson.ValidBytes(raw) {
+			return raw, "json", nil
+		}
 		return nil, "", errors.New("not valid JSON (truncated, or several documents?); want one kubectl -o json output")
 	}
 	if yamlDocuments(raw) > 1 {
@@ -186,6 +185,9 @@ func toJSON(raw []byte) ([]byte, string, error) {
 	j, err := yaml.YAMLToJSON(raw)
 	if err != nil {
 		return nil, "", fmt.Errorf("neither JSON nor YAML: %v", err)
+	}
+	if err := jsonlimit.Check(j); err != nil {
+		return nil, "", fmt.Errorf("converted from YAML: %w", err)
 	}
 	return j, "yaml", nil
 }
@@ -300,11 +302,17 @@ func importLogs(dir string) ([]bundle.Command, []bundle.Member, error) {
 		if strings.HasSuffix(container, ".previous") {
 			kind, container = bundle.KindPreviousLog, strings.TrimSuffix(container, ".previous")
 		}
+		if err := k8sname.Object("pod", pod); err != nil {
+			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel), Err: err}
+		}
+		if err := k8sname.Container(container); err != nil {
+			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel), Err: err}
+		}
 		member := bundle.LogMember(pod, container, kind == bundle.KindPreviousLog)
 		if err := bundle.CheckMemberName(member); err != nil {
 			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel), Err: err}
 		}
-		data, err := os.ReadFile(filepath.Join(dir, rel))
+		data, err := regfile.ReadFile(filepath.Join(dir, rel), bundle.MaxMemberSize)
 		if err != nil {
 			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel), Err: err}
 		}
@@ -312,5 +320,10 @@ func importLogs(dir string) ([]bundle.Command, []bundle.Member, error) {
 			Pod: pod, Container: container, Status: bundle.StatusOK})
 		members = append(members, bundle.Member{Name: member, Data: data})
 	}
+	ptrs := make([]*bundle.Member, len(members))
+	for i := range members {
+		ptrs[i] = &members[i]
+	}
+	cutLogs(cmds, ptrs, bundle.MaxLogTail, bundle.MaxLogTotal)
 	return cmds, members, nil
 }

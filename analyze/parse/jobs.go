@@ -63,6 +63,7 @@ func (p *item) job(j *model.Job, at int) int {
 func (p *item) strAt(field string, i int, dst *string) int {
 	if p.s[i] == '"' { // the usual case: a plain string, no gjson.Result
 		if e, esc := skipString(p.s, i); !esc {
+			checkString(i, e)
 			*dst = p.s[i+1 : e-1]
 			return e
 		}

@@ -13,7 +13,9 @@
 // type, unparseable time, missing name) is skipped and reported as an
 // *ItemError naming the member, the item index and the field; the other
 // items still count. A member that is not JSON at all,
-// or not a list or object, gives a *MemberError.
+// or not a list or object, gives a *MemberError; so does a value nested
+// more than jsonlimit.MaxDepth levels inside a skipped field, or a string
+// read longer than jsonlimit.MaxString.
 //
 // The package opens no files, reads no clock and decides no health. The
 // returned models may share memory with the input: callers must not modify
@@ -138,6 +140,10 @@ func items(member string, data []byte, grow func(n int), each func(s string, n, 
 	}
 	defer func() {
 		if r := recover(); r != nil {
+			if lp, ok := r.(limitPanic); ok {
+				errs, err = nil, &MemberError{Member: member, Err: lp.err}
+				return
+			}
 			if _, ok := r.(syntaxPanic); !ok {
 				panic(r)
 			}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ksnap/ksnap/internal/jsonlimit"
 	"github.com/tidwall/gjson"
 )
 
@@ -31,6 +32,24 @@ type syntaxPanic struct{}
 
 // errSyntax aborts the walk: the document is not valid JSON.
 func errSyntax() { panic(syntaxPanic{}) }
+
+// limitPanic is the panic value of a document past a jsonlimit limit (a
+// value nested deeper than jsonlimit.MaxDepth inside a skipped value, or a
+// string read longer than jsonlimit.MaxString); items turns it into the
+// member's *MemberError.
+type limitPanic struct{ err *jsonlimit.Error }
+
+func errLimit(at int, err error, limit int) {
+	panic(limitPanic{&jsonlimit.Error{Offset: int64(at), Err: err, Limit: limit}})
+}
+
+// checkString refuses a string read (not skipped) that is longer than
+// jsonlimit.MaxString: it would be copied into models and every report.
+func checkString(start, end int) {
+	if end-start-2 > jsonlimit.MaxString {
+		errLimit(start, jsonlimit.ErrStringLong, jsonlimit.MaxString)
+	}
+}
 
 // Bit tricks over 8 bytes at a time (see "Bit Twiddling Hacks", "Determine
 // if a word has a byte less than n"). The lowest flagged byte is always a
@@ -234,6 +253,9 @@ func skip(s string, i int) int {
 				i++
 				break
 			}
+			if len(stack) == jsonlimit.MaxDepth {
+				errLimit(i, jsonlimit.ErrTooDeep, jsonlimit.MaxDepth)
+			}
 			stack = append(stack, '}')
 			i = member(s, i)
 			continue
@@ -242,6 +264,9 @@ func skip(s string, i int) int {
 			if i < len(s) && s[i] == ']' {
 				i++
 				break
+			}
+			if len(stack) == jsonlimit.MaxDepth {
+				errLimit(i, jsonlimit.ErrTooDeep, jsonlimit.MaxDepth)
 			}
 			stack = append(stack, ']')
 			continue
@@ -298,6 +323,7 @@ func value(s string, i int) (gjson.Result, int) {
 	switch c := s[i]; c {
 	case '"':
 		e, esc := skipString(s, i)
+		checkString(i, e)
 		raw := s[i:e]
 		r := gjson.Result{Type: gjson.String, Raw: raw, Index: i}
 		if esc {
@@ -359,6 +385,7 @@ func object(s string, i int, fn func(key string, i int) int) int {
 		}
 		start := i
 		end, esc := skipString(s, i)
+		checkString(start, end)
 		var key string
 		if esc {
 			key = gjson.Parse(s[start:end]).Str

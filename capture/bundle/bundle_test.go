@@ -329,26 +329,33 @@ func TestCorruptionGivesOneTypedErrorNamingTheMember(t *testing.T) {
 			tw.WriteHeader(&tar.Header{Name: "pods.json", Typeflag: tar.TypeReg, Size: MaxMemberSize + 1, Mode: 0o600})
 			tw.Flush()
 			return compress(t, buf.Bytes())
-		}, PodsMember, "exceeds the cap"},
+		}, PodsMember, "exceeds the limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Decode("b.tar.zst", tt.data(t))
-			var ce *CorruptError
-			if !errors.As(err, &ce) {
-				t.Fatalf("err = %v (%T), want *CorruptError", err, err)
-			}
-			if ce.Path != "b.tar.zst" || ce.Member != tt.wantMember {
-				t.Errorf("path %q member %q, want b.tar.zst / %q", ce.Path, ce.Member, tt.wantMember)
-			}
-			if !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("err = %q, want it to contain %q", err, tt.wantErr)
-			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Errorf("error spans lines: %q", err)
-			}
+			checkCorrupt(t, tt.data(t), tt.wantMember, tt.wantErr)
 		})
+	}
+}
+
+// checkCorrupt decodes data as b.tar.zst and wants one *CorruptError naming
+// member, on one line, containing wantErr.
+func checkCorrupt(t *testing.T, data []byte, member, wantErr string) {
+	t.Helper()
+	_, err := Decode("b.tar.zst", data)
+	var ce *CorruptError
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v (%T), want *CorruptError", err, err)
+	}
+	if ce.Path != "b.tar.zst" || ce.Member != member {
+		t.Errorf("path %q member %q, want b.tar.zst / %q", ce.Path, ce.Member, member)
+	}
+	if !strings.Contains(err.Error(), wantErr) {
+		t.Errorf("err = %q\nwant it to contain %q", err, wantErr)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("error spans lines: %q", err)
 	}
 }
 
@@ -428,8 +435,8 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// The frame header carries the content size, so readers allocate the
-// decompressed archive once instead of growing it block by block.
+// The frame header carries the content size (readers stream and ignore it;
+// other tools use it to size their buffers).
 func TestFrameCarriesContentSize(t *testing.T) {
 	t.Parallel()
 	data := encode(t)

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ksnap/ksnap/internal/regfile"
 )
 
 // nameStamp is the capture-time layout of a canonical file name.
@@ -74,13 +76,16 @@ type Entry struct {
 //   - a bundle is a regular file whose name ends in .tar.zst;
 //   - names starting with "." are ignored (the writer's temp files, copies
 //     hidden on purpose);
-//   - symlinks are skipped, whatever they point at: a "latest.tar.zst" link
-//     next to its target would otherwise be analyzed, rebuilt into history
-//     and counted by retention twice, and prune must never remove a file
-//     through a link. A symlink given as a path on the command line is
-//     opened as given; List only decides what a directory stands for;
-//   - directories, devices, sockets and other names are ignored;
-//   - subdirectories are not entered.
+//   - a symlink is judged by what it points at, by the same rule: a link to
+//     a regular file is listed, unless that file is itself in the directory
+//     (a "latest.tar.zst" link next to its target is not analyzed, rebuilt
+//     into history or counted by retention twice); prune removes the link,
+//     never its target;
+//   - a *.tar.zst name that is (or links to) a FIFO, a device or a socket
+//     is listed with Err set, never opened, so that every command refuses
+//     it with the same one-line message instead of blocking on it;
+//   - directories and other names are ignored; subdirectories are not
+//     entered.
 //
 // Entries are in capture order: capture time, then file name. The time of
 // a canonical name (see ParseFileName) is taken from the name, so listing
@@ -95,21 +100,76 @@ func List(dir string) ([]Entry, error) {
 		return nil, fmt.Errorf("read directory %s: %w", dir, err)
 	}
 	var es []Entry
+	var regular []os.FileInfo // the regular files listed, to skip links to them
+	var links []os.DirEntry
 	for _, d := range ds {
 		name := d.Name()
-		if !d.Type().IsRegular() || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, Extension) {
+		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, Extension) || d.IsDir() {
 			continue
 		}
-		e := Entry{Path: filepath.Join(dir, name), Name: name}
-		if ni, err := ParseFileName(name); err == nil {
-			e.Time, e.Namespace = ni.Time, ni.Namespace
-		} else if m, err := PeekManifest(e.Path); err != nil {
-			e.Err = err
-		} else {
-			e.Time, e.Namespace, e.exact = manifestTime(m), m.Namespace, true
+		path := filepath.Join(dir, name)
+		switch t := d.Type(); {
+		case t&os.ModeSymlink != 0:
+			links = append(links, d)
+			continue
+		case !t.IsRegular():
+			es = append(es, Entry{Path: path, Name: name, Err: notRegular(path, t)})
+			continue
 		}
-		es = append(es, e)
+		if fi, err := d.Info(); err == nil {
+			regular = append(regular, fi)
+		}
+		es = append(es, entryOf(path, name))
 	}
+	for _, d := range links {
+		path := filepath.Join(dir, d.Name())
+		fi, err := os.Stat(path)
+		switch {
+		case err != nil:
+			es = append(es, Entry{Path: path, Name: d.Name(), Err: fmt.Errorf("read %s: %w", path, err)})
+		case fi.IsDir():
+		case !fi.Mode().IsRegular():
+			es = append(es, Entry{Path: path, Name: d.Name(), Err: notRegular(path, fi.Mode())})
+		case !sameAsAny(fi, regular):
+			es = append(es, entryOf(path, d.Name()))
+		}
+	}
+	sortEntriesExact(es)
+	return es, nil
+}
+
+// notRegular is the error of a bundle name that is not a regular file.
+func notRegular(path string, m os.FileMode) error {
+	return &os.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w (%s)", ErrNotRegular, regfile.ModeName(m))}
+}
+
+func sameAsAny(fi os.FileInfo, fis []os.FileInfo) bool {
+	for _, o := range fis {
+		if os.SameFile(fi, o) {
+			return true
+		}
+	}
+	return false
+}
+
+// entryOf is the entry of a regular bundle file: its capture time from its
+// canonical name, else from its manifest.
+func entryOf(path, name string) Entry {
+	e := Entry{Path: path, Name: name}
+	if ni, err := ParseFileName(name); err == nil {
+		e.Time, e.Namespace = ni.Time, ni.Namespace
+	} else if m, err := PeekManifest(e.Path); err != nil {
+		e.Err = err
+	} else {
+		e.Time, e.Namespace, e.exact = manifestTime(m), m.Namespace, true
+	}
+	return e
+}
+
+// sortEntriesExact sorts by capture time, then name, with entries of
+// unknown time last; where several canonical names share a second, it
+// orders them by their manifests' exact times.
+func sortEntriesExact(es []Entry) {
 	sortEntries(es)
 	// A canonical name knows its second only: where several bundles share
 	// a second, order them by their exact times.
@@ -134,7 +194,6 @@ func List(dir string) ([]Entry, error) {
 		}
 		i = j
 	}
-	return es, nil
 }
 
 // manifestTime is m's capture time, or the zero time when it is invalid.
@@ -179,14 +238,14 @@ func PeekManifest(path string) (*Manifest, error) {
 	corrupt := func(err error) error {
 		return &CorruptError{Path: path, Member: ManifestMember, Err: err}
 	}
-	dec, err := newDecoder(decodeLimit(int(min(fi.Size(), MaxBundleSize))))
-	if err != nil {
-		return nil, corrupt(fmt.Errorf("zstd decoder: %w", err))
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("read %s: %w", path, ErrNotRegular)
 	}
-	defer dec.Close()
-	if err := dec.Reset(f); err != nil {
+	dec, err := newDecoder(f)
+	if err != nil {
 		return nil, corrupt(fmt.Errorf("not a valid zstd stream: %w", err))
 	}
+	defer dec.Close()
 	tr := tar.NewReader(dec)
 	hdr, err := tr.Next()
 	if err != nil {

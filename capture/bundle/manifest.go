@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ksnap/ksnap/internal/k8sname"
 )
 
 // Format identifies a ksnap bundle manifest.
@@ -105,6 +107,19 @@ type Manifest struct {
 	Members []MemberInfo `json:"members"`
 	// Skipped lists log fetches deliberately not made, with the reason.
 	Skipped []Skip `json:"skipped,omitempty"`
+	// Redaction is set on a copy made by ksnap bundle redact; absent on
+	// what capture and import write.
+	Redaction *Redaction `json:"redaction,omitempty"`
+}
+
+// Redaction says a bundle is a redacted copy: of which original, by which
+// rules.
+type Redaction struct {
+	// RulesSHA256 is the hex sha256 of the rules file, "" without one.
+	RulesSHA256 string `json:"rules_sha256"`
+	// OriginalSHA256 is the hex sha256 of the original bundle file; ""
+	// for capture --redact, which never wrote one.
+	OriginalSHA256 string `json:"original_sha256"`
 }
 
 // Versions are kubectl's client and the API server's version as reported by
@@ -145,6 +160,12 @@ type Command struct {
 	DurationNS      int64  `json:"duration_ns"`
 	Stderr          string `json:"stderr"`
 	StderrTruncated bool   `json:"stderr_truncated,omitempty"`
+	// StdoutTruncated says the member holds only the tail of what kubectl
+	// printed (log tails over MaxLogTail); StdoutSize is then the size of
+	// the whole output. Both are omitted when nothing was cut, so bundles
+	// without a cut are what earlier versions wrote.
+	StdoutTruncated bool   `json:"stdout_truncated,omitempty"`
+	StdoutSize      int64  `json:"stdout_size,omitempty"`
 	Size            int64  `json:"size"`
 	SHA256          string `json:"sha256"`
 }
@@ -215,6 +236,10 @@ func (m *Manifest) Validate() error {
 	if m.Namespace == "" {
 		return fmt.Errorf("namespace is empty")
 	}
+	// The namespace is part of the bundle's file name.
+	if err := k8sname.Namespace(m.Namespace); err != nil {
+		return err
+	}
 	listed := map[string]MemberInfo{}
 	for i, mi := range m.Members {
 		if err := CheckMemberName(mi.Name); err != nil {
@@ -229,17 +254,37 @@ func (m *Manifest) Validate() error {
 		if !hexSHA.MatchString(mi.SHA256) {
 			return fmt.Errorf("members[%d]: sha256 %q is not 64 lowercase hex digits", i, mi.SHA256)
 		}
-		if mi.Size < 0 {
-			return fmt.Errorf("members[%d]: negative size", i)
+		if mi.Size < 0 || mi.Size > MaxMemberSize {
+			return fmt.Errorf("members[%d]: size %d is not between 0 and %d", i, mi.Size, MaxMemberSize)
 		}
 		listed[mi.Name] = mi
 	}
+	if len(m.Members) >= MaxMembers {
+		return fmt.Errorf("members: %w", &LimitError{What: "member count", Limit: MaxMembers - 1, Got: int64(len(m.Members))})
+	}
+	if m.Options.MaxLogLines < 0 || m.Options.TimeoutNS < 0 {
+		return fmt.Errorf("options: negative max_log_lines or timeout_ns")
+	}
 	seen := map[string]bool{}
+	kinds := map[string]bool{}
 	for i, c := range m.Commands {
-		switch c.Kind {
-		case KindVersion, KindJobs, KindPods, KindEvents, KindLog, KindPreviousLog:
-		default:
-			return fmt.Errorf("commands[%d]: unknown kind %q", i, c.Kind)
+		if err := c.checkKind(); err != nil {
+			return fmt.Errorf("commands[%d]: %w", i, err)
+		}
+		if c.Kind != KindLog && c.Kind != KindPreviousLog {
+			if kinds[c.Kind] {
+				return fmt.Errorf("commands[%d]: a second %s command", i, c.Kind)
+			}
+			kinds[c.Kind] = true
+		}
+		if c.DurationNS < 0 {
+			return fmt.Errorf("commands[%d]: negative duration_ns", i)
+		}
+		if c.Member == "" && (c.Size != 0 || c.SHA256 != "") {
+			return fmt.Errorf("commands[%d]: no member but size %d or sha256 %q", i, c.Size, c.SHA256)
+		}
+		if c.StdoutTruncated != (c.StdoutSize != 0) || c.StdoutSize < 0 || (c.StdoutTruncated && c.StdoutSize <= c.Size) {
+			return fmt.Errorf("commands[%d]: stdout_truncated and stdout_size disagree (size %d, stdout_size %d)", i, c.Size, c.StdoutSize)
 		}
 		switch c.Status {
 		case StatusOK, StatusFailed, StatusNotCaptured:
@@ -268,6 +313,54 @@ func (m *Manifest) Validate() error {
 				return fmt.Errorf("commands[%d]: size or sha256 of %q differs from members", i, c.Member)
 			}
 		}
+	}
+	for _, mi := range m.Members {
+		if !seen[mi.Name] && !strings.HasPrefix(mi.Name, "source/") {
+			return fmt.Errorf("members: %q belongs to no command", mi.Name)
+		}
+	}
+	if r := m.Redaction; r != nil {
+		if (r.OriginalSHA256 != "" && !hexSHA.MatchString(r.OriginalSHA256)) || (r.RulesSHA256 != "" && !hexSHA.MatchString(r.RulesSHA256)) {
+			return fmt.Errorf("redaction: sha256s must be 64 lowercase hex digits")
+		}
+	}
+	for i, sk := range m.Skipped {
+		if sk.Pod == "" || sk.Container == "" {
+			return fmt.Errorf("skipped[%d]: empty pod or container", i)
+		}
+	}
+	return nil
+}
+
+// listMember is the one member each list kind's stdout may be kept in.
+var listMember = map[string]string{
+	KindVersion: VersionMember,
+	KindJobs:    JobsMember,
+	KindPods:    PodsMember,
+	KindEvents:  EventsMember,
+}
+
+// checkKind checks that a command's kind is known and agrees with its
+// member (and, for logs, with its pod and container): a manifest in which
+// two commands swapped kinds must not verify.
+func (c Command) checkKind() error {
+	switch c.Kind {
+	case KindVersion, KindJobs, KindPods, KindEvents:
+		if c.Member != "" && c.Member != listMember[c.Kind] {
+			return fmt.Errorf("kind %s with member %q, want %q", c.Kind, c.Member, listMember[c.Kind])
+		}
+		if c.Pod != "" || c.Container != "" {
+			return fmt.Errorf("kind %s with a pod or container", c.Kind)
+		}
+	case KindLog, KindPreviousLog:
+		if c.Pod == "" || c.Container == "" {
+			return fmt.Errorf("kind %s without pod or container", c.Kind)
+		}
+		if want := LogMember(c.Pod, c.Container, c.Kind == KindPreviousLog); c.Member != "" && c.Member != want {
+			return fmt.Errorf("kind %s of pod %q container %q with member %q, want %q", c.Kind, c.Pod, c.Container, c.Member, want)
+		}
+	default:
+		return fmt.Errorf("unknown kind %q", c.Kind)
 	}
 	return nil
 }

@@ -14,17 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/klauspost/compress/zstd"
-)
-
-// Size caps applied when reading. A bundle from an air-gapped site is
-// untrusted input: these bound what a corrupt or hostile file can claim.
-const (
-	// MaxBundleSize caps the uncompressed size of a whole bundle (8 GiB).
-	MaxBundleSize = 8 << 30
-	// MaxMemberSize caps one member (4 GiB).
-	MaxMemberSize = 4 << 30
-	// MaxManifestSize caps manifest.json (64 MiB).
-	MaxManifestSize = 64 << 20
+	"github.com/ksnap/ksnap/internal/regfile"
 )
 
 // ErrNoMember is returned (wrapped) by Member for a name the bundle lacks.
@@ -93,38 +83,28 @@ func (b *Bundle) Has(name string) bool {
 	return ok || name == ManifestMember
 }
 
-// MaxRatio bounds the decompressed size of a bundle relative to its file
-// size: a frame header may claim any content size, and a 500-byte corrupt
-// file must not make the reader allocate gigabytes. kubectl JSON compresses
-// 5-50x; 4096x leaves room for very repetitive logs.
-const MaxRatio = 4096
-
-// decodeLimit is the most a bundle file of n bytes may decompress to.
-func decodeLimit(n int) uint64 {
-	l := uint64(64<<20) + uint64(n)*MaxRatio
-	if l > MaxBundleSize {
-		l = MaxBundleSize
-	}
-	return l
-}
-
-// newDecoder builds the one decoder of a bundle read; every option is fixed.
-func newDecoder(limit uint64) (*zstd.Decoder, error) {
-	return zstd.NewReader(nil,
-		// One goroutine per decode: batch analysis parallelises across bundles.
+// newDecoder builds the one streaming decoder of a bundle read; every
+// option is fixed.
+func newDecoder(r io.Reader) (*zstd.Decoder, error) {
+	return zstd.NewReader(r,
+		// One goroutine, decoding synchronously: batch analysis
+		// parallelises across bundles.
 		zstd.WithDecoderConcurrency(1),
-		// Cap what the frames may claim or produce: refused, never allocated.
-		zstd.WithDecoderMaxMemory(limit),
-		// Format v1 writes 8 MiB windows; allow up to 128 MiB for tools that recompress.
-		zstd.WithDecoderMaxWindow(128<<20),
+		// Bounds the window (history buffer) a frame may claim. The
+		// decompressed total is capped by limitReader, not here: a frame
+		// without a content size must never be decoded into an unbounded
+		// buffer (DecodeAll), so members are streamed out one by one.
+		zstd.WithDecoderMaxMemory(MaxWindow),
+		zstd.WithDecoderMaxWindow(MaxWindow),
 	)
 }
 
-// Open reads and verifies the bundle at path.
+// Open reads and verifies the bundle at path. Only a regular file (or a
+// symlink to one) of at most MaxFileSize bytes is read.
 func Open(path string) (*Bundle, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, err
 	}
 	return Decode(path, data)
 }
@@ -132,19 +112,33 @@ func Open(path string) (*Bundle, error) {
 // StartOpen reads the bundle at path and starts its verification (see
 // StartDecode).
 func StartOpen(path string) (*Bundle, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, err
 	}
 	return StartDecode(path, data)
+}
+
+func readFile(path string) ([]byte, error) {
+	data, err := regfile.ReadFile(path, MaxFileSize)
+	var pe *os.PathError
+	switch {
+	case err == nil:
+		return data, nil
+	case errors.Is(err, regfile.ErrNotRegular) && errors.As(err, &pe):
+		return nil, &CorruptError{Path: path, Err: pe.Err}
+	case errors.Is(err, regfile.ErrTooLarge):
+		return nil, &CorruptError{Path: path, Err: &LimitError{What: "file size", Limit: MaxFileSize, Got: MaxFileSize + 1}}
+	}
+	return nil, fmt.Errorf("read %s: %w", path, err)
 }
 
 // Decode verifies a bundle's bytes: zstd frames and checksums, tar structure,
 // regular-file members with allowed names and capped sizes, the manifest
 // first and valid, no member twice, every member listed in the manifest with
-// the right size and sha256, and nothing listed missing. path names the
-// bundle in errors. Members alias data's decompressed copy. The members'
-// sha256s are computed in parallel (at most GOMAXPROCS at a time).
+// the right size and sha256, nothing listed missing, and nothing after the
+// tar archive's end but zero padding. path names the bundle in errors. The
+// members' sha256s are computed in parallel (at most GOMAXPROCS at a time).
 func Decode(path string, data []byte) (*Bundle, error) {
 	b, err := StartDecode(path, data)
 	if err != nil {
@@ -156,42 +150,96 @@ func Decode(path string, data []byte) (*Bundle, error) {
 	return b, nil
 }
 
+// limitReader counts what it passes on and fails once more than limit
+// bytes were asked for: the decompressed stream is refused when it grows
+// past DecodeLimit, before anything beyond it is allocated.
+type limitReader struct {
+	r     io.Reader
+	n     int64
+	limit int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n >= l.limit {
+		// One byte more tells a stream that ends exactly at the limit
+		// from one that goes on.
+		var one [1]byte
+		if n, _ := l.r.Read(one[:]); n > 0 {
+			return 0, &LimitError{What: "decompressed size", Limit: l.limit, Got: l.limit + 1}
+		}
+	}
+	if rest := l.limit - l.n; int64(len(p)) > rest {
+		p = p[:rest+1]
+	}
+	n, err := l.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &zstdError{err}
+	}
+	l.n += int64(n)
+	if l.n > l.limit {
+		return 0, &LimitError{What: "decompressed size", Limit: l.limit, Got: l.n}
+	}
+	return n, err
+}
+
+// zstdError marks an error of the zstd layer (a corrupt or truncated
+// frame, a checksum mismatch) as opposed to one of the tar layer.
+type zstdError struct{ err error }
+
+func (e *zstdError) Error() string { return e.err.Error() }
+func (e *zstdError) Unwrap() error { return e.err }
+
+// streamError names what failed while reading the decompressed stream: a
+// limit, the zstd layer, or the tar layer.
+func streamError(err error, what string) error {
+	var le *LimitError
+	var ze *zstdError
+	switch {
+	case errors.As(err, &le):
+		return le
+	case errors.As(err, &ze):
+		if errors.Is(ze.err, io.ErrUnexpectedEOF) {
+			return errors.New("not a valid zstd stream: the file is truncated")
+		}
+		return fmt.Errorf("not a valid zstd stream: %w", ze.err)
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return fmt.Errorf("truncated: the archive ends inside %s", what)
+	}
+	return fmt.Errorf("not a valid tar archive: %w", err)
+}
+
 // StartDecode is Decode that returns once the archive's structure is
-// checked (zstd, tar, names, types, sizes, the manifest), while the checks
-// of the members against the manifest (presence, size, sha256) run in the
-// background. Members can be read at once, so a caller can work on them
-// while they are hashed; but nothing derived from them may be shown or
-// kept before Wait returns nil: until then the bundle is unverified
-// input. Wait gives the same error Decode would.
+// checked (zstd, tar, names, types, sizes, limits, the manifest, the end of
+// the archive), while the checks of the members against the manifest
+// (presence, size, sha256) run in the background. Members can be read at
+// once, so a caller can work on them while they are hashed; but nothing
+// derived from them may be shown or kept before Wait returns nil: until
+// then the bundle is unverified input. Wait gives the same error Decode
+// would.
+//
+// The decompressed stream is read member by member, never as a whole: each
+// tar header's size is checked against MaxMemberSize (MaxManifestSize) and
+// against what is left of DecodeLimit(len(data)) before the member's buffer
+// is allocated, and the stream is refused as soon as it passes the limit.
 func StartDecode(path string, data []byte) (*Bundle, error) {
 	corrupt := func(member string, err error) error {
 		return &CorruptError{Path: path, Member: member, Err: err}
 	}
+	if int64(len(data)) > MaxFileSize {
+		return nil, corrupt("", &LimitError{What: "file size", Limit: MaxFileSize, Got: int64(len(data))})
+	}
 	b := &Bundle{Path: path, Size: int64(len(data)), SHA256: sha256Hex(data), members: map[string][]byte{}, verified: make(chan struct{})}
-	limit := decodeLimit(len(data))
-	dec, err := newDecoder(limit)
-	if err != nil {
-		return nil, corrupt("", fmt.Errorf("zstd decoder: %w", err))
-	}
-	// The frame header tells the decoded size (the writer records it):
-	// allocate the buffer here, within the same limit the decoder applies,
-	// so that its memory can be faulted in while the decoder fills it
-	// (prefault). A header that lies only costs what DecodeAll itself
-	// would have allocated; later frames, if any, grow the buffer.
-	var dst []byte
-	var h zstd.Header
-	if h.Decode(data) == nil && h.HasFCS && h.FrameContentSize <= limit {
-		dst = make([]byte, 0, h.FrameContentSize+16)
-	}
-	stop := prefault(dst[:cap(dst)])
-	raw, err := dec.DecodeAll(data, dst)
-	stop()
-	dec.Close()
+	limit := DecodeLimit(int64(len(data)))
+	dec, err := newDecoder(bytes.NewReader(data))
 	if err != nil {
 		return nil, corrupt("", fmt.Errorf("not a valid zstd stream: %w", err))
 	}
-	br := bytes.NewReader(raw)
-	tr := tar.NewReader(br)
+	defer dec.Close()
+	lr := &limitReader{r: dec, limit: limit}
+	tr := tar.NewReader(lr)
+	// end is the stream offset just after the last member's padded data:
+	// the end-of-archive marker (two zero blocks) must follow it.
+	var end int64
 	for i := 0; ; i++ {
 		hdr, err := tr.Next()
 		if err == io.EOF {
@@ -201,8 +249,13 @@ func StartDecode(path string, data []byte) (*Bundle, error) {
 			where := ""
 			if len(b.names) > 0 {
 				where = "after " + b.names[len(b.names)-1]
+			} else if b.Manifest != nil {
+				where = "after " + ManifestMember
 			}
-			return nil, corrupt(where, fmt.Errorf("not a valid tar archive: %w", err))
+			return nil, corrupt(where, streamError(err, "a tar header"))
+		}
+		if i >= MaxMembers {
+			return nil, corrupt("", &LimitError{What: "member count", Limit: MaxMembers, Got: int64(i) + 1})
 		}
 		name := hdr.Name
 		if err := CheckMemberName(name); err != nil {
@@ -211,20 +264,24 @@ func StartDecode(path string, data []byte) (*Bundle, error) {
 		if hdr.Typeflag != tar.TypeReg {
 			return nil, corrupt(name, fmt.Errorf("entry type %q is not a regular file", string(hdr.Typeflag)))
 		}
-		limit := int64(MaxMemberSize)
+		max, what := int64(MaxMemberSize), "member size"
 		if name == ManifestMember {
-			limit = MaxManifestSize
+			max, what = MaxManifestSize, "manifest size"
 		}
-		if hdr.Size < 0 || hdr.Size > limit {
-			return nil, corrupt(name, fmt.Errorf("size %d exceeds the cap of %d bytes", hdr.Size, limit))
+		if hdr.Size < 0 || hdr.Size > max {
+			return nil, corrupt(name, &LimitError{What: what, Limit: max, Got: hdr.Size})
 		}
-		// archive/tar reads headers block by block without buffering ahead, so
-		// the member's data starts at the reader's offset: slice, don't copy.
-		off := int64(len(raw)) - int64(br.Len())
-		if off+hdr.Size > int64(len(raw)) {
-			return nil, corrupt(name, fmt.Errorf("truncated: %d bytes declared, %d present", hdr.Size, int64(len(raw))-off))
+		if left := limit - lr.n; hdr.Size > left {
+			return nil, corrupt(name, &LimitError{What: fmt.Sprintf("decompressed size (%d so far, then this member's %d)", lr.n, hdr.Size), Limit: limit})
 		}
-		content := raw[off : off+hdr.Size : off+hdr.Size]
+		content := make([]byte, hdr.Size)
+		stop := prefault(content)
+		_, err = io.ReadFull(tr, content)
+		stop()
+		if err != nil {
+			return nil, corrupt(name, streamError(err, "the member's data"))
+		}
+		end = lr.n + (512-hdr.Size%512)%512
 		if i == 0 {
 			if name != ManifestMember {
 				return nil, corrupt(name, fmt.Errorf("first member must be %s", ManifestMember))
@@ -248,11 +305,45 @@ func StartDecode(path string, data []byte) (*Bundle, error) {
 	if b.Manifest == nil {
 		return nil, corrupt(ManifestMember, errors.New("missing: the archive is empty"))
 	}
+	if err := checkEnd(lr, end); err != nil {
+		return nil, corrupt("", err)
+	}
 	go func() {
 		b.verifyErr = b.verify(corrupt)
 		close(b.verified)
 	}()
 	return b, nil
+}
+
+// checkEnd checks what follows the last member: the end-of-archive marker
+// (two zero blocks, which archive/tar consumed if present), then nothing but
+// at most MaxPadding zero bytes, to the end of the last zstd frame. A
+// second archive appended to the first, or any other data, is refused:
+// tar -i would extract it over the real members.
+func checkEnd(lr *limitReader, end int64) error {
+	if lr.n < end+1024 {
+		return errors.New("truncated: the tar end-of-archive marker is missing")
+	}
+	buf := make([]byte, 32<<10)
+	pad := lr.n - end - 1024
+	for {
+		n, err := lr.Read(buf)
+		for i, c := range buf[:n] {
+			if c != 0 {
+				return fmt.Errorf("trailing data after the end of the tar archive (a non-zero byte at offset %d of the decompressed stream)", lr.n-int64(n)+int64(i))
+			}
+		}
+		pad += int64(n)
+		if pad > MaxPadding {
+			return &LimitError{What: "zero padding after the end of the tar archive", Limit: MaxPadding, Got: MaxPadding + 1}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return streamError(err, "the padding after the tar end")
+		}
+	}
 }
 
 // Wait waits for the member checks started by StartDecode and returns

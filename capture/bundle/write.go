@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -192,6 +193,11 @@ func Encode(w io.Writer, m *Manifest, ms []Member) ([]byte, error) {
 	}
 	defer enc.Close()
 	out := enc.EncodeAll(tarBuf.Bytes(), make([]byte, 0, tarBuf.Len()/4+1024))
+	out = padRatio(out, int64(tarBuf.Len()))
+	// Never write what a reader would refuse (see limits.go).
+	if err := checkEncoded(len(manifest), len(sorted)+1, int64(tarBuf.Len()), int64(len(out))); err != nil {
+		return nil, err
+	}
 	if _, err := w.Write(out); err != nil {
 		return nil, fmt.Errorf("write: %w", err)
 	}
@@ -235,4 +241,59 @@ func Write(dir string, m *Manifest, ms []Member) (string, error) {
 // succeeds; if it holds anything else it fails with ErrExists.
 func WriteFileAtomic(path string, data []byte) error {
 	return atomicfile.WriteNew(path, data, FileMode)
+}
+
+// checkEncoded applies the reader's limits to an encoded bundle: its
+// manifest size, entry count, and decompressed size against the file size.
+func checkEncoded(manifest, entries int, tarSize, fileSize int64) error {
+	switch {
+	case manifest > MaxManifestSize:
+		return &LimitError{What: "manifest size", Limit: MaxManifestSize, Got: int64(manifest)}
+	case entries > MaxMembers:
+		return &LimitError{What: "member count", Limit: MaxMembers, Got: int64(entries)}
+	case fileSize > MaxFileSize:
+		return &LimitError{What: "file size", Limit: MaxFileSize, Got: fileSize}
+	case tarSize > DecodeLimit(fileSize):
+		return &LimitError{What: fmt.Sprintf("decompressed size (for a file of %d bytes)", fileSize), Limit: DecodeLimit(fileSize), Got: tarSize}
+	}
+	return nil
+}
+
+// WriteTo writes a bundle to out: a path ending in Extension (its
+// directory created; WriteFileAtomic), or a directory (created, 0700; Write
+// and the usual name). It returns the path written.
+func WriteTo(out string, m *Manifest, ms []Member) (string, error) {
+	if strings.HasSuffix(out, Extension) {
+		var buf bytes.Buffer
+		if _, err := Encode(&buf, m, ms); err != nil {
+			return "", err
+		}
+		if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+			return "", fmt.Errorf("create output directory: %w", err)
+		}
+		if err := WriteFileAtomic(out, buf.Bytes()); err != nil {
+			return "", err
+		}
+		return out, nil
+	}
+	if err := os.MkdirAll(out, 0o700); err != nil {
+		return "", fmt.Errorf("create output directory: %w", err)
+	}
+	return Write(out, m, ms)
+}
+
+// padRatio appends a zstd skippable frame (ignored by every decoder) when
+// the archive compressed better than DecodeLimit allows, so that a very
+// repetitive capture is still readable: the file then grows to
+// (tarSize - BaseAllowance) / MaxRatio bytes. The padding depends only on
+// the sizes, so the output stays deterministic.
+func padRatio(out []byte, tarSize int64) []byte {
+	if tarSize <= DecodeLimit(int64(len(out))) || tarSize > MaxBundleSize {
+		return out
+	}
+	need := (tarSize-BaseAllowance+MaxRatio-1)/MaxRatio - int64(len(out))
+	payload := max(need-8, 0)
+	// Skippable frame: magic 0x184D2A50, 4-byte little-endian size, payload.
+	out = append(out, 0x50, 0x2A, 0x4D, 0x18, byte(payload), byte(payload>>8), byte(payload>>16), byte(payload>>24))
+	return append(out, make([]byte, payload)...)
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ksnap/ksnap/internal/k8sname"
 	"github.com/ksnap/ksnap/internal/textutil"
 )
 
@@ -23,6 +24,10 @@ type Result struct {
 	Argv   []string
 	Stdout []byte
 	Stderr []byte
+	// StdoutSize is how many bytes kubectl printed on stdout; more than
+	// len(Stdout) when Exec kept only the tail (MaxStdout, MaxLogStdout).
+	// Zero means len(Stdout).
+	StdoutSize int64
 	// ExitCode is kubectl's exit status, or -1 when it did not exit on its
 	// own (not found, not executable, killed at the timeout).
 	ExitCode int
@@ -45,30 +50,109 @@ var readOnlyVerbs = []string{"get", "logs", "version"}
 // ErrNotReadOnly is returned (wrapped) by CheckReadOnly.
 var ErrNotReadOnly = errors.New("refused: ksnap only runs read-only kubectl commands (get, logs, version)")
 
-// refusedFlags may never appear, whatever the verb: they would write files
-// or turn a read into a write.
+// refusedFlags are named in the error when they appear: they would write
+// files or turn a read into a write. Any other flag outside valueFlags and
+// boolFlags is refused too.
 var refusedFlags = []string{"--raw", "--edit", "--overwrite", "--save-config", "--as", "--as-group", "--token", "--password", "--username"}
 
-// CheckReadOnly returns an error unless args is a read-only command: its
-// first element is one of the read-only verbs (get, logs, version) and no flag could write or
-// impersonate. Every Runner, the test fake included, calls it first.
+// valueFlags are the flags ksnap passes that take the next argument as
+// their value; boolFlags and "--tail=N" are the others.
+var (
+	valueFlags = map[string]bool{"-o": true, "-n": true, "-l": true, "-c": true, "--kubeconfig": true, "--context": true}
+	boolFlags  = map[string]bool{"--previous": true}
+)
+
+// getResources are the only things ksnap lists.
+var getResources = map[string]bool{"jobs": true, "pods": true, "events": true}
+
+// CheckReadOnly returns an error unless args is a read-only command that
+// ksnap itself builds: its first element is one of readOnlyVerbs, every
+// flag is one ksnap passes (-o, -n, -l, -c, --tail=N, --previous,
+// --kubeconfig, --context), -n is a namespace name, the values of -n, -c
+// and -o never start with '-', "get" lists only jobs, pods or events, and
+// "logs" names exactly one pod, a valid object name, after "--", so that
+// a name can never be read as a flag. Every Runner, the test fake
+// included, calls it first.
 func CheckReadOnly(args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: empty command", ErrNotReadOnly)
 	}
-	if !slices.Contains(readOnlyVerbs, args[0]) {
-		return fmt.Errorf("%w: verb %q", ErrNotReadOnly, args[0])
+	verb := args[0]
+	if !slices.Contains(readOnlyVerbs, verb) {
+		return fmt.Errorf("%w: verb %q", ErrNotReadOnly, verb)
 	}
-	for _, a := range args[1:] {
-		name := a
-		if i := strings.IndexByte(a, '='); i >= 0 {
-			name = a[:i]
+	var positional []string
+	dash := false
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if dash {
+			positional = append(positional, a)
+			continue
 		}
-		if slices.Contains(refusedFlags, name) {
+		name, _, _ := strings.Cut(a, "=")
+		switch {
+		case slices.Contains(refusedFlags, name):
 			return fmt.Errorf("%w: flag %s", ErrNotReadOnly, name)
+		case a == "--":
+			dash = true
+		case valueFlags[a]:
+			if i+1 >= len(args) {
+				return fmt.Errorf("%w: flag %s without a value", ErrNotReadOnly, a)
+			}
+			i++
+			v := args[i]
+			var err error
+			switch a {
+			case "-n":
+				err = k8sname.Namespace(v)
+			case "-c":
+				err = k8sname.Container(v)
+			case "-l":
+				err = k8sname.Selector(v)
+			case "--context":
+				err = k8sname.Context(v)
+			}
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrNotReadOnly, err)
+			}
+			if strings.HasPrefix(v, "-") && a != "--kubeconfig" {
+				return fmt.Errorf("%w: flag %s with value %q", ErrNotReadOnly, a, v)
+			}
+		case boolFlags[a]:
+		case name == "--tail" && isDigits(strings.TrimPrefix(a, "--tail=")):
+		case strings.HasPrefix(a, "-"):
+			return fmt.Errorf("%w: flag %q is not one ksnap passes", ErrNotReadOnly, a)
+		default:
+			positional = append(positional, a)
+		}
+	}
+	switch verb {
+	case "get":
+		if len(positional) != 1 || !getResources[positional[0]] || dash {
+			return fmt.Errorf("%w: get lists only jobs, pods or events, got %q", ErrNotReadOnly, positional)
+		}
+	case "logs":
+		if !dash || len(positional) != 1 {
+			return fmt.Errorf("%w: logs takes exactly one pod name, after \"--\"", ErrNotReadOnly)
+		}
+		if err := k8sname.Object("pod", positional[0]); err != nil {
+			return fmt.Errorf("%w: %v", ErrNotReadOnly, err)
+		}
+	case "version":
+		if len(positional) != 0 || dash {
+			return fmt.Errorf("%w: version takes no arguments", ErrNotReadOnly)
 		}
 	}
 	return nil
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // NotFoundError: the kubectl program could not be found or started.
@@ -116,18 +200,59 @@ type Exec struct {
 	// Env, when non-nil, is the whole environment of kubectl (tests);
 	// nil inherits ksnap's environment, so KUBECONFIG applies.
 	Env []string
+	// MaxStdout and MaxLogStdout, when positive, bound the stdout kept of
+	// get/version and of logs calls: only the last bytes are kept, and
+	// Result.StdoutSize says how much was printed. A hostile API server
+	// cannot make ksnap hold unbounded output.
+	MaxStdout, MaxLogStdout int64
 }
 
-// Argv returns the full argv Exec runs for args.
+// tailBuffer keeps the last max bytes written to it (all, when max <= 0),
+// in at most 2 × max bytes of memory, and counts everything.
+type tailBuffer struct {
+	max   int
+	buf   []byte
+	total int64
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.total += int64(len(p))
+	if t.max > 0 && len(p) >= t.max {
+		t.buf = append(t.buf[:0], p[len(p)-t.max:]...)
+		return len(p), nil
+	}
+	t.buf = append(t.buf, p...)
+	if t.max > 0 && len(t.buf) > 2*t.max {
+		n := copy(t.buf, t.buf[len(t.buf)-t.max:])
+		t.buf = t.buf[:n]
+	}
+	return len(p), nil
+}
+
+// Bytes returns the kept tail.
+func (t *tailBuffer) Bytes() []byte {
+	if t.max > 0 && len(t.buf) > t.max {
+		return t.buf[len(t.buf)-t.max:]
+	}
+	return t.buf
+}
+
+// Argv returns the full argv Exec runs for args: --kubeconfig and
+// --context go after the command's flags and before a "--" (after it
+// they would be positional arguments).
 func (x *Exec) Argv(args []string) []string {
-	argv := append([]string{x.program()}, args...)
+	cut := len(args)
+	if i := slices.Index(args, "--"); i >= 0 {
+		cut = i
+	}
+	argv := append([]string{x.program()}, args[:cut]...)
 	if x.Kubeconfig != "" {
 		argv = append(argv, "--kubeconfig", x.Kubeconfig)
 	}
 	if x.Context != "" {
 		argv = append(argv, "--context", x.Context)
 	}
-	return argv
+	return append(argv, args[cut:]...)
 }
 
 func (x *Exec) program() string {
@@ -141,7 +266,7 @@ func (x *Exec) program() string {
 func (x *Exec) Run(ctx context.Context, args []string) Result {
 	argv := x.Argv(args)
 	res := Result{Argv: argv, ExitCode: -1}
-	if err := CheckReadOnly(args); err != nil {
+	if err := CheckReadOnly(argv[1:]); err != nil {
 		res.Err = err
 		return res
 	}
@@ -154,13 +279,18 @@ func (x *Exec) Run(ctx context.Context, args []string) Result {
 	if x.Env != nil {
 		cmd.Env = x.Env
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	max := x.MaxStdout
+	if args[0] == "logs" {
+		max = x.MaxLogStdout
+	}
+	stdout := &tailBuffer{max: int(max)}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = stdout, &stderr
 	cmd.WaitDelay = 2 * time.Second
 	start := time.Now()
 	err := cmd.Run()
 	res.Duration = time.Since(start)
-	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
+	res.Stdout, res.Stderr, res.StdoutSize = stdout.Bytes(), stderr.Bytes(), stdout.total
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:

@@ -16,8 +16,8 @@ func TestCheckReadOnly(t *testing.T) {
 	allowed := [][]string{
 		{"get", "jobs", "-o", "json", "-n", "ns", "-l", "app=x"},
 		{"get", "events", "-o", "json", "-n", "ns"},
-		{"logs", "pod-1", "-n", "ns", "-c", "main", "--tail=100"},
-		{"logs", "pod-1", "-n", "ns", "-c", "main", "--tail=100", "--previous"},
+		{"logs", "-n", "ns", "-c", "main", "--tail=100", "--", "pod-1"},
+		{"logs", "-n", "ns", "-c", "main", "--tail=100", "--previous", "--kubeconfig", "/k/cfg", "--context", "arn:aws:eks:eu-west-1:1:cluster/x", "--", "pod-1.x"},
 		{"version", "-o", "json"},
 	}
 	for _, args := range allowed {
@@ -41,6 +41,15 @@ func TestCheckReadOnly(t *testing.T) {
 		{"get", "--raw", "/api/v1/namespaces/x/pods/y/exec"}, {"get", "pods", "--raw=/x"}, {"get", "pods", "--as", "admin"},
 		{"get", "pods", "--as=system:admin"}, {"get", "pods", "--token", "t"}, {"get", "pods", "--edit"},
 		{"get", "pods", "--save-config"}, {"logs", "p", "--as-group=system:masters"},
+		// Names are data: a pod named like a flag, a namespace like a
+		// path, anything but the flags ksnap passes.
+		{"logs", "-n", "ns", "-c", "main", "--selector=app=x"}, {"logs", "-n", "ns", "-c", "main", "--", "--selector=app=x"},
+		{"logs", "--selector=app=x", "-n", "ns", "--", "p"}, {"logs", "-n", "ns", "-c", "main", "p"},
+		{"logs", "-n", "ns", "--", "p", "q"}, {"get", "pods", "-n", "x/../../../ESCAPED"}, {"get", "pods", "-n", "-l"},
+		{"get", "pods", "-o", "json", "-n"}, {"get", "secrets", "-o", "json"}, {"get", "pods", "jobs"},
+		{"get", "pods", "-l", "-x"}, {"get", "pods", "-c", "A_B"}, {"get", "pods", "--context", "-n"},
+		{"get", "pods", "--context", "a\nb"}, {"get", "pods", "-w"}, {"get", "pods", "--watch"},
+		{"get", "pods", "--tail=x"}, {"version", "extra"}, {"get", "--", "pods"},
 	}
 	for _, args := range refused {
 		err := CheckReadOnly(args)
@@ -117,7 +126,12 @@ func TestExecRunner(t *testing.T) {
 		}
 	})
 	t.Run("non-zero exit keeps stderr and names its last line", func(t *testing.T) {
-		res := x.Run(ctx, []string{"logs", "p", "-c", "main", "--tail=5"})
+		res := x.Run(ctx, []string{"logs", "-c", "main", "--tail=5", "--", "p"})
+		// --kubeconfig and --context go before "--": after it they would
+		// be pod names.
+		if got, want := strings.Join(res.Argv[1:], " "), "logs -c main --tail=5 --kubeconfig /k/cfg --context ctx1 -- p"; got != want {
+			t.Errorf("argv %q, want %q", got, want)
+		}
 		var ee *ExitError
 		if !errors.As(res.Err, &ee) || ee.Code != 1 || res.ExitCode != 1 {
 			t.Fatalf("err = %v, exit %d", res.Err, res.ExitCode)
@@ -163,6 +177,35 @@ func TestExecMissingAndNotExecutable(t *testing.T) {
 		}
 		if !strings.Contains(res.Err.Error(), "install kubectl or pass --kubectl PATH") {
 			t.Errorf("%s: err %q has no hint", path, res.Err)
+		}
+	}
+}
+
+func TestTailBufferKeepsTheLastBytes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		max    int
+		writes []string
+		want   string
+	}{
+		{0, []string{"abc", "def"}, "abcdef"},
+		{4, []string{"ab", "cd", "ef"}, "cdef"},
+		{4, []string{"abcdefgh", "ij"}, "ghij"},
+		{4, []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}, "ghij"},
+		{4, []string{"abcdefghij"}, "ghij"},
+	}
+	for _, tt := range tests {
+		b := &tailBuffer{max: tt.max}
+		total := 0
+		for _, w := range tt.writes {
+			b.Write([]byte(w))
+			total += len(w)
+			if tt.max > 0 && cap(b.buf) > 4*tt.max+16 {
+				t.Errorf("max %d: buffer grew to %d", tt.max, cap(b.buf))
+			}
+		}
+		if string(b.Bytes()) != tt.want || b.total != int64(total) {
+			t.Errorf("max %d, writes %q: kept %q of %d, want %q of %d", tt.max, tt.writes, b.Bytes(), b.total, tt.want, total)
 		}
 	}
 }

@@ -47,7 +47,7 @@ func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
 		Use:   "analyze BUNDLE...|DIR",
 		Short: "Evaluate bundles offline into OK/WARN/ERROR/UNKNOWN verdicts",
 		Long: `Analyze reads bundles (a directory means the *.tar.zst regular files in it,
-not dot-files or symlinks, in capture order: docs/bundle-format.md) and
+not dot-files; a symlink by its target, in capture order: docs/bundle-format.md) and
 evaluates the Jobs, Pods and Events they hold with the health rules of
 docs/rules.md, in the rule set --ruleset names (default the newest, ` + rules.Default().Name() + `;
 every report names its version). It never contacts a cluster and never reads

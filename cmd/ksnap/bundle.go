@@ -24,7 +24,7 @@ from kubectl output files captured elsewhere.` + "\n" + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newBundleVerifyCmd(e), newBundleSignCmd(e), newBundleLsCmd(e), newBundleCatCmd(e), newBundleImportCmd(e), newBundlePruneCmd(e, nil))
+	cmd.AddCommand(newBundleVerifyCmd(e), newBundleSignCmd(e), newBundleLsCmd(e), newBundleCatCmd(e), newBundleImportCmd(e), newBundlePruneCmd(e, nil), newBundleRedactCmd(e))
 	return cmd
 }
 

@@ -25,7 +25,7 @@ func newBundlePruneCmd(e *env, runF func(*bundlePruneOptions) error) *cobra.Comm
 		Use:   "prune DIR --keep-last N --keep-daily N --keep-weekly N [--dry-run]",
 		Short: "Remove old bundles from a directory by a keep-last/daily/weekly policy",
 		Long: `Prune applies a restic-forget-style policy to the bundles in DIR (the
-*.tar.zst regular files, not dot-files or symlinks: docs/bundle-format.md),
+*.tar.zst regular files, not dot-files; a symlink by its target: docs/bundle-format.md),
 separately for each namespace, by capture time (from a canonical file name
 YYYYMMDDTHHMMSSZ-NAMESPACE-XXXXXXXX.tar.zst, else from the manifest), never
 the file's mtime:

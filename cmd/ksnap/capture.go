@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/ksnap/ksnap/capture"
+	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/capture/redact"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -21,6 +24,8 @@ type captureFlags struct {
 	logs        string
 	timeout     time.Duration
 	kubectlPath string
+	redact      bool
+	redactRules string
 }
 
 func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
@@ -35,6 +40,8 @@ func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
 	fs.StringVar(&f.logs, "logs", "all", "which containers' logs: all (every started container), failed (pods that failed, restarted or wait in an error state), none")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of each kubectl call")
 	fs.StringVar(&f.kubectlPath, "kubectl", "kubectl", "kubectl program: a path, or a name looked up in PATH ($KSNAP_KUBECTL)")
+	fs.BoolVar(&f.redact, "redact", false, "write only a redacted bundle (env values, secrets; see ksnap bundle redact), never the raw one")
+	fs.StringVar(&f.redactRules, "redact-rules", "", "rules file for --redact (implies it)")
 }
 
 // options converts the flags into capture options and the kubectl runner
@@ -78,7 +85,18 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 		Now:         e.now,
 		Log:         e.logger(),
 	}
-	x := kubectl.Exec{Path: f.kubectlPath, Kubeconfig: f.kubeconfig, Context: f.context, Timeout: f.timeout}
+	if f.redact || f.redactRules != "" {
+		opts.Redact = true
+		if f.redactRules != "" {
+			if opts.RedactRules, err = redact.LoadRules(f.redactRules); err != nil {
+				return capture.Options{}, kubectl.Exec{}, err
+			}
+		}
+	}
+	x := kubectl.Exec{Path: f.kubectlPath, Kubeconfig: f.kubeconfig, Context: f.context, Timeout: f.timeout,
+		// One byte over the member limit tells an oversize list; twice the
+		// log tail lets capture cut it at a line.
+		MaxStdout: bundle.MaxMemberSize + 1, MaxLogStdout: 2 * bundle.MaxLogTail}
 	return opts, x, nil
 }
 
@@ -154,8 +172,16 @@ func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
 	return nil
 }
 
-// reportFailures prints one line per failed command on stderr.
+// reportFailures prints one line per failed command on stderr, after one
+// line for the stale temp files the capture removed, if any.
 func reportFailures(e *env, res *capture.Result) {
+	if n := len(res.Stale); n > 0 {
+		var size int64
+		for _, s := range res.Stale {
+			size += s.Size
+		}
+		fmt.Fprintf(e.stderr, "ksnap: warning: %s: removed %d stale temp file(s) of interrupted writes (%d bytes)\n", filepath.Dir(res.Stale[0].Path), n, size)
+	}
 	for _, c := range res.Failed {
 		what := c.Member
 		if what == "" {

@@ -351,7 +351,7 @@ func newHistoryRebuildCmd(e *env, runF func(*historyRebuildOptions) error) *cobr
 		Use:   "rebuild --from DIR -o FILE",
 		Short: "Rebuild a history file from the bundles in a directory",
 		Long: `Rebuild analyzes every bundle in --from (the *.tar.zst regular files, not
-dot-files or symlinks, in capture order: docs/bundle-format.md), with the
+dot-files; a symlink by its target, in capture order: docs/bundle-format.md), with the
 same analysis options as ksnap record, and writes one record per bundle to a
 NEW history file -o. For the same bundles, the file is byte for byte the
 history that ksnap record appended. -o must not exist; the file appears only

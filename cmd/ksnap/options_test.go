@@ -66,7 +66,7 @@ func captureOf(o capture.Options) capture.Options {
 // defaultCapture is what -n ns alone gives.
 var defaultCapture = capture.Options{Namespace: "ns", OutDir: "bundles", MaxLogLines: 100, Logs: capture.LogsAll, Timeout: 30 * time.Second}
 
-var defaultExec = kubectl.Exec{Path: "kubectl", Timeout: 30 * time.Second}
+var defaultExec = kubectl.Exec{Path: "kubectl", Timeout: 30 * time.Second, MaxStdout: bundle.MaxMemberSize + 1, MaxLogStdout: 2 * bundle.MaxLogTail}
 
 func TestNewCaptureCmd(t *testing.T) {
 	kc := kubeconfig(t, "from-kubeconfig")
@@ -86,7 +86,7 @@ func TestNewCaptureCmd(t *testing.T) {
 			"--context", "c", "--kubeconfig", kc, "--max-log-lines", "0", "--logs", "failed", "--timeout", "5s"},
 			want: with(func(o *capture.Options, x *kubectl.Exec) {
 				o.Selector, o.OutDir, o.ContextName, o.MaxLogLines, o.Logs, o.Timeout = "app=x", "o", "c", 0, capture.LogsFailed, 5*time.Second
-				*x = kubectl.Exec{Path: "k", Kubeconfig: kc, Context: "c", Timeout: 5 * time.Second}
+				*x = kubectl.Exec{Path: "k", Kubeconfig: kc, Context: "c", Timeout: 5 * time.Second, MaxStdout: bundle.MaxMemberSize + 1, MaxLogStdout: 2 * bundle.MaxLogTail}
 			})},
 		{name: "no namespace", wantErr: "required flag -n/--namespace not set"},
 		{name: "bad logs", args: []string{"-n", "ns", "--logs", "some"}, wantErr: `--logs "some": want all, failed or none`},

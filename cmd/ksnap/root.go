@@ -66,6 +66,7 @@ history (history, record). ksnap only ever runs kubectl get, logs and version.
 		newReevaluateCmd(e, nil),
 		newExportCmd(e),
 		newAlertCmd(e, nil),
+		newServeCmd(e, nil),
 	)
 	usageArgs(root)
 	return root

@@ -2,7 +2,8 @@
 // the target directory, write, fsync, then link or rename into place and
 // fsync the directory, so a crash leaves either the old state or the whole
 // new file, never a partial one. Bundles use WriteNew (never overwrite);
-// history prune uses Replace.
+// history prune uses Replace. CleanStale removes the temp files that dead
+// writers left behind.
 package atomicfile
 
 import (
@@ -14,6 +15,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // ErrExists is returned (wrapped) by WriteNew when a different file already
@@ -61,7 +65,10 @@ func Replace(path string, data []byte, perm os.FileMode) error {
 func writeTemp(path string, data []byte, perm os.FileMode) (string, error) {
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+hex.EncodeToString(rnd[:]))
+	// The writer's PID is part of the name, so that a later run can tell
+	// the temp file of a dead writer (kill -9, power loss) from one in
+	// progress: see CleanStale.
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+tempInfix+strconv.Itoa(os.Getpid())+"-"+hex.EncodeToString(rnd[:]))
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return "", fmt.Errorf("create %s: %w", tmp, err)
@@ -101,4 +108,74 @@ func syncDir(dir string) error {
 		return fmt.Errorf("fsync dir %s: %w", dir, err)
 	}
 	return nil
+}
+
+// tempInfix separates the final name from the writer's PID and a random
+// suffix in a temp file name: .NAME.tmp-PID-RANDOM (before PIDs were
+// recorded: .NAME.tmp-RANDOM).
+const tempInfix = ".tmp-"
+
+// Stale ages: a temp file of a writer that is no longer running is removed
+// once it is StaleDeadAge old (a writer in another PID namespace may still
+// be writing it, so never at once); any temp file, whoever wrote it, once
+// it is StaleAge old (no write takes that long; PIDs are reused).
+const (
+	StaleDeadAge = time.Minute
+	StaleAge     = time.Hour
+)
+
+// Stale is one temp file CleanStale removed, with why.
+type Stale struct {
+	Path string
+	Size int64
+	// PID is the writer's process ID, 0 when the name does not record one.
+	PID int
+}
+
+// CleanStale removes the temp files of WriteNew and Replace in dir whose
+// writer is gone: its PID (from the name) is not a running process and the
+// file is at least StaleDeadAge old, or the file is at least StaleAge old.
+// Files of this process are never touched. It returns what it removed, in
+// name order; err reports a directory that cannot be read or a file that
+// cannot be removed (the others are still removed).
+func CleanStale(dir string, now time.Time) ([]Stale, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var out []Stale
+	var errs []error
+	for _, de := range ents {
+		name := de.Name()
+		i := strings.LastIndex(name, tempInfix)
+		if !strings.HasPrefix(name, ".") || i < 0 || !de.Type().IsRegular() {
+			continue
+		}
+		pid := 0
+		if p, _, ok := strings.Cut(name[i+len(tempInfix):], "-"); ok {
+			pid, _ = strconv.Atoi(p)
+		}
+		if pid == os.Getpid() {
+			continue
+		}
+		fi, err := de.Info()
+		if err != nil {
+			continue
+		}
+		age := now.Sub(fi.ModTime())
+		dead := pid > 0 && !alive(pid) && age >= StaleDeadAge
+		if !dead && age < StaleAge {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, Stale{Path: p, Size: fi.Size(), PID: pid})
+	}
+	return out, errors.Join(errs...)
 }

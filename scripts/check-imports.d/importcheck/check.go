@@ -37,7 +37,7 @@ var importRules = []importRule{
 	},
 	{
 		imports: []string{"net", "net/http/...", "net/rpc/...", "net/smtp"},
-		allowed: []string{"notify/...", "history/postgres/...", "bundle/s3/...", "capture/bundle/s3/...", "serve/..."},
+		allowed: []string{"notify/...", "history/postgres/...", "bundle/s3/...", "capture/bundle/s3/...", "serve/...", "internal/httpfake"},
 		why:     "only notifiers, remote stores and ksnap serve talk to the network",
 	},
 }

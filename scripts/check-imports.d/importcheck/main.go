@@ -12,7 +12,8 @@
 //   - only renderers (render/...) import html/template, text/template or
 //     encoding/xml;
 //   - only notifiers (notify/...), remote stores (history/postgres/...,
-//     bundle/s3/..., capture/bundle/s3/...) and the server (serve/...)
+//     bundle/s3/..., capture/bundle/s3/...), the server (serve/...) and the
+//     test-only HTTP fake (internal/httpfake)
 //     import net, net/http, net/rpc or net/smtp (net/url and net/netip
 //     only parse, and are allowed);
 //   - renderers (render/...) never import os, net, net/http, capture or

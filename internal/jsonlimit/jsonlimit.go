@@ -1,0 +1,141 @@
+// Package jsonlimit checks the two JSON properties that can hurt a
+// recursive or copying parser before one runs: nesting depth (gjson's
+// validator and ksnap's walker recurse once per level, so a few MB of "[["
+// overflow the goroutine stack, a fatal error no recover catches) and
+// string length (a 2 GB name copied into every report and renderer). The
+// check is one loop with no recursion and no allocation; it validates
+// nothing else, so it runs before, never instead of, a parser's own
+// validation. It owns no I/O and never prints.
+package jsonlimit
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+)
+
+// Limits of ksnap's JSON readers, listed in docs/bundle-format.md.
+const (
+	// MaxDepth is the deepest nesting of arrays and objects accepted (the
+	// document's own brackets are level 1). Kubernetes objects nest about
+	// 20 levels (managedFields mirror the object); the API server refuses
+	// 10,000.
+	MaxDepth = 512
+	// MaxString is the longest JSON string accepted, in bytes as written
+	// (escapes included). etcd stores no object larger than 1.5 MiB.
+	MaxString = 2 << 20
+)
+
+// Sentinel causes, for errors.Is.
+var (
+	ErrTooDeep    = errors.New("nesting too deep")
+	ErrStringLong = errors.New("string too long")
+)
+
+// Error says where the document passed a limit.
+type Error struct {
+	// Offset is the byte offset of the bracket or string that passed it.
+	Offset int64
+	Err    error
+	Limit  int
+}
+
+func (e *Error) Error() string {
+	if errors.Is(e.Err, ErrTooDeep) {
+		return fmt.Sprintf("JSON nests deeper than %d levels at byte %d", e.Limit, e.Offset)
+	}
+	return fmt.Sprintf("a JSON string at byte %d is longer than %d bytes", e.Offset, e.Limit)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+func load64(s []byte, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// eq flags the bytes of x equal to c (the lowest flag is exact; flags above
+// it may be false positives, so only the lowest is used).
+func eq(x uint64, c byte) uint64 {
+	y := x ^ (uint64(c) * ones)
+	return (y - ones) &^ y & highs
+}
+
+// Check returns nil, or an *Error for the first place where data nests
+// deeper than MaxDepth or holds a string longer than MaxString. Brackets
+// inside strings do not count; unbalanced or invalid JSON is left to the
+// parser.
+func Check(data []byte) error { return CheckLimits(data, MaxDepth, MaxString) }
+
+// CheckLimits is Check with other limits.
+func CheckLimits(data []byte, maxDepth, maxString int) error {
+	depth := 0
+	i, n := 0, len(data)
+	for i < n {
+		// Outside strings: skip to the next '"', '[', '{', ']' or '}'.
+		// '[' and '{' differ only in bit 5, as do ']' and '}'.
+		for i+8 <= n {
+			x := load64(data, i)
+			lo := x | 0x20*ones
+			if m := eq(x, '"') | eq(lo, '{') | eq(lo, '}'); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= n {
+			break
+		}
+		switch data[i] {
+		case '[', '{':
+			depth++
+			if depth > maxDepth {
+				return &Error{Offset: int64(i), Err: ErrTooDeep, Limit: maxDepth}
+			}
+			i++
+		case ']', '}':
+			if depth > 0 {
+				depth--
+			}
+			i++
+		case '"':
+			start := i
+			i++
+		str:
+			for {
+				for i+8 <= n {
+					x := load64(data, i)
+					if m := eq(x, '"') | eq(x, '\\'); m != 0 {
+						i += bits.TrailingZeros64(m) >> 3
+						break
+					}
+					i += 8
+				}
+				for i < n && data[i] != '"' && data[i] != '\\' {
+					i++
+				}
+				if i >= n {
+					break str
+				}
+				if data[i] == '\\' {
+					i += 2
+					continue
+				}
+				i++ // the closing quote
+				break str
+			}
+			if i-start-2 > maxString {
+				return &Error{Offset: int64(start), Err: ErrStringLong, Limit: maxString}
+			}
+		default:
+			i++
+		}
+	}
+	return nil
+}
