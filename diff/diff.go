@@ -25,7 +25,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/analyze/parse"
 	"github.com/ksnap/ksnap/capture/bundle"
@@ -139,11 +138,13 @@ type Event struct {
 	New       int64  `json:"new"`
 }
 
-// Snapshot is what diff compares of one bundle.
+// Snapshot is what diff compares of one bundle. It holds copies of what it
+// compares, never the decoded bundle, so that a long run keeps two
+// snapshots in memory, not two bundles.
 type Snapshot struct {
-	Side    Side
-	Report  *analyze.Report
-	objects []object
+	Side     Side
+	verdicts map[string]judged
+	objects  []object
 	events  map[eventKey]int64
 	// missing names the lists (jobs, pods, events) this bundle lacks.
 	missing map[string]bool
@@ -170,18 +171,23 @@ func Load(path string, opts pipeline.Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	s := &Snapshot{
+		Side: Side{File: path, SHA256: a.SHA256, CapturedAt: a.Report.CapturedAt, Namespace: a.Report.Namespace,
+			Selector: a.Report.Selector, RuleSet: a.Report.RuleSet, Verdict: a.Report.Verdict.String()},
+		verdicts: verdictIndex(a.Report),
+		events:   map[eventKey]int64{},
+		missing:  map[string]bool{},
+	}
+	phases := map[[3]string]string{}
+	for _, j := range a.Report.Jobs {
+		phases[[3]string{j.Namespace, j.Name, j.UID}] = j.Phase.String()
+	}
+	a = nil // the report holds the first decoding of the bundle: let it go
 	b, err := bundle.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	m := b.Manifest
-	s := &Snapshot{
-		Side: Side{File: path, SHA256: b.SHA256, CapturedAt: a.Report.CapturedAt, Namespace: m.Namespace,
-			Selector: m.Selector, RuleSet: a.Report.RuleSet, Verdict: a.Report.Verdict.String()},
-		Report:  a.Report,
-		events:  map[eventKey]int64{},
-		missing: map[string]bool{},
-	}
 	member := func(kind string) []byte {
 		c, ok := m.Command(kind)
 		if !ok || c.Failed() || c.Member == "" {
@@ -202,7 +208,9 @@ func Load(path string, opts pipeline.Options) (*Snapshot, error) {
 			s.missing[bundle.KindJobs] = true
 		}
 		for i := range jobs {
-			s.objects = append(s.objects, jobObject(&jobs[i], a.Report))
+			o := jobObject(&jobs[i])
+			o.summary.phase = phases[[3]string{o.ns, o.name, o.uid}]
+			s.objects = append(s.objects, o)
 		}
 	}
 	if d := member(bundle.KindPods); d != nil {
@@ -227,11 +235,27 @@ func Load(path string, opts pipeline.Options) (*Snapshot, error) {
 			if ns == "" {
 				ns = e.Namespace
 			}
-			s.events[eventKey{e.Object.Kind, ns, e.Object.Name, e.Reason}] += e.Count
+			s.events[eventKey{strings.Clone(e.Object.Kind), strings.Clone(ns), strings.Clone(e.Object.Name), strings.Clone(e.Reason)}] += e.Count
 		}
+	}
+	for i := range s.objects {
+		s.objects[i].detach()
 	}
 	sort.SliceStable(s.objects, func(i, j int) bool { return s.objects[i].less(&s.objects[j]) })
 	return s, nil
+}
+
+// detach copies o's strings, which the parsers may have taken from the
+// decoded bundle's memory.
+func (o *object) detach() {
+	o.kind, o.ns, o.name, o.uid = strings.Clone(o.kind), strings.Clone(o.ns), strings.Clone(o.name), strings.Clone(o.uid)
+	for i := range o.fields {
+		o.fields[i].Path, o.fields[i].New = strings.Clone(o.fields[i].Path), strings.Clone(o.fields[i].New)
+	}
+	for i := range o.summary.reasons {
+		o.summary.reasons[i] = strings.Clone(o.summary.reasons[i])
+	}
+	o.summary.phase = strings.Clone(o.summary.phase)
 }
 
 var kindOrder = map[string]int{"Job": 0, "Pod": 1}
@@ -252,7 +276,7 @@ func (o *object) less(p *object) bool {
 // Compare diffs two snapshots, a before b.
 func Compare(a, b *Snapshot) Pair {
 	p := Pair{From: a.Side, To: b.Side, Verdicts: []Verdict{}, Objects: []Object{}, Events: []Event{}, Notes: []string{}}
-	p.Verdicts = compareVerdicts(a.Report, b.Report)
+	p.Verdicts = compareVerdicts(a, b)
 	if a.Side.Namespace != b.Side.Namespace || a.Side.Selector != b.Side.Selector {
 		p.Notes = append(p.Notes, fmt.Sprintf("captured with another namespace or selector (%s %q -> %s %q): objects outside one selection show as added or removed",
 			a.Side.Namespace, a.Side.Selector, b.Side.Namespace, b.Side.Selector))
@@ -454,7 +478,7 @@ func condFields(prefix string, cs []model.Condition, withMessage bool) []Field {
 	return out
 }
 
-func jobObject(j *model.Job, rep *analyze.Report) object {
+func jobObject(j *model.Job) object {
 	f := func(path, v string) Field { return Field{Path: path, New: v} }
 	fields := []Field{
 		f("spec.suspend", strconv.FormatBool(j.Suspend)),
@@ -471,13 +495,7 @@ func jobObject(j *model.Job, rep *analyze.Report) object {
 		f("status.completionTime", stamp(j.CompletionTime)),
 	}
 	fields = append(fields, condFields("status.conditions", j.Conditions, true)...)
-	o := object{kind: "Job", ns: j.Namespace, name: j.Name, uid: j.UID, fields: fields}
-	for _, r := range rep.Jobs {
-		if r.Namespace == j.Namespace && r.Name == j.Name && r.UID == j.UID {
-			o.summary.phase = r.Phase.String()
-		}
-	}
-	return o
+	return object{kind: "Job", ns: j.Namespace, name: j.Name, uid: j.UID, fields: fields}
 }
 
 func state(s model.ContainerState) string {

@@ -24,7 +24,7 @@ func jobRules(j *analyze.JobResult) []string {
 	add := func(fs []model.Finding) {
 		for _, f := range fs {
 			if !slices.Contains(out, f.Rule) {
-				out = append(out, f.Rule)
+				out = append(out, strings.Clone(f.Rule))
 			}
 		}
 	}
@@ -39,7 +39,7 @@ func verdictIndex(r *analyze.Report) map[string]judged {
 	m := map[string]judged{}
 	for i := range r.Jobs {
 		j := &r.Jobs[i]
-		v := judged{health: j.Health.String(), created: j.Created, run: j.Name, rules: jobRules(j)}
+		v := judged{health: j.Health.String(), created: strings.Clone(j.Created), run: strings.Clone(j.Name), rules: jobRules(j)}
 		m["Job/"+j.Namespace+"/"+j.Name] = v
 		cron, ok := strings.CutPrefix(j.Owner, "CronJob/")
 		if !ok {
@@ -55,12 +55,12 @@ func verdictIndex(r *analyze.Report) map[string]judged {
 
 // compareVerdicts lists the overall verdict when it changed, then every Job
 // and CronJob (its latest run) whose health or rule codes changed.
-func compareVerdicts(a, b *analyze.Report) []Verdict {
+func compareVerdicts(a, b *Snapshot) []Verdict {
 	out := []Verdict{}
-	if a.Verdict != b.Verdict {
-		out = append(out, Verdict{Object: "overall", Old: a.Verdict.String(), New: b.Verdict.String(), OldRules: []string{}, NewRules: []string{}})
+	if a.Side.Verdict != b.Side.Verdict {
+		out = append(out, Verdict{Object: "overall", Old: a.Side.Verdict, New: b.Side.Verdict, OldRules: []string{}, NewRules: []string{}})
 	}
-	ai, bi := verdictIndex(a), verdictIndex(b)
+	ai, bi := a.verdicts, b.verdicts
 	keys := unionKeys(ai, bi)
 	sort.Strings(keys)
 	for _, k := range keys {
