@@ -145,7 +145,7 @@ type Snapshot struct {
 	Side     Side
 	verdicts map[string]judged
 	objects  []object
-	events  map[eventKey]int64
+	events   map[eventKey]int64
 	// missing names the lists (jobs, pods, events) this bundle lacks.
 	missing map[string]bool
 }
