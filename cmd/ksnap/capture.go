@@ -114,6 +114,8 @@ type captureOptions struct {
 	flags   captureFlags
 	Capture capture.Options
 	Kubectl kubectl.Exec
+	// SignKey is the private key that signs the bundle (--sign), if any.
+	SignKey string
 }
 
 func newCaptureCmd(e *env, runF func(*captureOptions) error) *cobra.Command {
@@ -154,10 +156,15 @@ KSNAP_KUBECTL (--kubectl).
 		},
 	}
 	o.flags.addFlags(cmd.Flags(), true)
+	cmd.Flags().StringVar(&o.SignKey, "sign", "", "private key file: also write BUNDLE.sig (see ksnap bundle sign)")
 	return cmd
 }
 
 func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
+	signBundle, err := bundleSigner(o.SignKey) // before kubectl runs: a bad key fails fast
+	if err != nil {
+		return err
+	}
 	res, err := capture.Run(cmd.Context(), o.Capture, e.kubectl(o.Kubectl))
 	if err != nil {
 		return err
@@ -167,6 +174,9 @@ func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
 		return err
 	}
 	fmt.Fprintln(e.stdout, res.Path)
+	if _, err := signBundle(res.Path); err != nil {
+		return err
+	}
 	if res.Partial() {
 		return silentExit(exitPartial)
 	}
