@@ -131,7 +131,9 @@ func (s RuleSet) Derive(name, version string, replace ...Rule) (RuleSet, error) 
 	}
 	d, err := New(name, version, rs)
 	if err == nil {
-		d.phase = s.phase // a set derived from v2 derives phases as v2 does
+		// A derived set judges as its base does beyond the rules: phases,
+		// relations between Jobs (v2's supersession) and bare pods.
+		d.phase, d.relate, d.barePods = s.phase, s.relate, s.barePods
 	}
 	return d, err
 }

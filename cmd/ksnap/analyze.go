@@ -38,6 +38,8 @@ type analyzeOptions struct {
 	Expect              []string
 	IncludeBarePods     bool
 	RuleSet             string
+	// RulesFile is a user rules file (docs/replay.md) extending RuleSet.
+	RulesFile string
 
 	// Analyze are the library options built from the flags.
 	Analyze analyze.Options
@@ -117,6 +119,7 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	f.StringArrayVar(&opts.Expect, "expect", nil, "a Job that must be present, by its name or its CronJob's (J9, ERROR when absent); repeatable")
 	f.BoolVar(&opts.IncludeBarePods, "include-bare-pods", def.IncludeBarePods, "bare pods (owned by no captured Job) count in the verdict (O1; v1 always counts them)")
 	f.StringVar(&opts.RuleSet, "ruleset", rules.Default().Name(), "rule set to judge by: "+strings.Join(rules.Names(), ", "))
+	f.StringVar(&opts.RulesFile, "rules", "", "a user rules file extending the rule set (docs/replay.md); its sha256 is part of the rule-set version in every report")
 	return cmd
 }
 
@@ -150,6 +153,11 @@ func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error
 	rs, err := rules.Lookup(o.RuleSet)
 	if err != nil {
 		return usageErrorf("--ruleset: %v", err)
+	}
+	if o.RulesFile != "" {
+		if rs, err = loadRulesFile(o.RulesFile, rs); err != nil {
+			return err
+		}
 	}
 	o.Analyze, o.Rules = a, rs
 	return nil

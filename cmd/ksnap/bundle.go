@@ -73,7 +73,7 @@ signature is one FAIL line.` + "\n" + exitStatusHelp,
 			}
 			var results []verifyResult
 			failed := false
-			args, err := e.localBundles(cmd.Context(), args, true)
+			args, err = e.localBundles(cmd.Context(), args, true)
 			if err != nil {
 				return err
 			}

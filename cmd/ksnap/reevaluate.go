@@ -94,7 +94,11 @@ func (o *reevaluateOptions) complete(cmd *cobra.Command, e *env) error {
 			o.Bundles = v
 		}
 	}
-	o.HistoryFile = o.history.resolve(cmd, e)
+	hf, err := o.history.resolve(cmd, e)
+	if err != nil {
+		return err
+	}
+	o.HistoryFile = hf
 	rs, err := rules.Lookup(o.RuleSet)
 	if err != nil {
 		return usageErrorf("--ruleset: %v", err)

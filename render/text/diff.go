@@ -31,8 +31,8 @@ func arrow(a, b string) string { return dash(a) + " -> " + dash(b) }
 func rules(rs []string) string { return dash(strings.Join(rs, ",")) }
 
 func diffPair(w io.Writer, p *diff.Pair) error {
-	fmt.Fprintf(w, "--- %s  %s  %s\n", tabSafe(p.From.File), p.From.CapturedAt, p.From.Verdict)
-	fmt.Fprintf(w, "+++ %s  %s  %s\n", tabSafe(p.To.File), p.To.CapturedAt, p.To.Verdict)
+	fmt.Fprintf(w, "--- %s  %s  %s\n", esc(p.From.File), p.From.CapturedAt, p.From.Verdict)
+	fmt.Fprintf(w, "+++ %s  %s  %s\n", esc(p.To.File), p.To.CapturedAt, p.To.Verdict)
 	if p.From.RuleSet == p.To.RuleSet {
 		fmt.Fprintf(w, "rule set %s\n", p.From.RuleSet)
 	} else {
@@ -42,12 +42,12 @@ func diffPair(w io.Writer, p *diff.Pair) error {
 	if len(p.Verdicts) > 0 {
 		fmt.Fprintln(tw, "\nverdicts:")
 		for _, v := range p.Verdicts {
-			line := "  " + tabSafe(v.Object) + "\t" + arrow(v.Old, v.New)
+			line := "  " + esc(v.Object) + "\t" + arrow(v.Old, v.New)
 			if v.Object != "overall" {
 				line += "\t" + arrow(rules(v.OldRules), rules(v.NewRules))
 			}
 			if v.Run != "" {
-				line += "\trun " + tabSafe(v.Run)
+				line += "\trun " + esc(v.Run)
 			}
 			fmt.Fprintln(tw, line)
 		}
@@ -55,23 +55,23 @@ func diffPair(w io.Writer, p *diff.Pair) error {
 	if len(p.Objects) > 0 {
 		fmt.Fprintln(tw, "\nobjects:")
 		for _, o := range p.Objects {
-			head := fmt.Sprintf("  %s %s %s/%s", o.Change, o.Kind, tabSafe(o.Namespace), tabSafe(o.Name))
+			head := fmt.Sprintf("  %s %s %s/%s", o.Change, o.Kind, esc(o.Namespace), esc(o.Name))
 			if o.Change == diff.Replaced {
 				head += fmt.Sprintf(" (uid %s)", arrow(o.OldUID, o.NewUID))
 			}
 			if o.Summary != "" {
-				head += ": " + tabSafe(o.Summary)
+				head += ": " + esc(o.Summary)
 			}
 			fmt.Fprintln(tw, head)
 			for _, f := range o.Fields {
-				fmt.Fprintf(tw, "      %s\t%s\n", tabSafe(f.Path), tabSafe(arrow(f.Old, f.New)))
+				fmt.Fprintf(tw, "      %s\t%s\n", esc(f.Path), esc(arrow(f.Old, f.New)))
 			}
 		}
 	}
 	if len(p.Events) > 0 {
 		fmt.Fprintln(tw, "\nwarning events:")
 		for _, e := range p.Events {
-			fmt.Fprintf(tw, "  %s %s/%s\t%s\t%d -> %d (%+d)\n", e.Kind, tabSafe(e.Namespace), tabSafe(e.Name), tabSafe(e.Reason), e.Old, e.New, e.New-e.Old)
+			fmt.Fprintf(tw, "  %s %s/%s\t%s\t%d -> %d (%+d)\n", e.Kind, esc(e.Namespace), esc(e.Name), esc(e.Reason), e.Old, e.New, e.New-e.Old)
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -80,7 +80,7 @@ func diffPair(w io.Writer, p *diff.Pair) error {
 	if len(p.Notes) > 0 {
 		fmt.Fprintln(w, "\nnotes:")
 		for _, n := range p.Notes {
-			fmt.Fprintf(w, "  %s\n", tabSafe(n))
+			fmt.Fprintf(w, "  %s\n", esc(n))
 		}
 	}
 	if !p.Changed() {
@@ -90,11 +90,4 @@ func diffPair(w io.Writer, p *diff.Pair) error {
 	_, err := fmt.Fprintf(w, "\n%s, %s, %s changed\n",
 		plural(len(p.Verdicts), "verdict"), plural(len(p.Objects), "object"), plural(len(p.Events), "event group"))
 	return err
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }

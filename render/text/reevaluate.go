@@ -23,8 +23,8 @@ func Reevaluate(w io.Writer, r *reeval.Result) error {
 			if job == "" {
 				job = "(overall)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", dash(tabSafe(c.Bundle)), tabSafe(job), arrow(c.Old, c.New),
-				arrow(rules(c.OldRules), rules(c.NewRules)), dash(tabSafe(c.OldRuleSet)))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", dash(esc(c.Bundle)), esc(job), arrow(c.Old, c.New),
+				arrow(rules(c.OldRules), rules(c.NewRules)), dash(esc(c.OldRuleSet)))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -32,7 +32,7 @@ func Reevaluate(w io.Writer, r *reeval.Result) error {
 		fmt.Fprintln(bw)
 	}
 	for _, f := range r.Failed {
-		fmt.Fprintf(bw, "FAIL %s\n", tabSafe(f.Error))
+		fmt.Fprintf(bw, "FAIL %s\n", esc(f.Error))
 	}
 	fmt.Fprintf(bw, "%s (%s) re-evaluated under %s: %s change in %s",
 		plural(r.Bundles, "bundle"), plural(r.Jobs, "job"), r.RuleSet, plural(r.ChangedJobs, "job verdict"), plural(r.ChangedBundles, "bundle"))
