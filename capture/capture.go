@@ -62,6 +62,8 @@ type Options struct {
 	// ContextName is the kube context recorded in the manifest (the --context
 	// flag, or the kubeconfig's current-context). It does not steer kubectl.
 	ContextName string
+	// Cluster is the cluster name recorded in the manifest ("" records none).
+	Cluster string
 	// OutDir receives the bundle; it is created (mode 0700) when missing.
 	OutDir string
 	// MaxLogLines is the --tail of each log call; 0 disables logs.
@@ -238,6 +240,7 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 		Namespace:     opts.Namespace,
 		Selector:      opts.Selector,
 		Context:       opts.ContextName,
+		Cluster:       opts.Cluster,
 		Kubectl:       versions,
 		Options: bundle.Options{
 			MaxLogLines: opts.MaxLogLines,

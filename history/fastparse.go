@@ -427,6 +427,9 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 			}
 		}
 		p = byte1(s, p, ']')
+		if peek(s, p, ',') {
+			r.Cluster, p = keyStr(s, p, `,"cluster":"`)
+		}
 		if r.SchemaVersion > SchemaVersion {
 			p = -1
 		}

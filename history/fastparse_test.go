@@ -53,6 +53,10 @@ func canonicalSeeds() []string {
 		strings.Replace(line, `,"owner":"o"`, `,"owner":"o","memory_peak_bytes":-4`, 1),
 		strings.Replace(line, `,"owner":"o"`, `,"memory_peak_bytes":"4"`, 1),
 		strings.Replace(line, `"jobs":[`, `"jobs":[,`, 1),
+		strings.TrimSuffix(line, "}")+`,"cluster":"prod-eu-1"}`, // the optional last key
+		strings.TrimSuffix(line, "}")+`,"cluster":"pr\u00e9"}`,  // escaped: general path
+		strings.TrimSuffix(line, "}")+`,"cluster":7}`,           // wrong type
+		strings.TrimSuffix(line, "}")+`,"cluster":"a","x":1}`,   // a key after it
 		line+" ", line+"}", line[:len(line)-1], "{}", "", "null",
 		// Found by FuzzParseCanonicalAfter: lit's word compares once
 		// accepted a literal whose middle bytes differed ("^" and "|" bind
@@ -90,10 +94,10 @@ func TestParseCanonicalMatchesGeneral(t *testing.T) {
 		}
 	}
 	// The six AppendJSON lines, schema_version 0, the in-range counter, a
-	// +01:00 offset, the empty rules and owner: the fast path must not
-	// silently decline its own format.
-	if accepted != 11 {
-		t.Errorf("fast path accepted %d seed lines, want 11", accepted)
+	// +01:00 offset, the empty rules and owner, the cluster key: the fast
+	// path must not silently decline its own format.
+	if accepted != 12 {
+		t.Errorf("fast path accepted %d seed lines, want 12", accepted)
 	}
 }
 

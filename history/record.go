@@ -80,6 +80,10 @@ type Record struct {
 	WarningEvents int
 	// Jobs is the per-job verdict, in the analysis report's order.
 	Jobs []Job
+	// Cluster names the cluster the bundle came from (a fleet's store holds
+	// several). It is the last key, written only when not empty, so lines
+	// without it (older ksnap, the old tool) read and re-encode unchanged.
+	Cluster string
 }
 
 // Job is one job's verdict inside a Record.
@@ -199,7 +203,12 @@ func AppendJSON(buf []byte, r *Record) []byte {
 		}
 		buf = append(buf, '}')
 	}
-	return append(buf, "]}"...)
+	buf = append(buf, ']')
+	if r.Cluster != "" {
+		buf = append(buf, `,"cluster":`...)
+		buf = textutil.AppendJSONString(buf, r.Cluster)
+	}
+	return append(buf, '}')
 }
 
 // ParseLine decodes one history line (without its newline). Surrounding
@@ -345,6 +354,8 @@ func parseGeneral(r *Record, line []byte, js string) error {
 			r.WarningEvents, err = counter("warning_events", v)
 		case "jobs":
 			jobs, err = parseJobs(jobs, v)
+		case "cluster":
+			r.Cluster, err = optString("cluster", v)
 		}
 		return err == nil
 	})
@@ -508,6 +519,8 @@ type Input struct {
 	CaptureErrors int
 	WarningEvents int
 	Jobs          []Job
+	// Cluster names the cluster ("" writes no cluster key).
+	Cluster string
 }
 
 // NewRecord builds the record for in: the timestamp in TimeLayout, the job
@@ -526,6 +539,7 @@ func NewRecord(in Input) Record {
 		Ruleset:       in.Ruleset,
 		CaptureErrors: in.CaptureErrors,
 		WarningEvents: in.WarningEvents,
+		Cluster:       in.Cluster,
 	}
 	if len(in.Jobs) > 0 {
 		r.Jobs = make([]Job, len(in.Jobs))

@@ -151,6 +151,31 @@ func TestEncodeExact(t *testing.T) {
 	}
 }
 
+// The cluster is the last key, written only when set: a record without one
+// encodes exactly as before it existed.
+func TestEncodeCluster(t *testing.T) {
+	t.Parallel()
+	r := sampleRecord(mustTime(t, "2025-11-16T10:00:00Z"), "OK")
+	without := string(AppendJSON(nil, &r))
+	r.Cluster = "prod-eu-1"
+	got := string(AppendJSON(nil, &r))
+	if want := strings.TrimSuffix(without, "}") + `,"cluster":"prod-eu-1"}`; got != want {
+		t.Errorf("AppendJSON =\n%s\nwant\n%s", got, want)
+	}
+	for _, line := range []string{got, strings.Replace(got, `"prod-eu-1"`, `"prod-\u00e9"`, 1)} {
+		back, err := ParseLine([]byte(line))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(AppendJSON(nil, &back)) != strings.Replace(line, `\u00e9`, "\u00e9", 1) {
+			t.Errorf("round trip of %s = %s", line, AppendJSON(nil, &back))
+		}
+	}
+	if c := r.Clone(); c.Cluster != r.Cluster {
+		t.Errorf("Clone lost the cluster")
+	}
+}
+
 func TestEncodeOldRecordKeepsOldKeys(t *testing.T) {
 	t.Parallel()
 	r, err := ParseLine([]byte(seedLineOK))

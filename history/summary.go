@@ -388,16 +388,7 @@ func (fo *folder) add(r *Record) {
 	s := &fo.s
 	s.Total++
 	lvl := r.Level()
-	switch lvl {
-	case LevelOK:
-		s.Counts.OK++
-	case LevelWarn:
-		s.Counts.Warn++
-	case LevelError:
-		s.Counts.Error++
-	default:
-		s.Counts.Unknown++
-	}
+	s.Counts.add(lvl)
 	switch {
 	case idx == 0:
 		fo.first = r.Clone()

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/rules"
+	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
 )
@@ -19,6 +21,9 @@ type Options struct {
 	// RuleSet judges the bundles; the zero value means the newest.
 	RuleSet rules.RuleSet
 	Analyze analyze.Options
+	// AfterCapture, when set, runs in Record once the bundle is written and
+	// before it is analyzed (e.g. to upload it to object storage).
+	AfterCapture func(context.Context, *capture.Result) error
 }
 
 // DefaultOptions are the settings record uses and rebuild reproduces: the
@@ -75,7 +80,7 @@ func Analyze(path string, opts Options) (*Analyzed, error) {
 		SHA256:     b.SHA256,
 		CapturedAt: at,
 		Report:     rep,
-		Record:     HistoryRecord(at, b.Name(), b.SHA256, rep),
+		Record:     HistoryRecord(at, b.Manifest.Cluster, b.Name(), b.SHA256, rep),
 	}, nil
 }
 
@@ -96,8 +101,9 @@ func openError(path string, err error) error {
 // record: the timestamp is the bundle's capture time, the job counters count
 // the report's jobs by health, each job keeps its phase, health, the
 // distinct rule codes of its findings (in the report's order) and its
-// CronJob owner. It is the only mapping record and rebuild use.
-func HistoryRecord(capturedAt time.Time, name, sha256 string, rep *analyze.Report) history.Record {
+// CronJob owner; cluster is the manifest's. It is the only mapping record
+// and rebuild use.
+func HistoryRecord(capturedAt time.Time, cluster, name, sha256 string, rep *analyze.Report) history.Record {
 	in := history.Input{
 		CapturedAt:    capturedAt,
 		Namespace:     rep.Namespace,
@@ -108,6 +114,7 @@ func HistoryRecord(capturedAt time.Time, name, sha256 string, rep *analyze.Repor
 		Ruleset:       rep.RuleSet,
 		CaptureErrors: len(rep.CaptureFailures),
 		WarningEvents: rep.Counts.WarningEvents,
+		Cluster:       cluster,
 	}
 	for _, j := range rep.Jobs {
 		hj := history.Job{Name: j.Name, Phase: j.Phase.String(), Health: j.Health.String()}

@@ -103,12 +103,16 @@ type Manifest struct {
 	// every analysis of the bundle.
 	CapturedAt string `json:"captured_at"`
 	// FinishedAt is the end of the capture in TimeLayout.
-	FinishedAt string   `json:"finished_at"`
-	Namespace  string   `json:"namespace"`
-	Selector   string   `json:"selector"`
-	Context    string   `json:"context"`
-	Kubectl    Versions `json:"kubectl"`
-	Options    Options  `json:"options"`
+	FinishedAt string `json:"finished_at"`
+	Namespace  string `json:"namespace"`
+	Selector   string `json:"selector"`
+	Context    string `json:"context"`
+	// Cluster names the cluster for a fleet's shared history and bundle
+	// store (ksnap --cluster, default the kube context). Optional: absent
+	// in bundles written before it existed or without a name.
+	Cluster string   `json:"cluster,omitempty"`
+	Kubectl Versions `json:"kubectl"`
+	Options Options  `json:"options"`
 	// Commands lists every kubectl call (or imported file) in a fixed order:
 	// version, jobs, pods, events, then logs sorted by member name.
 	Commands []Command `json:"commands"`

@@ -55,7 +55,7 @@ func (r *alertRun) do(ctx context.Context, e *env) ([]alert.SinkReport, error) {
 	for _, le := range led.Corrupt {
 		fmt.Fprintf(e.stderr, "ksnap: warning: %s (skipped)\n", textutil.OneLine(le.Error()))
 	}
-	st, err := e.openHistory(c.HistoryFile, jsonl.Options{})
+	st, err := e.openStore(ctx, c.HistoryFile, jsonl.Options{})
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/ksnap/ksnap/pipeline"
+	"github.com/ksnap/ksnap/render/junit"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
@@ -23,6 +24,10 @@ type analyzeOptions struct {
 	Paths  []string
 	Output string
 	Strict bool
+	// All, Brief and LogLines shape the report, not the verdict.
+	All      bool
+	Brief    bool
+	LogLines int
 
 	WarnOnPending       bool
 	TreatUnknownAsError bool
@@ -33,6 +38,8 @@ type analyzeOptions struct {
 	Expect              []string
 	IncludeBarePods     bool
 	RuleSet             string
+	// RulesFile is a user rules file (docs/replay.md) extending RuleSet.
+	RulesFile string
 
 	// Analyze are the library options built from the flags.
 	Analyze analyze.Options
@@ -55,10 +62,16 @@ the clock: "now" is each bundle's capture time, so the same bundle always
 gives the same report, byte for byte, whatever the machine, TZ or locale.
 
 Output (-o): text (the default), json (schema in docs/report-schema.md; one
-document per bundle), or junit (one XML document, one testsuite per bundle,
-one testcase per Job; ERROR is a failure, WARN passes with its findings in
-system-out), or html (one self-contained page of every report, see
-docs/dashboard.md). With several bundles and text output, the reports are followed by
+document per bundle), junit (one XML document, one testsuite per bundle, one
+testcase per Job; ERROR is a failure, WARN passes with its findings in
+system-out, or fails with --strict; an unreadable bundle is an error), or
+markdown (GitHub-flavoured, for $GITHUB_STEP_SUMMARY: the verdict and a table
+of what is not OK), or html (one self-contained page of every report, see
+docs/dashboard.md). The text report starts with the verdict and one line per
+Job that is not OK with its cause (rule, age before the capture, message),
+then details of those Jobs only (--all: every Job; --brief: the first block
+only), with the last --log-lines captured log lines of each failing
+container. With several bundles and text output, the reports are followed by
 one summary line per bundle: "VERDICT FILE jobs=N ok=N warn=N error=N ...".
 
 The verdict of a bundle is the worst of its Jobs and bundle-level findings
@@ -71,11 +84,17 @@ cannot be read prints one line "ksnap: FILE: member M: what" on stderr and
 counts as UNKNOWN; the other bundles are still analyzed.
 ` + exitStatusHelp,
 		Example: `  ksnap analyze bundles/20251116T100000Z-trading-bots-1a2b3c4d.tar.zst
+  ksnap analyze --brief bundles/latest.tar.zst
+  ksnap analyze -o markdown bundles/latest.tar.zst >> "$GITHUB_STEP_SUMMARY"
   ksnap analyze --strict -o junit bundles/ > ksnap-junit.xml
   ksnap analyze --expect nightly-etl --max-runtime 2h -o json bundles/latest.tar.zst`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Paths = args
+			paths, err := e.localBundles(cmd.Context(), args, false)
+			if err != nil {
+				return err
+			}
+			opts.Paths = paths
 			if err := opts.complete(cmd, def); err != nil {
 				return err
 			}
@@ -87,7 +106,10 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.Output, "output", "o", formatText, "output format: "+formatNames(reportFormats))
-	f.BoolVar(&opts.Strict, "strict", false, "exit 1 on WARN instead of 0")
+	f.BoolVar(&opts.Strict, "strict", false, "exit 1 on WARN instead of 0 (and, in JUnit, WARN is a failure)")
+	f.BoolVar(&opts.All, "all", false, "text and markdown: also list the Jobs and pods that are OK")
+	f.BoolVar(&opts.Brief, "brief", false, "text: print only the first block (verdict, counts, one cause per Job that is not OK)")
+	f.IntVar(&opts.LogLines, "log-lines", def.LogLines, "captured log lines shown per failing or warning container (0: none)")
 	f.BoolVar(&opts.WarnOnPending, "warn-on-pending", def.WarnOnPending, "a Job that has not started is WARN (J8); false makes it OK")
 	f.BoolVar(&opts.TreatUnknownAsError, "treat-unknown-as-error", def.TreatUnknownAsError, "a Job whose phase is UNKNOWN is ERROR (J0); false makes it WARN")
 	f.DurationVar(&opts.PendingAfter, "pending-after", def.PendingAfter, "J8 warns only about Jobs pending at least this long since creation")
@@ -97,6 +119,7 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	f.StringArrayVar(&opts.Expect, "expect", nil, "a Job that must be present, by its name or its CronJob's (J9, ERROR when absent); repeatable")
 	f.BoolVar(&opts.IncludeBarePods, "include-bare-pods", def.IncludeBarePods, "bare pods (owned by no captured Job) count in the verdict (O1; v1 always counts them)")
 	f.StringVar(&opts.RuleSet, "ruleset", rules.Default().Name(), "rule set to judge by: "+strings.Join(rules.Names(), ", "))
+	f.StringVar(&opts.RulesFile, "rules", "", "a user rules file extending the rule set (docs/replay.md); its sha256 is part of the rule-set version in every report")
 	return cmd
 }
 
@@ -104,6 +127,15 @@ counts as UNKNOWN; the other bundles are still analyzed.
 func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error {
 	if _, ok := reportFormats[o.Output]; !ok {
 		return usageErrorf("-o %q: want one of %s", o.Output, formatNames(reportFormats))
+	}
+	if o.Brief && o.Output != formatText {
+		return usageErrorf("--brief applies to -o %s only", formatText)
+	}
+	if o.All && o.Output != formatText && o.Output != formatMarkdown {
+		return usageErrorf("--all applies to -o %s and %s only", formatText, formatMarkdown)
+	}
+	if o.LogLines < 0 {
+		return usageErrorf("--log-lines %d: want 0 or more", o.LogLines)
 	}
 	a := def
 	a.WarnOnPending = o.WarnOnPending
@@ -114,12 +146,18 @@ func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error
 	a.AllowEmpty = o.AllowEmpty
 	a.Expect = append([]string(nil), o.Expect...)
 	a.IncludeBarePods = o.IncludeBarePods
+	a.LogLines = o.LogLines
 	if err := a.Validate(); err != nil {
 		return usageErrorf("%v", err)
 	}
 	rs, err := rules.Lookup(o.RuleSet)
 	if err != nil {
 		return usageErrorf("--ruleset: %v", err)
+	}
+	if o.RulesFile != "" {
+		if rs, err = loadRulesFile(o.RulesFile, rs); err != nil {
+			return err
+		}
 	}
 	o.Analyze, o.Rules = a, rs
 	return nil
@@ -170,7 +208,7 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	if err != nil {
 		return err
 	}
-	f := reportFormats[o.Output]
+	f := reportFormats[o.Output].bind(o.Output, renderOptions{Strict: o.Strict, All: o.All, Brief: o.Brief})
 	batch := len(files) > 1
 	bo := pipeline.BatchOptions{}
 	if batch && f.each != nil {
@@ -187,18 +225,23 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	}
 	overall := model.LevelOK
 	var reps []*analyze.Report // formats that render all reports at the end
+	var entries []junit.Entry  // formats that render every bundle at the end
 	var summaries []string
 	err = pipeline.AnalyzeAll(ctx, files, pipeline.Options{RuleSet: o.Rules, Analyze: o.Analyze}, bo, func(it pipeline.Item) error {
 		if it.Err != nil {
-			fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(it.Err.Error()))
+			fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.Terminal(textutil.OneLine(it.Err.Error())))
 			overall = overall.Worst(model.LevelUnknown)
+			entries = append(entries, junit.Entry{Path: it.Path, Err: it.Err})
+			if f.unreadable != nil {
+				return f.unreadable(e.stdout, it.Path, it.Err)
+			}
 			return nil
 		}
 		rep := it.Analyzed.Report
 		overall = overall.Worst(rep.Verdict)
 		for _, p := range rep.InputProblems {
 			if p.Index < 0 { // a member that could not be read at all: say so on stderr too
-				fmt.Fprintf(e.stderr, "ksnap: %s: member %s: %s\n", it.Path, p.Member, textutil.OneLine(p.Problem))
+				fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.Terminal(it.Path+": member "+p.Member+": "+textutil.OneLine(p.Problem)))
 			}
 		}
 		r, prepared := it.Prepared.(rendered)
@@ -206,6 +249,10 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 			r.summary = text.SummaryLine(rep)
 		}
 		summaries = append(summaries, r.summary)
+		if f.batch != nil {
+			entries = append(entries, junit.Entry{Path: it.Path, Report: rep})
+			return nil
+		}
 		if f.each == nil {
 			reps = append(reps, rep)
 			return nil
@@ -226,6 +273,10 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 		return err
 	}
 	switch {
+	case f.batch != nil && len(entries) > 0:
+		if err := f.batch(e.stdout, entries, renderOptions{Strict: o.Strict}); err != nil {
+			return err
+		}
 	case f.all != nil && len(reps) > 0:
 		if err := f.all(e.stdout, reps); err != nil {
 			return err

@@ -24,7 +24,7 @@ from kubectl output files captured elsewhere.` + "\n" + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newBundleVerifyCmd(e), newBundleLsCmd(e), newBundleCatCmd(e), newBundleImportCmd(e), newBundlePruneCmd(e, nil), newBundleRedactCmd(e))
+	cmd.AddCommand(newBundleVerifyCmd(e), newBundleSignCmd(e), newBundleLsCmd(e), newBundleCatCmd(e), newBundleImportCmd(e), newBundlePruneCmd(e, nil), newBundleRedactCmd(e))
 	return cmd
 }
 
@@ -37,12 +37,17 @@ type verifyResult struct {
 	Partial bool   `json:"partial"`
 	Member  string `json:"member,omitempty"`
 	Error   string `json:"error,omitempty"`
+	// SignedBy, KeyID and KeyFile name the trusted signer (--trusted-keys).
+	SignedBy string `json:"signed_by,omitempty"`
+	KeyID    string `json:"key_id,omitempty"`
+	KeyFile  string `json:"key_file,omitempty"`
 }
 
 func newBundleVerifyCmd(e *env) *cobra.Command {
 	var asJSON bool
+	var trusted string
 	cmd := &cobra.Command{
-		Use:   "verify FILE...",
+		Use:   "verify [--trusted-keys DIR] FILE...",
 		Short: "Check bundles: zstd, tar structure, member names, manifest, sizes and sha256",
 		Long: `Verify reads each bundle completely and checks its zstd frames and checksums,
 its tar structure, that every entry is a regular file with an allowed name
@@ -50,15 +55,35 @@ its tar structure, that every entry is a regular file with an allowed name
 and every member's size and sha256 against the manifest.
 
 One line per bundle on stdout: "ok FILE ..." or "FAIL FILE: member M: what".
-A bundle whose capture was partial verifies fine: it is intact, and says so.` + "\n" + exitStatusHelp,
+A bundle whose capture was partial verifies fine: it is intact, and says so.
+
+With --trusted-keys DIR, each bundle must also carry a signature FILE.sig
+(ksnap bundle sign) that matches the whole file and was made by a key in
+DIR (*.pub files, one ssh-ed25519 key per line); "ok" then names the signer.
+A changed byte, a re-sealed bundle, a missing, foreign or untrusted
+signature is one FAIL line.` + "\n" + exitStatusHelp,
 		Example: `  ksnap bundle verify bundles/*.tar.zst
-  ksnap bundle verify --json incoming/20251116T100000Z-trading-bots-1a2b3c4d.tar.zst`,
+  ksnap bundle verify --json incoming/20251116T100000Z-trading-bots-1a2b3c4d.tar.zst
+  ksnap bundle verify --trusted-keys /media/audit/trusted-keys incoming/*.tar.zst`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			kr, err := loadTrusted(trusted)
+			if err != nil {
+				return err
+			}
 			var results []verifyResult
 			failed := false
+			args, err = e.localBundles(cmd.Context(), args, true)
+			if err != nil {
+				return err
+			}
 			for _, path := range args {
 				r := verifyResult{File: path}
+				if !checkSignature(kr, path, &r) {
+					failed = true
+					results = append(results, r)
+					continue
+				}
 				b, err := bundle.Open(path)
 				if err != nil {
 					failed = true
@@ -87,6 +112,9 @@ A bundle whose capture was partial verifies fine: it is intact, and says so.` + 
 						if r.Partial {
 							note = ", partial capture"
 						}
+						if r.SignedBy != "" {
+							note += fmt.Sprintf(", signed by %s %s", r.SignedBy, r.KeyID)
+						}
 						fmt.Fprintf(e.stdout, "ok   %s (%d members, sha256 %s%s)\n", r.File, r.Members, r.SHA256, note)
 					case r.Member != "":
 						fmt.Fprintf(e.stdout, "FAIL %s: member %s: %s\n", r.File, r.Member, r.Error)
@@ -102,6 +130,7 @@ A bundle whose capture was partial verifies fine: it is intact, and says so.` + 
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of results")
+	cmd.Flags().StringVar(&trusted, "trusted-keys", "", "directory of trusted public keys (*.pub): require a valid FILE.sig by one of them")
 	return cmd
 }
 

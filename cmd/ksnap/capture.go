@@ -19,6 +19,8 @@ type captureFlags struct {
 	selector    string
 	kubeconfig  string
 	context     string
+	cluster     string
+	bundleURL   string
 	out         string
 	maxLogLines int
 	logs        string
@@ -34,9 +36,11 @@ func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
 	fs.StringVarP(&f.selector, "selector", "l", "", "label selector for jobs and pods, passed to kubectl -l as given (empty: all)")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, as kubectl)")
 	fs.StringVar(&f.context, "context", "", "kube context (default: the kubeconfig's current-context)")
+	fs.StringVar(&f.cluster, "cluster", "", "cluster name recorded in the bundle and its history record (default: the kube context name; $KSNAP_CLUSTER)")
 	if withOut {
 		fs.StringVar(&f.out, "out", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
 	}
+	fs.StringVar(&f.bundleURL, "bundle-url", "", "also store each bundle in S3: s3://BUCKET[/PREFIX] (credentials and endpoint from the AWS environment; $KSNAP_BUNDLE_URL)")
 	fs.IntVar(&f.maxLogLines, "max-log-lines", 100, "lines of each container log tail (kubectl logs --tail); 0: no logs")
 	fs.StringVar(&f.logs, "logs", "all", "which containers' logs: all (every started container), failed (pods that failed, restarted or wait in an error state), none")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of each kubectl call")
@@ -69,6 +73,9 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 	if f.maxLogLines < 0 {
 		return capture.Options{}, kubectl.Exec{}, usageErrorf("--max-log-lines %d: must be 0 (no logs) or more", f.maxLogLines)
 	}
+	if f.bundleURL, err = bundleURL(f.bundleURL, e); err != nil {
+		return capture.Options{}, kubectl.Exec{}, err
+	}
 	if f.timeout <= 0 {
 		return capture.Options{}, kubectl.Exec{}, usageErrorf("--timeout %s: must be positive", f.timeout)
 	}
@@ -80,6 +87,7 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 		Namespace:   f.namespace,
 		Selector:    f.selector,
 		ContextName: ctxName,
+		Cluster:     clusterName(cmd, e, f.cluster, ctxName),
 		OutDir:      f.out,
 		MaxLogLines: f.maxLogLines,
 		Logs:        mode,
@@ -109,6 +117,8 @@ type captureOptions struct {
 	flags   captureFlags
 	Capture capture.Options
 	Kubectl kubectl.Exec
+	// SignKey is the private key that signs the bundle (--sign), if any.
+	SignKey string
 }
 
 func newCaptureCmd(e *env, runF func(*captureOptions) error) *cobra.Command {
@@ -154,16 +164,27 @@ KSNAP_KUBECTL (--kubectl).
 		},
 	}
 	o.flags.addFlags(cmd.Flags(), true)
+	cmd.Flags().StringVar(&o.SignKey, "sign", "", "private key file: also write BUNDLE.sig (see ksnap bundle sign)")
 	return cmd
 }
 
 func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
+	signBundle, err := bundleSigner(o.SignKey) // before kubectl runs: a bad key fails fast
+	if err != nil {
+		return err
+	}
 	res, err := capture.Run(cmd.Context(), o.Capture, e.kubectl(o.Kubectl))
 	if err != nil {
 		return err
 	}
 	reportFailures(e, res)
+	if err := e.uploadBundle(cmd.Context(), o.flags.bundleURL, res); err != nil {
+		return err
+	}
 	fmt.Fprintln(e.stdout, res.Path)
+	if _, err := signBundle(res.Path); err != nil {
+		return err
+	}
 	if res.Partial() {
 		return silentExit(exitPartial)
 	}

@@ -23,10 +23,15 @@ import (
 const defaultHistoryFile = "outputs/k8s_health_history.jsonl"
 
 // historyFileFlag binds --history-file; resolve applies flag > env > default.
-type historyFileFlag struct{ path string }
+// With --history-url (history_url.go) the location is a database instead.
+type historyFileFlag struct {
+	path string
+	url  historyURLFlag
+}
 
 func (h *historyFileFlag) addFlag(fs *pflag.FlagSet) {
 	fs.StringVar(&h.path, "history-file", defaultHistoryFile, "history file (JSONL) ($KSNAP_HISTORY_FILE)")
+	h.url.addFlags(fs)
 }
 
 // addLockTimeoutFlag binds --lock-timeout for the commands that write the
@@ -43,13 +48,13 @@ func checkLockTimeout(d time.Duration) error {
 	return nil
 }
 
-func (h *historyFileFlag) resolve(cmd *cobra.Command, e *env) string {
+func (h *historyFileFlag) resolve(cmd *cobra.Command, e *env) (string, error) {
 	if !cmd.Flags().Changed("history-file") {
 		if v := e.getenv("KSNAP_HISTORY_FILE"); v != "" {
-			return v
+			return h.url.resolve(cmd, e, v)
 		}
 	}
-	return h.path
+	return h.url.resolve(cmd, e, h.path)
 }
 
 func newHistoryCmd(e *env) *cobra.Command {
@@ -63,21 +68,24 @@ the old Python recorder read unchanged.
 
 The file is --history-file, else $KSNAP_HISTORY_FILE, else
 ` + defaultHistoryFile + `. Corrupt lines are skipped and listed on stderr;
-they never stop a command.
+they never stop a command. With --history-url (or $KSNAP_HISTORY_URL) the
+history is a PostgreSQL database instead (docs/fleet.md).
 ` + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newHistoryShowCmd(e, nil), newHistorySummaryCmd(e, nil), newHistoryPruneCmd(e, nil), newHistoryRebuildCmd(e, nil), newHistoryReportCmd(e, nil))
+	cmd.AddCommand(newHistoryShowCmd(e, nil), newHistorySummaryCmd(e, nil), newHistoryPruneCmd(e, nil), newHistoryRebuildCmd(e, nil), newHistoryReportCmd(e, nil),
+		newHistoryMigrateCmd(e), newHistoryExportCmd(e), newHistoryImportCmd(e), newHistoryClustersCmd(e))
 	return cmd
 }
 
 // historyFilterFlags are the record filters shared by show and summary.
 type historyFilterFlags struct {
-	namespace, selector, since, until string
+	cluster, namespace, selector, since, until string
 }
 
 func (f *historyFilterFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&f.cluster, "cluster", "", "only records of this cluster")
 	fs.StringVarP(&f.namespace, "namespace", "n", "", "only records of this namespace")
 	fs.StringVarP(&f.selector, "selector", "l", "", "only records of this selector (exact text)")
 	fs.StringVar(&f.since, "since", "", "only records at or after this time (RFC 3339; a time without offset is UTC)")
@@ -85,7 +93,7 @@ func (f *historyFilterFlags) addFlags(fs *pflag.FlagSet) {
 }
 
 func (f *historyFilterFlags) filter() (history.Filter, error) {
-	out := history.Filter{Namespace: f.namespace, Selector: f.selector}
+	out := history.Filter{Cluster: f.cluster, Namespace: f.namespace, Selector: f.selector}
 	for _, p := range []struct {
 		name, val string
 		dst       *time.Time
@@ -119,7 +127,10 @@ type historyShowOptions struct {
 }
 
 func (o *historyShowOptions) complete(cmd *cobra.Command, e *env) error {
-	o.Path = o.file.resolve(cmd, e)
+	var err error
+	if o.Path, err = o.file.resolve(cmd, e); err != nil {
+		return err
+	}
 	if o.Limit <= 0 {
 		return usageErrorf("--limit %d: must be a positive number of records (there is no 0 for all; use history summary for totals)", o.Limit)
 	}
@@ -223,7 +234,7 @@ transition, the jobs with ERROR records and how many, and the history rules:
 }
 
 func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
-	st, err := e.openHistory(o.Path, jsonl.Options{})
+	st, err := e.openStore(ctx, o.Path, jsonl.Options{})
 	if err != nil {
 		return err
 	}
@@ -240,7 +251,7 @@ func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
 }
 
 func runHistorySummary(ctx context.Context, e *env, o *historyShowOptions) error {
-	st, err := e.openHistory(o.Path, jsonl.Options{})
+	st, err := e.openStore(ctx, o.Path, jsonl.Options{})
 	if err != nil {
 		return err
 	}
@@ -292,7 +303,10 @@ the replaced file. It waits at most --lock-timeout for the lock. --dry-run only 
   ksnap history prune --older-than 2160h --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Path = o.file.resolve(cmd, e)
+			var err error
+			if o.Path, err = o.file.resolve(cmd, e); err != nil {
+				return err
+			}
 			if o.KeepLast < 0 || (cmd.Flags().Changed("keep-last") && o.KeepLast == 0) {
 				return usageErrorf("--keep-last %d: must be a positive number of records", o.KeepLast)
 			}
@@ -308,7 +322,7 @@ the replaced file. It waits at most --lock-timeout for the lock. --dry-run only 
 			if runF != nil {
 				return runF(o)
 			}
-			st, err := e.openHistory(o.Path, jsonl.Options{LockTimeout: o.LockTimeout})
+			st, err := e.openStore(cmd.Context(), o.Path, jsonl.Options{LockTimeout: o.LockTimeout})
 			if err != nil {
 				return err
 			}
@@ -327,7 +341,7 @@ the replaced file. It waits at most --lock-timeout for the lock. --dry-run only 
 				oldest = res.Oldest.UTC().Format(time.RFC3339)
 			}
 			fmt.Fprintf(e.stdout, "%s: kept %d records (oldest %s), %s %d records; corrupt lines: kept %d, %s %d; %d -> %d bytes\n",
-				o.Path, res.Kept, oldest, verb, res.Removed, res.CorruptKept, verb, res.CorruptRemoved, res.BytesBefore, res.BytesAfter)
+				st.String(), res.Kept, oldest, verb, res.Removed, res.CorruptKept, verb, res.CorruptRemoved, res.BytesBefore, res.BytesAfter)
 			return nil
 		},
 	}
@@ -369,6 +383,11 @@ status is then 3, after the other bundles are written.
 			if runF != nil {
 				return runF(o)
 			}
+			from, err := e.localBundles(cmd.Context(), []string{o.From}, false)
+			if err != nil {
+				return err
+			}
+			o.From = from[0]
 			return runHistoryRebuild(cmd.Context(), e, o)
 		},
 	}

@@ -136,6 +136,9 @@ func watchTick(ctx context.Context, e *env, o *watchOptions, opts capture.Option
 		return model.LevelUnknown, err
 	}
 	reportFailures(e, res)
+	if err := e.uploadBundle(ctx, o.flags.bundleURL, res); err != nil {
+		return model.LevelUnknown, err
+	}
 	if !keep {
 		defer os.Remove(res.Path)
 	}
