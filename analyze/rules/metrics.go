@@ -32,9 +32,9 @@ const (
 func usageRules() []Rule {
 	return []Rule{
 		{Code: "M1", Level: model.LevelWarn, Doc: "sampled working-set memory of a container ≥ 90% of its memory limit: near OOM (pod metrics, `capture --metrics`; the evidence names the sample's time and window)",
-			Pod: memoryNearLimit},
+			Pod: nearLimit(memory, MemoryNearLimitPercent, "near OOM")},
 		{Code: "M2", Level: model.LevelWarn, Doc: "sampled CPU usage of a container ≥ 95% of its CPU limit: throttled (pod metrics)",
-			Pod: cpuAtLimit},
+			Pod: nearLimit(cpu, CPUAtLimitPercent, "throttled")},
 		{Code: "M3", Level: model.LevelOK, Doc: "sampled CPU or memory usage of a container more than 2× its request (noted only; pod metrics)",
 			Pod: aboveRequest},
 	}
@@ -57,38 +57,47 @@ func sampleSuffix(u *model.PodUsage) string {
 	return " (sampled usage at capture time: " + fmtTime(u.Timestamp) + ", window " + u.Window.String() + ")"
 }
 
-func memoryNearLimit(_ *Env, p *Pod, out *Out) { // M1
-	if p.Usage == nil {
-		return
-	}
-	for i := range p.Usage.Containers {
-		c := &p.Usage.Containers[i]
-		if !c.Memory.Set || !c.MemoryLimit.Set || c.MemoryLimit.Val <= 0 {
-			continue
-		}
-		if c.Memory.Val*100 >= c.MemoryLimit.Val*MemoryNearLimitPercent {
-			p100 := strconv.FormatInt(pct(c.Memory.Val, c.MemoryLimit.Val), 10)
-			out.Add("container "+c.Name+" near OOM: memory "+model.FormatBytes(c.Memory.Val)+" is "+p100+"% of its "+
-				model.FormatBytes(c.MemoryLimit.Val)+" limit"+sampleSuffix(p.Usage),
-				usageEvidence(p, c, fld("usage.memory", itoa(c.Memory.Val)), fld("limits.memory", itoa(c.MemoryLimit.Val)), fld("percent", p100)))
-		}
-	}
+// resource is CPU or memory as the usage rules read and print it.
+type resource struct {
+	name    string // in messages: "memory", "CPU"
+	field   string // in evidence paths: usage.FIELD, limits.FIELD, requests.FIELD
+	usage   func(*model.ContainerUsage) model.OptInt
+	limit   func(*model.ContainerUsage) model.OptInt
+	request func(*model.ContainerUsage) model.OptInt
+	format  func(int64) string // in messages
+	value   func(int64) string // in evidence
 }
 
-func cpuAtLimit(_ *Env, p *Pod, out *Out) { // M2
-	if p.Usage == nil {
-		return
-	}
-	for i := range p.Usage.Containers {
-		c := &p.Usage.Containers[i]
-		if !c.CPU.Set || !c.CPULimit.Set || c.CPULimit.Val <= 0 {
-			continue
+var (
+	memory = resource{name: "memory", field: "memory",
+		usage:   func(c *model.ContainerUsage) model.OptInt { return c.Memory },
+		limit:   func(c *model.ContainerUsage) model.OptInt { return c.MemoryLimit },
+		request: func(c *model.ContainerUsage) model.OptInt { return c.MemoryRequest },
+		format:  model.FormatBytes, value: itoa}
+	cpu = resource{name: "CPU", field: "cpu",
+		usage:   func(c *model.ContainerUsage) model.OptInt { return c.CPU },
+		limit:   func(c *model.ContainerUsage) model.OptInt { return c.CPULimit },
+		request: func(c *model.ContainerUsage) model.OptInt { return c.CPURequest },
+		format:  model.FormatMilliCPU, value: model.FormatMilliCPU}
+)
+
+// nearLimit is M1 (memory, "near OOM") and M2 (CPU, "throttled"): a
+// container's sampled usage at least percent of its limit.
+func nearLimit(r resource, percent int64, what string) func(*Env, *Pod, *Out) {
+	return func(_ *Env, p *Pod, out *Out) {
+		if p.Usage == nil {
+			return
 		}
-		if c.CPU.Val*100 >= c.CPULimit.Val*CPUAtLimitPercent {
-			p100 := strconv.FormatInt(pct(c.CPU.Val, c.CPULimit.Val), 10)
-			out.Add("container "+c.Name+" throttled: CPU "+model.FormatMilliCPU(c.CPU.Val)+" is "+p100+"% of its "+
-				model.FormatMilliCPU(c.CPULimit.Val)+" limit"+sampleSuffix(p.Usage),
-				usageEvidence(p, c, fld("usage.cpu", model.FormatMilliCPU(c.CPU.Val)), fld("limits.cpu", model.FormatMilliCPU(c.CPULimit.Val)), fld("percent", p100)))
+		for i := range p.Usage.Containers {
+			c := &p.Usage.Containers[i]
+			u, l := r.usage(c), r.limit(c)
+			if !u.Set || !l.Set || l.Val <= 0 || u.Val*100 < l.Val*percent {
+				continue
+			}
+			p100 := strconv.FormatInt(pct(u.Val, l.Val), 10)
+			out.Add("container "+c.Name+" "+what+": "+r.name+" "+r.format(u.Val)+" is "+p100+"% of its "+
+				r.format(l.Val)+" limit"+sampleSuffix(p.Usage),
+				usageEvidence(p, c, fld("usage."+r.field, r.value(u.Val)), fld("limits."+r.field, r.value(l.Val)), fld("percent", p100)))
 		}
 	}
 }
@@ -99,15 +108,14 @@ func aboveRequest(_ *Env, p *Pod, out *Out) { // M3
 	}
 	for i := range p.Usage.Containers {
 		c := &p.Usage.Containers[i]
-		if c.CPU.Set && c.CPURequest.Set && c.CPURequest.Val > 0 && c.CPU.Val > AboveRequestFactor*c.CPURequest.Val {
-			out.Add("container "+c.Name+" uses CPU "+model.FormatMilliCPU(c.CPU.Val)+", "+strconv.FormatInt(pct(c.CPU.Val, c.CPURequest.Val), 10)+
-				"% of its "+model.FormatMilliCPU(c.CPURequest.Val)+" request"+sampleSuffix(p.Usage),
-				usageEvidence(p, c, fld("usage.cpu", model.FormatMilliCPU(c.CPU.Val)), fld("requests.cpu", model.FormatMilliCPU(c.CPURequest.Val))))
-		}
-		if c.Memory.Set && c.MemoryRequest.Set && c.MemoryRequest.Val > 0 && c.Memory.Val > AboveRequestFactor*c.MemoryRequest.Val {
-			out.Add("container "+c.Name+" uses memory "+model.FormatBytes(c.Memory.Val)+", "+strconv.FormatInt(pct(c.Memory.Val, c.MemoryRequest.Val), 10)+
-				"% of its "+model.FormatBytes(c.MemoryRequest.Val)+" request"+sampleSuffix(p.Usage),
-				usageEvidence(p, c, fld("usage.memory", itoa(c.Memory.Val)), fld("requests.memory", itoa(c.MemoryRequest.Val))))
+		for _, r := range []resource{cpu, memory} {
+			u, q := r.usage(c), r.request(c)
+			if !u.Set || !q.Set || q.Val <= 0 || u.Val <= AboveRequestFactor*q.Val {
+				continue
+			}
+			out.Add("container "+c.Name+" uses "+r.name+" "+r.format(u.Val)+", "+strconv.FormatInt(pct(u.Val, q.Val), 10)+
+				"% of its "+r.format(q.Val)+" request"+sampleSuffix(p.Usage),
+				usageEvidence(p, c, fld("usage."+r.field, r.value(u.Val)), fld("requests."+r.field, r.value(q.Val))))
 		}
 	}
 }
