@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/ksnap/ksnap/analyze/model"
@@ -40,8 +41,9 @@ func usageRules() []Rule {
 	}
 }
 
-// pct is 100·a/b rounded down (b > 0).
-func pct(a, b int64) int64 { return a * 100 / b }
+// pct is 100·a/b rounded down (b > 0), in float64 so that no quantity a
+// bundle can hold overflows it.
+func pct(a, b int64) int64 { return int64(math.Floor(float64(a) * 100 / float64(b))) }
 
 // usageEvidence names the sample: member, pod, container, the values
 // compared, the sample's time and window.
@@ -91,7 +93,7 @@ func nearLimit(r resource, percent int64, what string) func(*Env, *Pod, *Out) {
 		for i := range p.Usage.Containers {
 			c := &p.Usage.Containers[i]
 			u, l := r.usage(c), r.limit(c)
-			if !u.Set || !l.Set || l.Val <= 0 || u.Val*100 < l.Val*percent {
+			if !u.Set || !l.Set || l.Val <= 0 || pct(u.Val, l.Val) < percent {
 				continue
 			}
 			p100 := strconv.FormatInt(pct(u.Val, l.Val), 10)
@@ -110,7 +112,7 @@ func aboveRequest(_ *Env, p *Pod, out *Out) { // M3
 		c := &p.Usage.Containers[i]
 		for _, r := range []resource{cpu, memory} {
 			u, q := r.usage(c), r.request(c)
-			if !u.Set || !q.Set || q.Val <= 0 || u.Val <= AboveRequestFactor*q.Val {
+			if !u.Set || !q.Set || q.Val <= 0 || float64(u.Val) <= AboveRequestFactor*float64(q.Val) {
 				continue
 			}
 			out.Add("container "+c.Name+" uses "+r.name+" "+r.format(u.Val)+", "+strconv.FormatInt(pct(u.Val, q.Val), 10)+

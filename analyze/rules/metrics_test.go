@@ -69,6 +69,11 @@ func TestUsageRules(t *testing.T) {
 			{Rule: "M3", Level: model.LevelOK, Message: "container main uses memory 100Mi, 312% of its 32Mi request" + sample,
 				Evidence: ev(model.Field{Path: "usage.memory", Value: "104857600"}, model.Field{Path: "requests.memory", Value: "33554432"})},
 		}},
+		{name: "huge quantities do not overflow", usage: &model.PodUsage{Name: "p", Timestamp: ts, Window: 10 * time.Second,
+			Containers: []model.ContainerUsage{{Name: "main", Memory: model.Some(1 << 62), Resources: model.Resources{MemoryLimit: model.Some(1 << 62)}}}}, want: []model.Finding{
+			{Rule: "M1", Level: model.LevelWarn, Message: "container main near OOM: memory 4194304Ti is 100% of its 4194304Ti limit" + sample,
+				Evidence: ev(model.Field{Path: "usage.memory", Value: "4611686018427387904"}, model.Field{Path: "limits.memory", Value: "4611686018427387904"}, model.Field{Path: "percent", Value: "100"})},
+		}},
 		{name: "no limits or requests", usage: &model.PodUsage{Name: "p", Timestamp: ts, Window: 10 * time.Second,
 			Containers: []model.ContainerUsage{{Name: "main", CPU: model.Some(4000), Memory: model.Some(8 << 30)}}}},
 	}
