@@ -99,7 +99,7 @@ type Job struct {
 	// container nearest its memory limit (or, with no limit, the largest),
 	// from pod metrics at capture time (capture --metrics); MemoryLimit is
 	// that container's limit. 0 means absent: the keys memory_peak_bytes
-	// and memory_limit_bytes are written only when set.
+	// and memory_limit_bytes are written only when set; at most 2^53.
 	MemoryPeak, MemoryLimit int
 }
 
@@ -398,9 +398,9 @@ func parseJobs(jobs []Job, v gjson.Result) ([]Job, error) {
 			case "owner":
 				j.Owner, err = optStringF(field("owner"), f)
 			case "memory_peak_bytes":
-				j.MemoryPeak, err = counter(field("memory_peak_bytes").String(), f)
+				j.MemoryPeak, err = counterUpTo(field("memory_peak_bytes").String(), f, 1<<53)
 			case "memory_limit_bytes":
-				j.MemoryLimit, err = counter(field("memory_limit_bytes").String(), f)
+				j.MemoryLimit, err = counterUpTo(field("memory_limit_bytes").String(), f, 1<<53)
 			case "rules":
 				if f.Type == gjson.Null {
 					break
@@ -459,7 +459,10 @@ func optStringF(field fieldName, v gjson.Result) (string, error) {
 
 // counter reads a non-negative integer; null reads as 0 and a decimal string
 // as its number (old files written by hand or other tools).
-func counter(field string, v gjson.Result) (int, error) {
+func counter(field string, v gjson.Result) (int, error) { return counterUpTo(field, v, 1<<40) }
+
+// counterUpTo is counter with another upper bound (byte counts up to 2^53).
+func counterUpTo(field string, v gjson.Result, max int64) (int, error) {
 	switch v.Type {
 	case gjson.Null:
 		return 0, nil
@@ -473,7 +476,7 @@ func counter(field string, v gjson.Result) (int, error) {
 			}
 			n = int64(f)
 		}
-		if n < 0 || n > 1<<40 {
+		if n < 0 || n > max {
 			return 0, fieldErr(field, "%d is out of range", n)
 		}
 		return int(n), nil

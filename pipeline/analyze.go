@@ -162,5 +162,8 @@ func memoryPeak(j *analyze.JobResult) (peak, limit int) {
 			}
 		}
 	}
+	if peak > 1<<53 || limit > 1<<53 {
+		return 0, 0 // beyond what a history record holds (history.Job)
+	}
 	return peak, limit
 }

@@ -26,6 +26,7 @@ func TestMemoryPeak(t *testing.T) {
 		{name: "nearest its limit", pods: []analyze.PodResult{
 			pod(analyze.ContainerUsage{Memory: opt(500), MemoryLimit: opt(1000)}, analyze.ContainerUsage{Memory: opt(90), MemoryLimit: opt(100)}),
 			pod(analyze.ContainerUsage{MemoryLimit: opt(1)})}, peak: 90, limit: 100},
+		{name: "beyond a history record", pods: []analyze.PodResult{pod(analyze.ContainerUsage{Memory: opt(1 << 60), MemoryLimit: opt(1 << 61)})}},
 	}
 	for _, tt := range tests {
 		peak, limit := memoryPeak(&analyze.JobResult{Pods: tt.pods})
