@@ -53,7 +53,7 @@ func canonicalSeeds() []string {
 		strings.Replace(line, `,"owner":"o"`, `,"owner":"o","memory_peak_bytes":-4`, 1),
 		strings.Replace(line, `,"owner":"o"`, `,"memory_peak_bytes":"4"`, 1),
 		strings.Replace(line, `,"owner":"o"`, `,"owner":"o","memory_peak_bytes":2199023255552`, 1), // 2 TiB: general path
-		strings.Replace(line, `,"owner":"o"`, `,"memory_peak_bytes":9007199254740993`, 1),       // beyond 2^53: refused
+		strings.Replace(line, `,"owner":"o"`, `,"memory_peak_bytes":9007199254740993`, 1),          // beyond 2^53: refused
 		strings.Replace(line, `"jobs":[`, `"jobs":[,`, 1),
 		strings.TrimSuffix(line, "}")+`,"cluster":"prod-eu-1"}`, // the optional last key
 		strings.TrimSuffix(line, "}")+`,"cluster":"pr\u00e9"}`,  // escaped: general path
