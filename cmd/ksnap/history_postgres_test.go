@@ -100,15 +100,20 @@ func TestRecordSpoolsWhileDatabaseDown(t *testing.T) {
 	e := &env{stderr: &errb, getenv: func(string) string { return "" }}
 	recs := []history.Record{spoolRec(1), spoolRec(2)}
 	down := "postgres://ksnap@127.0.0.1:1/ksnap?sslmode=disable&connect_timeout=2"
-	name, err := e.appendRecord(ctx, down, dir, jsonl.Options{}, recs[0])
-	if err != nil || name != historySpool(dir) {
-		t.Fatalf("append while down = %q, %v", name, err)
+	st := e.recordStore(down, dir, jsonl.Options{})
+	res, err := st.Append(ctx, recs[0])
+	st.Close()
+	if err != nil || res.Spooled != historySpool(dir) {
+		t.Fatalf("append while down = %+v, %v", res, err)
 	}
-	if want := "ksnap: warning: postgres://127.0.0.1:1/ksnap: cannot connect: connect: connection refused; the record is kept in " + historySpool(dir) + " for the next run\n"; errb.String() != want {
-		t.Errorf("stderr %q, want %q", errb.String(), want)
+	if want := "postgres://127.0.0.1:1/ksnap: cannot connect: connect: connection refused"; res.SpoolCause == nil || res.SpoolCause.Error() != want {
+		t.Errorf("spool cause %v, want %q", res.SpoolCause, want)
 	}
-	if _, err := e.appendRecord(ctx, u, dir, jsonl.Options{}, recs[1]); err != nil {
-		t.Fatal(err)
+	st = e.recordStore(u, dir, jsonl.Options{})
+	res, err = st.Append(ctx, recs[1])
+	st.Close()
+	if err != nil || res.Sent != 1 {
+		t.Fatalf("append after the outage = %+v, %v; want the spooled record sent first", res, err)
 	}
 	if _, err := os.Stat(historySpool(dir)); !os.IsNotExist(err) {
 		t.Errorf("spool still there after a successful run: %v", err)
