@@ -27,6 +27,7 @@ import (
 type arena struct {
 	jobs  []Job
 	rules []string
+	opts  []Option
 	// day and midnight cache the date of the last timestamp in TimeLayout:
 	// consecutive records mostly share it, and adding the time of day to
 	// midnight is cheaper than time.Date.
@@ -232,6 +233,7 @@ type jobMemo struct {
 	raw                        []byte
 	ok                         bool
 	name, phase, health, owner span
+	cause, reason              span
 	rules                      []span
 }
 
@@ -274,9 +276,9 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 		own.jobs = r.Jobs[:0]
 		a = &own
 	}
-	j0, r0 := len(a.jobs), len(a.rules)
+	j0, r0, o0 := len(a.jobs), len(a.rules), len(a.opts)
 	fail := func() bool {
-		a.jobs, a.rules = a.jobs[:j0], a.rules[:r0]
+		a.jobs, a.rules, a.opts = a.jobs[:j0], a.rules[:r0], a.opts[:o0]
 		return false
 	}
 	*r = Record{}
@@ -361,7 +363,8 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 			}
 			var j Job
 			if jm != nil && hit(jm.raw, jm.ok, s, p) {
-				j = Job{Name: jm.name.in(s, p), Phase: jm.phase.in(s, p), Health: jm.health.in(s, p), Owner: jm.owner.in(s, p)}
+				j = Job{Name: jm.name.in(s, p), Phase: jm.phase.in(s, p), Health: jm.health.in(s, p), Owner: jm.owner.in(s, p),
+					Cause: jm.cause.in(s, p), Reason: jm.reason.in(s, p)}
 				if len(jm.rules) > 0 {
 					rs := len(a.rules)
 					for _, sp := range jm.rules {
@@ -400,7 +403,7 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 				j.Rules = a.rules[rs:n:n]
 			}
 			ownerEnd := p
-			if peek(s, p, ',') && !peekLit(s, p, `,"memory_`) {
+			if peekLit(s, p, `,"owner":"`) {
 				j.Owner, p = keyStr(s, p, `,"owner":"`)
 				ownerEnd = p - 1
 			}
@@ -414,12 +417,23 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 				j.MemoryLimit, p = keyNum(s, p, `,"memory_limit_bytes":`)
 				mem = true
 			}
+			// The cause (optional, in this order).
+			causeEnd, reasonEnd := p, p
+			if peekLit(s, p, `,"cause":"`) {
+				j.Cause, p = keyStr(s, p, `,"cause":"`)
+				causeEnd, reasonEnd = p-1, p
+			}
+			if peekLit(s, p, `,"reason":"`) {
+				j.Reason, p = keyStr(s, p, `,"reason":"`)
+				reasonEnd = p - 1
+			}
 			p = byte1(s, p, '}')
 			a.jobs = append(a.jobs, j)
 			if jm != nil && p >= 0 && !mem && len(j.Rules) <= len(ruleEnds) {
 				jm.raw, jm.ok = append(jm.raw[:0], s[q:p]...), true
 				jm.name, jm.phase, jm.health = spanOf(j.Name, q, nameEnd), spanOf(j.Phase, q, phaseEnd), spanOf(j.Health, q, healthEnd)
 				jm.owner = spanOf(j.Owner, q, ownerEnd)
+				jm.cause, jm.reason = spanOf(j.Cause, q, causeEnd), spanOf(j.Reason, q, reasonEnd)
 				jm.rules = jm.rules[:0]
 				for i, code := range j.Rules {
 					jm.rules = append(jm.rules, spanOf(code, q, ruleEnds[i]))
@@ -427,8 +441,27 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 			}
 		}
 		p = byte1(s, p, ']')
-		if peek(s, p, ',') {
+		if peekLit(s, p, `,"cluster":"`) {
 			r.Cluster, p = keyStr(s, p, `,"cluster":"`)
+		}
+		// Analysis options (optional, last): string keys and values.
+		if peekLit(s, p, `,"options":{`) {
+			p = lit(s, p, `,"options":{`)
+			for p >= 0 && !peek(s, p, '}') {
+				if len(a.opts) > o0 {
+					p = byte1(s, p, ',')
+				}
+				var o Option
+				o.Key, p = str(s, byte1(s, p, '"'))
+				o.Value, p = str(s, byte1(s, byte1(s, p, ':'), '"'))
+				a.opts = append(a.opts, o)
+			}
+			p = byte1(s, p, '}')
+			if n := len(a.opts); n > o0 && p >= 0 {
+				r.Options = a.opts[o0:n:n]
+			} else {
+				p = -1 // "options":{} is not AppendJSON's: the general path decides
+			}
 		}
 		if r.SchemaVersion > SchemaVersion {
 			p = -1

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -19,6 +20,9 @@ func canonicalSeeds() []string {
 		// Pod metrics (capture --metrics): the optional memory keys.
 		sampleRecord(at, "WARN", Job{Name: "m", Phase: "RUNNING", Health: "WARN", Rules: []string{"M1"}, Owner: "o", MemoryPeak: 120 << 20, MemoryLimit: 128 << 20},
 			Job{Name: "n", Phase: "RUNNING", Health: "OK", MemoryPeak: 20 << 20}, Job{Name: "k", Phase: "RUNNING", Health: "OK"}),
+		// The cause keys (after the memory keys), with and without the reason.
+		sampleRecord(at, "ERROR", Job{Name: "c", Phase: "FAILED", Health: "ERROR", Rules: []string{"J1"}, Owner: "o", Cause: "P7", Reason: "P7 OOMKilled exit 137 pod c-x"},
+			Job{Name: "d", Phase: "RUNNING", Health: "WARN", MemoryPeak: 5, Cause: "P14"}, Job{Name: "e", Phase: "RUNNING", Health: "WARN", Reason: "r"}),
 		benchRecord(7),
 		{Timestamp: "2025-11-16T10:00:00", Time: at, OverallHealth: "OK", JobsOK: 3}, // schema 0: the old tool's eight keys
 	}
@@ -55,10 +59,23 @@ func canonicalSeeds() []string {
 		strings.Replace(line, `,"owner":"o"`, `,"owner":"o","memory_peak_bytes":2199023255552`, 1), // 2 TiB: general path
 		strings.Replace(line, `,"owner":"o"`, `,"memory_peak_bytes":9007199254740993`, 1),          // beyond 2^53: refused
 		strings.Replace(line, `"jobs":[`, `"jobs":[,`, 1),
-		strings.TrimSuffix(line, "}")+`,"cluster":"prod-eu-1"}`, // the optional last key
-		strings.TrimSuffix(line, "}")+`,"cluster":"pr\u00e9"}`,  // escaped: general path
-		strings.TrimSuffix(line, "}")+`,"cluster":7}`,           // wrong type
-		strings.TrimSuffix(line, "}")+`,"cluster":"a","x":1}`,   // a key after it
+		strings.Replace(line, `,"owner":"o"`, `,"owner":"o","reason":"r","cause":"P7"`, 1),                // other order: general path
+		strings.Replace(line, `,"owner":"o"`, `,"owner":"o","cause":"P7","reason":"a \"b\""`, 1),          // escaped: general path
+		strings.Replace(line, `,"owner":"o"`, `,"owner":"o","cause":7`, 1),                                // wrong type
+		strings.Replace(line, `,"owner":"o"`, `,"cause":"P7"`, 1),                                         // no owner
+		strings.Replace(line, `,"owner":"o"`, `,"owner":"o","cause":"P7","reason":"x","y":1`, 1),          // a key after them
+		strings.TrimSuffix(line, "}")+`,"cluster":"prod-eu-1"}`,                                           // the optional last key
+		strings.TrimSuffix(line, "}")+`,"cluster":"pr\u00e9"}`,                                            // escaped: general path
+		strings.TrimSuffix(line, "}")+`,"cluster":7}`,                                                     // wrong type
+		strings.TrimSuffix(line, "}")+`,"cluster":"a","x":1}`,                                             // a key after it
+		strings.TrimSuffix(line, "}")+`,"cluster":"a","options":{"max_runtime":"2h0m0s","ruleset":"v1"}}`, // the analysis options
+		strings.TrimSuffix(line, "}")+`,"options":{"expect":"a,b"}}`,                                      // without a cluster
+		strings.TrimSuffix(line, "}")+`,"options":{}}`,                                                    // empty: general path
+		strings.TrimSuffix(line, "}")+`,"options":{"a":1}}`,                                               // wrong type
+		strings.TrimSuffix(line, "}")+`,"options":{"a":"b",}}`,                                            // invalid JSON
+		strings.TrimSuffix(line, "}")+`,"options":{"a":"b"},"cluster":"c"}`,                               // other order: general path
+		strings.TrimSuffix(line, "}")+`,"options":{"a":"\u00e9"}}`,                                        // escaped: general path
+		strings.TrimSuffix(line, "}")+`,"options":null}`,
 		line+" ", line+"}", line[:len(line)-1], "{}", "", "null",
 		// Found by FuzzParseCanonicalAfter: lit's word compares once
 		// accepted a literal whose middle bytes differed ("^" and "|" bind
@@ -96,10 +113,12 @@ func TestParseCanonicalMatchesGeneral(t *testing.T) {
 		}
 	}
 	// The six AppendJSON lines, schema_version 0, the in-range counter, a
-	// +01:00 offset, the empty rules and owner, the cluster key: the fast
+	// +01:00 offset, the empty rules and owner, the cluster key, the cause
+	// keys with and without an owner, the options with and without a
+	// cluster: the fast
 	// path must not silently decline its own format.
-	if accepted != 12 {
-		t.Errorf("fast path accepted %d seed lines, want 12", accepted)
+	if accepted != 16 {
+		t.Errorf("fast path accepted %d seed lines, want 16", accepted)
 	}
 }
 
@@ -227,6 +246,10 @@ func TestParseCanonicalMemoPairs(t *testing.T) {
 		{`"owner":"o"}`, `"owner":"o"}}`},
 		{`"owner":"o"}`, `"owner":"ox"}`},
 		{`"name":"k"`, `"name":"k\u0041"`},
+		{`"owner":"o"}`, `"owner":"o","cause":"P7"}`},
+		{`"owner":"o"}`, `"owner":"o","cause":"P7","reason":"P7 x"}`},
+		{`"owner":"o"}`, `"owner":"o","cause":"P7","reason":"P7 y"}`},
+		{`"owner":"o"}`, `"owner":"o","reason":"P7 y"}`},
 	} {
 		seeds = append(seeds, strings.Replace(line, rep[0], rep[1], 1))
 	}
@@ -250,6 +273,9 @@ func TestParseCanonicalMemoStream(t *testing.T) {
 		}
 		if i%11 == 5 {
 			rec.Namespace = "other"
+		}
+		if i%5 >= 3 && len(rec.Jobs) > 2 { // failing runs keep their cause, mostly repeated
+			rec.Jobs[2].Cause, rec.Jobs[2].Reason = "P7", fmt.Sprintf("P7 OOMKilled exit 137 pod worker-%d", i/10)
 		}
 		line := string(AppendJSON(nil, &rec))
 		var fast, general Record

@@ -84,7 +84,17 @@ type Record struct {
 	// several). It is the last key, written only when not empty, so lines
 	// without it (older ksnap, the old tool) read and re-encode unchanged.
 	Cluster string
+	// Options are the analysis settings that produced the verdict where
+	// they differ from the defaults (the caller decides which and their
+	// order), as the object "options" of string values after cluster,
+	// written only when not empty: a record of default settings has no
+	// such key.
+	Options []Option
 }
+
+// Option is one analysis setting of a record: its key (snake_case) and
+// its value as text.
+type Option struct{ Key, Value string }
 
 // Job is one job's verdict inside a Record.
 type Job struct {
@@ -101,6 +111,12 @@ type Job struct {
 	// that container's limit. 0 means absent: the keys memory_peak_bytes
 	// and memory_limit_bytes are written only when set; at most 2^53.
 	MemoryPeak, MemoryLimit int
+	// Cause is the code of the worst rule that fired for the job, its pods
+	// or their events (P7 for an OOMKilled container, where Rules holds only
+	// the job's own codes); Reason says it on one line ("P7 OOMKilled exit
+	// 137 pod x"). The keys cause and reason are the job's last, each
+	// written only when not empty; lines without them read as "".
+	Cause, Reason string
 }
 
 // Level returns the record's overall health folded onto the four levels:
@@ -201,12 +217,32 @@ func AppendJSON(buf []byte, r *Record) []byte {
 			buf = append(buf, `,"memory_limit_bytes":`...)
 			buf = strconv.AppendInt(buf, int64(j.MemoryLimit), 10)
 		}
+		if j.Cause != "" {
+			buf = append(buf, `,"cause":`...)
+			buf = textutil.AppendJSONString(buf, j.Cause)
+		}
+		if j.Reason != "" {
+			buf = append(buf, `,"reason":`...)
+			buf = textutil.AppendJSONString(buf, j.Reason)
+		}
 		buf = append(buf, '}')
 	}
 	buf = append(buf, ']')
 	if r.Cluster != "" {
 		buf = append(buf, `,"cluster":`...)
 		buf = textutil.AppendJSONString(buf, r.Cluster)
+	}
+	if len(r.Options) > 0 {
+		buf = append(buf, `,"options":{`...)
+		for i, o := range r.Options {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = textutil.AppendJSONString(buf, o.Key)
+			buf = append(buf, ':')
+			buf = textutil.AppendJSONString(buf, o.Value)
+		}
+		buf = append(buf, '}')
 	}
 	return append(buf, '}')
 }
@@ -356,6 +392,8 @@ func parseGeneral(r *Record, line []byte, js string) error {
 			jobs, err = parseJobs(jobs, v)
 		case "cluster":
 			r.Cluster, err = optString("cluster", v)
+		case "options":
+			r.Options, err = parseOptions(v)
 		}
 		return err == nil
 	})
@@ -369,6 +407,26 @@ func parseGeneral(r *Record, line []byte, js string) error {
 		r.Jobs = jobs
 	}
 	return nil
+}
+
+func parseOptions(v gjson.Result) ([]Option, error) {
+	if v.Type == gjson.Null {
+		return nil, nil
+	}
+	if !v.IsObject() {
+		return nil, fieldErr("options", "want an object, got %s", typeName(v))
+	}
+	var out []Option
+	var err error
+	v.ForEach(func(k, f gjson.Result) bool {
+		if f.Type != gjson.String {
+			err = fieldErr("options."+k.Str, "want a string, got %s", typeName(f))
+			return false
+		}
+		out = append(out, Option{Key: k.Str, Value: f.Str})
+		return true
+	})
+	return out, err
 }
 
 func parseJobs(jobs []Job, v gjson.Result) ([]Job, error) {
@@ -397,6 +455,10 @@ func parseJobs(jobs []Job, v gjson.Result) ([]Job, error) {
 				j.Health, err = optStringF(field("health"), f)
 			case "owner":
 				j.Owner, err = optStringF(field("owner"), f)
+			case "cause":
+				j.Cause, err = optStringF(field("cause"), f)
+			case "reason":
+				j.Reason, err = optStringF(field("reason"), f)
 			case "memory_peak_bytes":
 				j.MemoryPeak, err = counterUpTo(field("memory_peak_bytes").String(), f, 1<<53)
 			case "memory_limit_bytes":
@@ -524,6 +586,9 @@ type Input struct {
 	Jobs          []Job
 	// Cluster names the cluster ("" writes no cluster key).
 	Cluster string
+	// Options are the analysis settings that differ from the defaults
+	// (none writes no options key).
+	Options []Option
 }
 
 // NewRecord builds the record for in: the timestamp in TimeLayout, the job
@@ -543,6 +608,9 @@ func NewRecord(in Input) Record {
 		CaptureErrors: in.CaptureErrors,
 		WarningEvents: in.WarningEvents,
 		Cluster:       in.Cluster,
+	}
+	if len(in.Options) > 0 {
+		r.Options = append([]Option(nil), in.Options...)
 	}
 	if len(in.Jobs) > 0 {
 		r.Jobs = make([]Job, len(in.Jobs))

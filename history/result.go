@@ -92,7 +92,7 @@ func (p PrunePolicy) Keeps(i, n int, t time.Time) bool {
 }
 
 // Parser decodes history lines like ParseLine, for readers of many lines:
-// the Jobs and Rules slices of the records it decodes come from an arena it
+// the Jobs, Rules and Options slices of the records it decodes come from an arena it
 // reuses, so a block of lines costs a few allocations instead of two per
 // record, and timestamps in TimeLayout are decoded with a per-date cache.
 // The zero Parser is ready to use; it is not safe for concurrent use.
@@ -110,10 +110,10 @@ func (p *Parser) Parse(r *Record, line []byte, stable bool) error {
 	return parseIntoArena(r, line, stable, &p.ar)
 }
 
-// Reset lets the parser reuse its arena: the Jobs and Rules of every record
+// Reset lets the parser reuse its arena: the Jobs, Rules and Options of every record
 // parsed before must no longer be used.
 func (p *Parser) Reset() {
-	p.ar.jobs, p.ar.rules = p.ar.jobs[:0], p.ar.rules[:0]
+	p.ar.jobs, p.ar.rules, p.ar.opts = p.ar.jobs[:0], p.ar.rules[:0], p.ar.opts[:0]
 }
 
 // Clone returns a deep copy of r that shares no memory with it (what a
@@ -126,10 +126,17 @@ func (r *Record) Clone() Record {
 	if r.RawSnapshot != nil {
 		c.RawSnapshot = append(json.RawMessage{}, r.RawSnapshot...)
 	}
+	if r.Options != nil {
+		c.Options = make([]Option, len(r.Options))
+		for i, o := range r.Options {
+			c.Options[i] = Option{Key: strings.Clone(o.Key), Value: strings.Clone(o.Value)}
+		}
+	}
 	if r.Jobs != nil {
 		c.Jobs = make([]Job, len(r.Jobs))
 		for i, j := range r.Jobs {
 			j.Name, j.Phase, j.Health, j.Owner = strings.Clone(j.Name), strings.Clone(j.Phase), strings.Clone(j.Health), strings.Clone(j.Owner)
+			j.Cause, j.Reason = strings.Clone(j.Cause), strings.Clone(j.Reason)
 			if j.Rules != nil {
 				rules := make([]string, len(j.Rules))
 				for k, code := range j.Rules {

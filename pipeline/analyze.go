@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ksnap/ksnap/analyze"
+	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 // Options are the analysis settings of one pipeline run. Record and rebuild
@@ -100,9 +103,9 @@ func openError(path string, err error) error {
 // HistoryRecord maps the analysis report of one bundle onto its history
 // record: the timestamp is the bundle's capture time, the job counters count
 // the report's jobs by health, each job keeps its phase, health, the
-// distinct rule codes of its findings (in the report's order) and its
-// CronJob owner; cluster is the manifest's. It is the only mapping record
-// and rebuild use.
+// distinct rule codes of its findings (in the report's order), its CronJob
+// owner and its cause (JobCause); cluster is the manifest's. It is the only
+// mapping record and rebuild use.
 func HistoryRecord(capturedAt time.Time, cluster, name, sha256 string, rep *analyze.Report) history.Record {
 	in := history.Input{
 		CapturedAt:    capturedAt,
@@ -122,6 +125,7 @@ func HistoryRecord(capturedAt time.Time, cluster, name, sha256 string, rep *anal
 			hj.Owner = owner
 		}
 		hj.MemoryPeak, hj.MemoryLimit = memoryPeak(&j)
+		hj.Cause, hj.Reason = JobCause(&j)
 		seen := map[string]bool{}
 		for _, f := range j.Findings {
 			if !seen[f.Rule] {
@@ -132,6 +136,61 @@ func HistoryRecord(capturedAt time.Time, cluster, name, sha256 string, rep *anal
 		in.Jobs = append(in.Jobs, hj)
 	}
 	return history.NewRecord(in)
+}
+
+// MaxReasonBytes caps a history job's reason (a long message from the
+// cluster is cut with "…"; the report keeps it whole).
+const MaxReasonBytes = 240
+
+// JobCause is what a history record keeps of why j is not OK: the code of
+// the worst rule that fired for the Job, its pods or their events, and a
+// one-line reason. It is the report's Cause when the Job has one (the
+// finding that best explains its health), else the first finding of the
+// worst level above OK; "", "" when every finding is OK. The reason is the
+// code, then the container's termination reason and exit code and the pod
+// ("P7 OOMKilled exit 137 pod x"), then ": " and the message when no
+// termination says it (or the termination message when there is one).
+func JobCause(j *analyze.JobResult) (code, reason string) {
+	if c := j.Cause; c != nil && c.Rule != "" {
+		var b strings.Builder
+		b.WriteString(c.Rule)
+		if c.Reason != "" {
+			b.WriteString(" " + c.Reason)
+		}
+		if c.ExitCode.Set {
+			b.WriteString(" exit " + strconv.FormatInt(int64(c.ExitCode.Val), 10))
+		}
+		if c.Pod != "" {
+			b.WriteString(" pod " + c.Pod)
+		}
+		switch {
+		case c.Reason == "" && !c.ExitCode.Set:
+			b.WriteString(": " + c.Text())
+		case c.Detail != "":
+			b.WriteString(": " + c.Detail)
+		}
+		return c.Rule, reasonLine(b.String())
+	}
+	var worst *model.Finding
+	consider := func(fs []model.Finding) {
+		for i := range fs {
+			if f := &fs[i]; f.Level > model.LevelOK && (worst == nil || f.Level > worst.Level) {
+				worst = f
+			}
+		}
+	}
+	consider(j.Findings)
+	for i := range j.Pods {
+		consider(j.Pods[i].Findings)
+	}
+	if worst == nil {
+		return "", ""
+	}
+	return worst.Rule, reasonLine(worst.Rule + ": " + analyze.FullMessage(worst))
+}
+
+func reasonLine(s string) string {
+	return textutil.Truncate(textutil.OneLine(s), MaxReasonBytes)
 }
 
 // memoryPeak is the sampled working set and limit of the Job's container

@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ksnap/ksnap/analyze"
+	"github.com/ksnap/ksnap/analyze/model"
 )
 
 func TestMemoryPeak(t *testing.T) {
@@ -32,6 +34,39 @@ func TestMemoryPeak(t *testing.T) {
 		peak, limit := memoryPeak(&analyze.JobResult{Pods: tt.pods})
 		if peak != tt.peak || limit != tt.limit {
 			t.Errorf("%s: %d/%d, want %d/%d", tt.name, peak, limit, tt.peak, tt.limit)
+		}
+	}
+}
+
+func TestJobCause(t *testing.T) {
+	t.Parallel()
+	f := func(rule string, l model.Level, msg string) model.Finding {
+		return model.Finding{Rule: rule, Level: l, Message: msg}
+	}
+	long := strings.Repeat("x", 300)
+	tests := []struct {
+		name         string
+		job          analyze.JobResult
+		code, reason string
+	}{
+		{name: "OK", job: analyze.JobResult{Findings: []model.Finding{f("J2", model.LevelOK, "done")}}},
+		{name: "a container's termination", job: analyze.JobResult{Cause: &analyze.Cause{Rule: "P7", Message: "container main OOMKilled", Pod: "x", Container: "main", Reason: "OOMKilled", ExitCode: analyze.OptInt(model.Some(137))}},
+			code: "P7", reason: "P7 OOMKilled exit 137 pod x"},
+		{name: "the termination message", job: analyze.JobResult{Cause: &analyze.Cause{Rule: "P8", Message: "exited 127", Pod: "x", Reason: "Error", ExitCode: analyze.OptInt(model.Some(127)), Detail: `exec: "wge": not found`}},
+			code: "P8", reason: `P8 Error exit 127 pod x: exec: "wge": not found`},
+		{name: "no termination: the message", job: analyze.JobResult{Cause: &analyze.Cause{Rule: "P2", Message: "Back-off pulling\nimage \"a\"", Pod: "x"}},
+			code: "P2", reason: `P2 pod x: Back-off pulling image "a"`},
+		{name: "a job's own cause", job: analyze.JobResult{Cause: &analyze.Cause{Rule: "J1", Message: "job j failed"}}, code: "J1", reason: "J1: job j failed"},
+		{name: "long messages are cut", job: analyze.JobResult{Cause: &analyze.Cause{Rule: "J1", Message: long}}, code: "J1", reason: ("J1: " + long)[:MaxReasonBytes] + "…"},
+		{name: "no cause: the worst finding of the job or its pods", job: analyze.JobResult{
+			Findings: []model.Finding{f("J2", model.LevelOK, "ok")},
+			Pods:     []analyze.PodResult{{Findings: []model.Finding{f("P14", model.LevelWarn, "restarted 6 times"), f("P15", model.LevelWarn, "later")}}}},
+			code: "P14", reason: "P14: restarted 6 times"},
+	}
+	for _, tc := range tests {
+		code, reason := JobCause(&tc.job)
+		if code != tc.code || reason != tc.reason {
+			t.Errorf("%s: JobCause = %q, %q; want %q, %q", tc.name, code, reason, tc.code, tc.reason)
 		}
 	}
 }
