@@ -83,6 +83,9 @@ type Options struct {
 	// RedactRules when not nil): no raw copy is ever written.
 	Redact      bool
 	RedactRules *redact.Rules
+	// AnalysisOptions are recorded in the manifest as they are (see
+	// bundle.Manifest.AnalysisOptions); nil records none.
+	AnalysisOptions map[string]string
 }
 
 // Result is what Run produced.
@@ -247,8 +250,9 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 			Logs:        string(opts.Logs),
 			TimeoutNS:   int64(opts.Timeout),
 		},
-		Commands: cmds,
-		Skipped:  skipped,
+		Commands:        cmds,
+		Skipped:         skipped,
+		AnalysisOptions: opts.AnalysisOptions,
 	}
 	if opts.Redact {
 		var err error

@@ -24,6 +24,17 @@ type Options struct {
 	// RuleSet judges the bundles; the zero value means the newest.
 	RuleSet rules.RuleSet
 	Analyze analyze.Options
+	// BaseRuleSet names the built-in rule set RuleSet extends with a rules
+	// file ("": RuleSet's own name); RulesFile is that file's path ("" for
+	// none). Both are only recorded (Settings): RuleSet is what judges.
+	BaseRuleSet string
+	RulesFile   string
+	// FromManifest judges each bundle by the analysis settings its manifest
+	// records (ApplySettings, with LoadRules for a rules file) instead of
+	// RuleSet and Analyze's rule options: what history rebuild does to
+	// reproduce record. Analyze.LogLines still applies.
+	FromManifest bool
+	LoadRules    LoadRules
 	// AfterCapture, when set, runs in Record once the bundle is written and
 	// before it is analyzed (e.g. to upload it to object storage).
 	AfterCapture func(context.Context, *capture.Result) error
@@ -66,6 +77,15 @@ func Analyze(path string, opts Options) (*Analyzed, error) {
 	if err != nil {
 		return nil, openError(path, err)
 	}
+	if opts.FromManifest {
+		o, err := ApplySettings(b.Manifest.AnalysisOptions, opts.LoadRules)
+		if err != nil {
+			_ = b.Wait()
+			return nil, fmt.Errorf("%s: member %s: analysis_options: %w", b.Path, bundle.ManifestMember, err)
+		}
+		o.Analyze.LogLines, o.AfterCapture = opts.Analyze.LogLines, opts.AfterCapture
+		opts = o
+	}
 	rep, evalErr := analyze.Evaluate(analyze.FromBundle(b), opts.ruleSet(), opts.Analyze)
 	if err := b.Wait(); err != nil {
 		return nil, openError(path, err)
@@ -77,13 +97,15 @@ func Analyze(path string, opts Options) (*Analyzed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: member %s: captured_at %q is not an RFC 3339 time", b.Path, bundle.ManifestMember, b.Manifest.CapturedAt)
 	}
+	rec := HistoryRecord(at, b.Manifest.Cluster, b.Name(), b.SHA256, rep)
+	rec.Options = opts.Settings()
 	return &Analyzed{
 		Path:       path,
 		Name:       b.Name(),
 		SHA256:     b.SHA256,
 		CapturedAt: at,
 		Report:     rep,
-		Record:     HistoryRecord(at, b.Manifest.Cluster, b.Name(), b.SHA256, rep),
+		Record:     rec,
 	}, nil
 }
 
@@ -149,7 +171,8 @@ const MaxReasonBytes = 240
 // worst level above OK; "", "" when every finding is OK. The reason is the
 // code, then the container's termination reason and exit code and the pod
 // ("P7 OOMKilled exit 137 pod x"), then ": " and the message when no
-// termination says it (or the termination message when there is one).
+// termination says it (the pod only when the message does not name it), or
+// the termination message when there is one.
 func JobCause(j *analyze.JobResult) (code, reason string) {
 	if c := j.Cause; c != nil && c.Rule != "" {
 		var b strings.Builder
@@ -160,11 +183,12 @@ func JobCause(j *analyze.JobResult) (code, reason string) {
 		if c.ExitCode.Set {
 			b.WriteString(" exit " + strconv.FormatInt(int64(c.ExitCode.Val), 10))
 		}
-		if c.Pod != "" {
+		text := c.Reason == "" && !c.ExitCode.Set // no termination says it: the message does
+		if c.Pod != "" && (!text || !strings.Contains(c.Text(), c.Pod)) {
 			b.WriteString(" pod " + c.Pod)
 		}
 		switch {
-		case c.Reason == "" && !c.ExitCode.Set:
+		case text:
 			b.WriteString(": " + c.Text())
 		case c.Detail != "":
 			b.WriteString(": " + c.Detail)

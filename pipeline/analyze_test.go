@@ -56,6 +56,8 @@ func TestJobCause(t *testing.T) {
 			code: "P8", reason: `P8 Error exit 127 pod x: exec: "wge": not found`},
 		{name: "no termination: the message", job: analyze.JobResult{Cause: &analyze.Cause{Rule: "P2", Message: "Back-off pulling\nimage \"a\"", Pod: "x"}},
 			code: "P2", reason: `P2 pod x: Back-off pulling image "a"`},
+		{name: "a message naming the pod", job: analyze.JobResult{Cause: &analyze.Cause{Rule: "P4", Message: "pod x-1 container main is waiting: ImagePullBackOff", Pod: "x-1"}},
+			code: "P4", reason: "P4: pod x-1 container main is waiting: ImagePullBackOff"},
 		{name: "a job's own cause", job: analyze.JobResult{Cause: &analyze.Cause{Rule: "J1", Message: "job j failed"}}, code: "J1", reason: "J1: job j failed"},
 		{name: "long messages are cut", job: analyze.JobResult{Cause: &analyze.Cause{Rule: "J1", Message: long}}, code: "J1", reason: ("J1: " + long)[:MaxReasonBytes] + "…"},
 		{name: "no cause: the worst finding of the job or its pods", job: analyze.JobResult{

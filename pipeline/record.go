@@ -24,7 +24,12 @@ type RecordResult struct {
 // appends its record to st: the whole of `ksnap record` (and, without a
 // store, of one `ksnap watch` tick). A capture whose kubectl commands failed
 // is still analyzed and recorded; the report says what failed.
+//
+// The analysis settings that differ from the defaults are recorded in the
+// bundle's manifest (Settings), so that Rebuild, which judges each bundle by
+// its manifest's settings, writes the same record.
 func Record(ctx context.Context, copts capture.Options, r kubectl.Runner, st history.Store, opts Options) (*RecordResult, error) {
+	copts.AnalysisOptions = SettingsMap(opts.Settings())
 	res, err := capture.Run(ctx, copts, r)
 	if err != nil {
 		return nil, err
@@ -61,7 +66,9 @@ type RebuildResult struct {
 const rebuildChunk = 512
 
 // Rebuild analyzes files (in capture order, as bundle listing gives them)
-// with the same settings record uses and appends one record per bundle to
+// with the settings record used, as each bundle's manifest records them
+// (opts.FromManifest is set; opts.LoadRules reads a rules file a manifest
+// names), and appends one record per bundle to
 // st, in that order: for the same bundles the result is byte for byte the
 // history that record appended. Unreadable bundles are skipped and
 // returned in Failed; onFail, when set, hears of each as it is met.
@@ -80,6 +87,7 @@ func Rebuild(ctx context.Context, files []string, st history.Store, opts Options
 		return nil
 	}
 	bo.Prepare = nil // only the record is kept
+	opts.FromManifest = true
 	err := AnalyzeAll(ctx, files, opts, bo, func(it Item) error {
 		if it.Err != nil {
 			res.Failed = append(res.Failed, it)

@@ -124,6 +124,12 @@ type Manifest struct {
 	// Redaction is set on a copy made by ksnap bundle redact; absent on
 	// what capture and import write.
 	Redaction *Redaction `json:"redaction,omitempty"`
+	// AnalysisOptions are the analysis settings that differ from the
+	// defaults (keys as pipeline.Settings names them) of the run that
+	// captured the bundle to judge it: ksnap record and watch write them
+	// and history rebuild judges the bundle by them again. Optional:
+	// absent for default settings, in plain captures and in older bundles.
+	AnalysisOptions map[string]string `json:"analysis_options,omitempty"`
 }
 
 // Redaction says a bundle is a redacted copy: of which original, by which

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
@@ -29,17 +27,9 @@ type analyzeOptions struct {
 	Brief    bool
 	LogLines int
 
-	WarnOnPending       bool
-	TreatUnknownAsError bool
-	PendingAfter        time.Duration
-	MaxRuntime          time.Duration
-	RestartWarn         int64
-	AllowEmpty          bool
-	Expect              []string
-	IncludeBarePods     bool
-	RuleSet             string
-	// RulesFile is a user rules file (docs/replay.md) extending RuleSet.
-	RulesFile string
+	// analysisFlags are the options that shape the verdict (shared with
+	// record and watch).
+	analysisFlags
 
 	// Analyze are the library options built from the flags.
 	Analyze analyze.Options
@@ -110,16 +100,7 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	f.BoolVar(&opts.All, "all", false, "text and markdown: also list the Jobs and pods that are OK")
 	f.BoolVar(&opts.Brief, "brief", false, "text: print only the first block (verdict, counts, one cause per Job that is not OK)")
 	f.IntVar(&opts.LogLines, "log-lines", def.LogLines, "captured log lines shown per failing or warning container (0: none)")
-	f.BoolVar(&opts.WarnOnPending, "warn-on-pending", def.WarnOnPending, "a Job that has not started is WARN (J8); false makes it OK")
-	f.BoolVar(&opts.TreatUnknownAsError, "treat-unknown-as-error", def.TreatUnknownAsError, "a Job whose phase is UNKNOWN is ERROR (J0); false makes it WARN")
-	f.DurationVar(&opts.PendingAfter, "pending-after", def.PendingAfter, "J8 warns only about Jobs pending at least this long since creation")
-	f.DurationVar(&opts.MaxRuntime, "max-runtime", def.MaxRuntime, "J6 warns about Jobs active longer than this")
-	f.Int64Var(&opts.RestartWarn, "restart-warn", def.RestartWarn, "P14 warns about containers restarted at least this many times")
-	f.BoolVar(&opts.AllowEmpty, "allow-empty", def.AllowEmpty, "zero matched Jobs is OK instead of WARN (O3)")
-	f.StringArrayVar(&opts.Expect, "expect", nil, "a Job that must be present, by its name or its CronJob's (J9, ERROR when absent); repeatable")
-	f.BoolVar(&opts.IncludeBarePods, "include-bare-pods", def.IncludeBarePods, "bare pods (owned by no captured Job) count in the verdict (O1; v1 always counts them)")
-	f.StringVar(&opts.RuleSet, "ruleset", rules.Default().Name(), "rule set to judge by: "+strings.Join(rules.Names(), ", "))
-	f.StringVar(&opts.RulesFile, "rules", "", "a user rules file extending the rule set (docs/replay.md); its sha256 is part of the rule-set version in every report")
+	opts.analysisFlags.addFlags(f, def)
 	return cmd
 }
 
@@ -137,29 +118,12 @@ func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error
 	if o.LogLines < 0 {
 		return usageErrorf("--log-lines %d: want 0 or more", o.LogLines)
 	}
-	a := def
-	a.WarnOnPending = o.WarnOnPending
-	a.TreatUnknownAsError = o.TreatUnknownAsError
-	a.PendingAfter = o.PendingAfter
-	a.MaxRuntime = o.MaxRuntime
-	a.RestartWarn = o.RestartWarn
-	a.AllowEmpty = o.AllowEmpty
-	a.Expect = append([]string(nil), o.Expect...)
-	a.IncludeBarePods = o.IncludeBarePods
-	a.LogLines = o.LogLines
-	if err := a.Validate(); err != nil {
-		return usageErrorf("%v", err)
-	}
-	rs, err := rules.Lookup(o.RuleSet)
+	p, err := o.analysisFlags.options(def)
 	if err != nil {
-		return usageErrorf("--ruleset: %v", err)
+		return err
 	}
-	if o.RulesFile != "" {
-		if rs, err = loadRulesFile(o.RulesFile, rs); err != nil {
-			return err
-		}
-	}
-	o.Analyze, o.Rules = a, rs
+	p.Analyze.LogLines = o.LogLines
+	o.Analyze, o.Rules = p.Analyze, p.RuleSet
 	return nil
 }
 

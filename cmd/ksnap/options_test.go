@@ -13,6 +13,7 @@ import (
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/pipeline"
 	"github.com/spf13/cobra"
 )
 
@@ -101,34 +102,61 @@ func TestNewRecordCmd(t *testing.T) {
 	env := map[string]string{"KSNAP_BUNDLE_DIR": "/env/bundles", "KSNAP_HISTORY_FILE": "/env/h.jsonl"}
 	clean := func(o *recordOptions) {
 		o.flags, o.file, o.bundleDir, o.Capture = captureFlags{}, historyFileFlag{}, "", captureOf(o.Capture)
+		o.analysis, o.Pipeline = analysisFlags{}, pipelineOf(o.Pipeline)
 	}
 	want := func(outDir, history string, strict bool) recordOptions {
-		o := recordOptions{Capture: defaultCapture, Kubectl: defaultExec, HistoryPath: history, Strict: strict, LockTimeout: jsonl.DefaultLockTimeout}
+		o := recordOptions{Capture: defaultCapture, Kubectl: defaultExec, HistoryPath: history, Strict: strict, LockTimeout: jsonl.DefaultLockTimeout, Pipeline: defaultPipeline()}
 		o.Capture.OutDir = outDir
 		return o
 	}
+	analysis := want("bundles", defaultHistoryFile, false)
+	analysis.Pipeline.Analyze.Expect, analysis.Pipeline.Analyze.MaxRuntime, analysis.Pipeline.Analyze.IncludeBarePods = []string{"a", "b"}, 2*time.Hour, true
+	analysis.Pipeline.Analyze.RestartWarn, analysis.Pipeline.Analyze.PendingAfter, analysis.Pipeline.Analyze.WarnOnPending = 2, time.Minute, false
+	analysis.Pipeline.Analyze.TreatUnknownAsError, analysis.Pipeline.Analyze.AllowEmpty = false, true
+	analysis.Pipeline.BaseRuleSet = "ksnap-rules/1"
 	checkOptions(t, newRecordCmd, clean, []optionCase[recordOptions]{
 		{name: "defaults", args: []string{"-n", "ns"}, want: want("bundles", defaultHistoryFile, false)},
 		{name: "env", env: env, args: []string{"-n", "ns"}, want: want("/env/bundles", "/env/h.jsonl", false)},
 		{name: "flags win over env", env: env, args: []string{"-n", "ns", "--bundle-dir", "b", "--history-file", "h", "--strict"}, want: want("b", "h", true)},
+		{name: "analysis options", args: []string{"-n", "ns", "--expect", "a", "--expect", "b", "--max-runtime", "2h", "--ruleset", "v1", "--include-bare-pods",
+			"--restart-warn", "2", "--pending-after", "1m", "--warn-on-pending=false", "--treat-unknown-as-error=false", "--allow-empty"}, want: analysis},
+		{name: "bad analysis option", args: []string{"-n", "ns", "--max-runtime", "0s"}, wantErr: "max-runtime 0s must be positive"},
+		{name: "comma in --expect", args: []string{"-n", "ns", "--expect", "a,b"}, wantErr: `--expect "a,b": a Job or CronJob name has no comma`},
 		{name: "no --out", args: []string{"-n", "ns", "--out", "x"}, wantErr: "unknown flag: --out"},
 		{name: "no namespace", wantErr: "required flag -n/--namespace not set"},
 	})
 }
 
 func TestNewWatchCmd(t *testing.T) {
-	clean := func(o *watchOptions) { o.flags, o.Capture = captureFlags{}, captureOf(o.Capture) }
+	clean := func(o *watchOptions) {
+		o.flags, o.Capture = captureFlags{}, captureOf(o.Capture)
+		o.analysis, o.Pipeline = analysisFlags{}, pipelineOf(o.Pipeline)
+	}
 	c := defaultCapture
 	c.OutDir = "" // set per run: --save-bundles or a temporary directory
+	expect := watchOptions{Interval: 5 * time.Second, Capture: c, Kubectl: defaultExec, Pipeline: defaultPipeline()}
+	expect.Pipeline.Analyze.Expect, expect.Pipeline.RulesFile = []string{"nightly"}, ""
+	expect.Capture.AnalysisOptions = map[string]string{"expect": "nightly"}
 	checkOptions(t, newWatchCmd, clean, []optionCase[watchOptions]{
-		{name: "defaults", args: []string{"-n", "ns"}, want: watchOptions{Interval: 5 * time.Second, Capture: c, Kubectl: defaultExec}},
+		{name: "defaults", args: []string{"-n", "ns"}, want: watchOptions{Interval: 5 * time.Second, Capture: c, Kubectl: defaultExec, Pipeline: defaultPipeline()}},
+		{name: "analysis options go into the manifest", args: []string{"-n", "ns", "--expect", "nightly"}, want: expect},
 		{name: "every flag", args: []string{"-n", "ns", "--interval", "1m", "--count", "3", "--save-bundles", "b", "--compact", "--strict"},
-			want: watchOptions{Interval: time.Minute, Count: 3, SaveBundles: "b", Compact: true, Strict: true, Capture: c, Kubectl: defaultExec}},
+			want: watchOptions{Interval: time.Minute, Count: 3, SaveBundles: "b", Compact: true, Strict: true, Capture: c, Kubectl: defaultExec, Pipeline: defaultPipeline()}},
 		{name: "bad interval", args: []string{"-n", "ns", "--interval", "0s"}, wantErr: "--interval 0s: must be positive"},
 		{name: "bad count", args: []string{"-n", "ns", "--count", "-1"}, wantErr: "--count -1: must be 0 (forever) or more"},
 		{name: "no namespace", wantErr: "required flag -n/--namespace not set"},
 	})
 }
+
+// pipelineOf is what a test can compare of pipeline options: the rule
+// set's version (in BaseRuleSet), the analysis options and the rules file
+// (a rule set and a loader hold functions, which never compare equal).
+func pipelineOf(o pipeline.Options) pipeline.Options {
+	return pipeline.Options{Analyze: o.Analyze, BaseRuleSet: o.RuleSet.Version(), RulesFile: o.RulesFile}
+}
+
+// defaultPipeline is pipelineOf the default analysis options.
+func defaultPipeline() pipeline.Options { return pipelineOf(pipeline.DefaultOptions()) }
 
 // optionCase is one flag combination and the options it must parse into.
 type optionCase[T any] struct {

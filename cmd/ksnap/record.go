@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/history/jsonl"
@@ -27,6 +28,9 @@ type recordOptions struct {
 	LockTimeout time.Duration
 	// Alert is the alert config run after the append (--alert), "" for none.
 	Alert string
+	// analysis are analyze's verdict options; Pipeline is built from them.
+	analysis analysisFlags
+	Pipeline pipeline.Options
 }
 
 // bundleDir resolves --bundle-dir: flag > $KSNAP_BUNDLE_DIR > default.
@@ -45,11 +49,13 @@ func newRecordCmd(e *env, runF func(*recordOptions) error) *cobra.Command {
 		Use:   "record -n NAMESPACE [-l SELECTOR] [--history-file F] [--bundle-dir D] [--strict]",
 		Short: "Capture, analyze and append the verdict to the health history",
 		Long: `Record is capture, analyze and append in one step, meant for cron: it captures
-one bundle into --bundle-dir, analyzes it with the default analysis options,
-appends one record to the history file (exclusive lock, one whole line,
+one bundle into --bundle-dir, analyzes it (with analyze's options: --expect,
+--max-runtime, --ruleset, ...), appends one record to the history file (exclusive lock, one whole line,
 fsync; a torn last line is reported and never glued onto) and prints the
 record summary block. ksnap history rebuild replays the same bundles into a
-byte-identical history. If another process holds the lock, record says so
+byte-identical history: the options that differ from the defaults are
+written into the bundle's manifest and the record ("options"), and rebuild
+judges each bundle by its manifest's. If another process holds the lock, record says so
 after a second and gives up after --lock-timeout (exit 3); a write that
 fails (a full disk) is truncated away, leaving no partial line.
 
@@ -75,6 +81,9 @@ commands make it at least WARN).
 			if err := checkLockTimeout(o.LockTimeout); err != nil {
 				return err
 			}
+			if o.Pipeline, err = o.analysis.options(analyze.DefaultOptions()); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -87,6 +96,7 @@ commands make it at least WARN).
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "exit 1 on WARN instead of 0")
 	addLockTimeoutFlag(cmd.Flags(), &o.LockTimeout)
 	cmd.Flags().StringVar(&o.Alert, "alert", "", "after appending, run ksnap alert with this config (docs/alerts.md)")
+	o.analysis.addFlags(cmd.Flags(), analyze.DefaultOptions())
 	return cmd
 }
 
@@ -94,7 +104,7 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	ctx := cmd.Context()
 	st := e.recordStore(o.HistoryPath, o.Capture.OutDir, jsonl.Options{LockTimeout: o.LockTimeout})
 	defer st.Close()
-	opts := pipeline.DefaultOptions()
+	opts := o.Pipeline
 	opts.AfterCapture = func(ctx context.Context, res *capture.Result) error {
 		reportFailures(e, res)
 		return e.uploadBundle(ctx, o.flags.bundleURL, res)

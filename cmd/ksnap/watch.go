@@ -6,9 +6,11 @@ import (
 	"os"
 	"time"
 
+	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/pipeline"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
@@ -27,6 +29,9 @@ type watchOptions struct {
 	Kubectl kubectl.Exec
 	// Alert is the alert config of --alert, "" for none.
 	Alert string
+	// analysis are analyze's verdict options; Pipeline is built from them.
+	analysis analysisFlags
+	Pipeline pipeline.Options
 }
 
 func newWatchCmd(e *env, runF func(*watchOptions) error) *cobra.Command {
@@ -40,6 +45,11 @@ overlap: when a capture takes longer than the interval, the next one starts
 as soon as it ends and the missed ticks are skipped. Bundles are kept in
 --save-bundles when given, otherwise written to a temporary directory and
 deleted after analysis.
+
+Each tick is judged with analyze's options (--expect, --max-runtime,
+--ruleset, ...); those that differ from the defaults are written into each
+bundle's manifest, as record does. With --compact the line names the Jobs
+that are not OK, each with its cause's rule.
 
 Ctrl+C (or SIGTERM) lets the tick in progress finish its capture and output,
 then exits 0. With --count N, watch stops after N ticks and exits with the
@@ -59,6 +69,10 @@ code of the last verdict (as analyze; --strict makes WARN exit 1).
 			if o.Capture, o.Kubectl, err = o.flags.options(cmd, e); err != nil {
 				return err
 			}
+			if o.Pipeline, err = o.analysis.options(analyze.DefaultOptions()); err != nil {
+				return err
+			}
+			o.Capture.AnalysisOptions = pipeline.SettingsMap(o.Pipeline.Settings())
 			if runF != nil {
 				return runF(o)
 			}
@@ -72,6 +86,7 @@ code of the last verdict (as analyze; --strict makes WARN exit 1).
 	cmd.Flags().BoolVar(&o.Compact, "compact", false, "one line per tick instead of the full report")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "with --count, exit 1 when the last verdict is WARN")
 	cmd.Flags().StringVar(&o.Alert, "alert", "", "append each tick to the config's history file and run ksnap alert with this config (docs/alerts.md)")
+	o.analysis.addFlags(cmd.Flags(), analyze.DefaultOptions())
 	return cmd
 }
 
@@ -142,10 +157,11 @@ func watchTick(ctx context.Context, e *env, o *watchOptions, opts capture.Option
 	if !keep {
 		defer os.Remove(res.Path)
 	}
-	rec, rep, err := analyzeForHistory(res.Path)
+	a, err := pipeline.Analyze(res.Path, o.Pipeline)
 	if err != nil {
 		return model.LevelUnknown, err
 	}
+	rec, rep := a.Record, a.Report
 	if o.Compact {
 		err = text.CompactLine(e.stdout, &rec)
 	} else {

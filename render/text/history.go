@@ -142,10 +142,25 @@ func RecordBlock(w io.Writer, rs RecordSummary) error {
 }
 
 // CompactLine writes one line per record, for watch --compact:
-// time, level, counts, namespace and bundle.
+// time, level, counts, namespace and bundle, then, when some Job is not
+// OK, "not_ok=" and those Jobs in the record's order, each as
+// NAME:HEALTH:CAUSE (":CAUSE" only when the record keeps one), comma
+// separated.
 func CompactLine(w io.Writer, r *history.Record) error {
-	_, err := fmt.Fprintf(w, "%s %-7s ok=%d warn=%d error=%d capture_errors=%d ns=%s bundle=%s\n",
+	line := fmt.Appendf(nil, "%s %-7s ok=%d warn=%d error=%d capture_errors=%d ns=%s bundle=%s",
 		displayTime(r.Time), esc(r.OverallHealth), r.JobsOK, r.JobsWarn, r.JobsError, r.CaptureErrors, esc(r.Namespace), dash(esc(r.Bundle)))
+	sep := " not_ok="
+	for _, j := range r.Jobs {
+		if j.Health == history.LevelOK {
+			continue
+		}
+		line = append(line, sep+esc(j.Name)+":"+esc(j.Health)...)
+		if j.Cause != "" {
+			line = append(line, ":"+esc(j.Cause)...)
+		}
+		sep = ","
+	}
+	_, err := w.Write(append(line, '\n'))
 	return err
 }
 
