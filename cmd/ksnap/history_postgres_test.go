@@ -15,6 +15,7 @@ import (
 	"github.com/ksnap/ksnap/e2e/pgtest"
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/jsonl"
+	"github.com/ksnap/ksnap/history/postgres"
 )
 
 // pgRun runs ksnap with KSNAP_HISTORY_URL set to u.
@@ -130,4 +131,52 @@ func spoolRec(i int) history.Record {
 		CapturedAt: time.Date(2026, 11, 1, 0, i, 0, 0, time.UTC), Namespace: "batch", OverallHealth: "OK",
 		Bundle: fmt.Sprintf("b%d.tar.zst", i), BundleSHA256: fmt.Sprintf("%064x", i), Ruleset: "v1", Cluster: "prod-eu",
 	})
+}
+
+// TestAlertOneAlerterPerDatabase: with the history in PostgreSQL, alert
+// needs its ledger named, and only one alert run at a time may send, on
+// any machine: a second run while the advisory lock is held is refused
+// with one line; once released, it runs.
+func TestAlertOneAlerterPerDatabase(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.DB(t)
+	if code, out, errs := pgRun(t, u, "history", "migrate"); code != 0 {
+		t.Fatal(out, errs)
+	}
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	hook := write("hook.url", "http://127.0.0.1:1/hook\n")
+	noLedger := write("a.yaml", "sinks:\n  - name: hook\n    type: webhook\n    url_file: "+hook+"\n")
+	cfg := write("b.yaml", "ledger_file: "+filepath.Join(dir, "ledger.jsonl")+"\nsinks:\n  - name: hook\n    type: webhook\n    url_file: "+hook+"\n")
+
+	code, _, errs := pgRun(t, u, "alert", "--config", noLedger)
+	if code != 3 || !strings.Contains(errs, "the history is a database: set ledger_file in the alert config") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("no ledger_file: exit %d, stderr %q", code, errs)
+	}
+
+	st, err := postgres.Open(ctx, u, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lk, err := st.TryLock(ctx, "alert")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = pgRun(t, u, "alert", "--config", cfg)
+	if code != 3 || !strings.Contains(errs, "another ksnap alert is running against this database") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("lock held: exit %d, stderr %q", code, errs)
+	}
+	if err := lk.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := pgRun(t, u, "alert", "--config", cfg); code != 0 {
+		t.Errorf("lock free: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
 }
