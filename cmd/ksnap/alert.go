@@ -67,7 +67,7 @@ Exit status 3 when a sink could not be reached (the transitions stay pending).
 		},
 	}
 	f := cmd.Flags()
-	o.file.addFlag(f)
+	o.file.addReadFlags(f)
 	f.StringVar(&o.Config, "config", "", "alert config file (YAML or JSON)")
 	f.StringVar(&o.Ledger, "ledger", "", "delivery ledger (default: beside the history file, .alerts.jsonl)")
 	f.StringVar(&o.BundleDir, "bundle-dir", "", "bundle directory, for the cause and the reproducing command (default: config, else bundles)")
@@ -131,7 +131,7 @@ func runAlertCmd(cmd *cobra.Command, e *env, o *alertOptions) error {
 		}
 		cfg.HistoryFile = p
 	}
-	run := alertRun{Config: cfg, DryRun: o.DryRun, Filter: history.Filter{Namespace: o.Namespace}}
+	run := alertRun{Config: cfg, DryRun: o.DryRun, Filter: history.Filter{Namespace: o.Namespace}, AllowMissing: o.file.allowMissing}
 	if o.Since != "" {
 		t, err := history.ParseTimestamp(o.Since)
 		if err != nil {

@@ -27,6 +27,9 @@ type alertRun struct {
 	Filter history.Filter
 	Since  time.Time
 	DryRun bool
+	// AllowMissing reads a missing history file as empty (alert
+	// --allow-missing, and the runs after record and watch).
+	AllowMissing bool
 }
 
 // do builds the sinks, takes the ledger's run lock, reads the ledger and
@@ -38,7 +41,7 @@ func (r *alertRun) do(ctx context.Context, e *env) ([]alert.SinkReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := e.openStore(ctx, c.HistoryFile, jsonl.Options{})
+	st, err := e.openReadStore(ctx, c.HistoryFile, r.AllowMissing)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +212,7 @@ func alertAfterAppend(ctx context.Context, e *env, cfg *alert.Config, historyPat
 	if cfg.BundleDir == "" {
 		cfg.BundleDir = bundleDir
 	}
-	run := alertRun{Config: cfg}
+	run := alertRun{Config: cfg, AllowMissing: true}
 	reports, err := run.do(ctx, e)
 	if errors.Is(err, alert.ErrDelivery) {
 		for _, r := range reports {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/ksnap/ksnap/export/metrics"
 	"github.com/ksnap/ksnap/history"
-	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/spf13/cobra"
 )
 
@@ -85,7 +84,7 @@ node_exporter's textfile collector. Otherwise the metrics go to stdout in
 			return runExportMetrics(cmd, e, o)
 		},
 	}
-	o.file.addFlag(cmd.Flags())
+	o.file.addReadFlags(cmd.Flags())
 	o.filters.addFlags(cmd.Flags())
 	cmd.Flags().StringVar(&o.Textfile, "textfile", "", "write "+textfileName+" into this directory (node_exporter textfile collector)")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", formatPrometheus, "output format: prometheus or openmetrics")
@@ -94,7 +93,7 @@ node_exporter's textfile collector. Otherwise the metrics go to stdout in
 }
 
 func runExportMetrics(cmd *cobra.Command, e *env, o *exportMetricsOptions) error {
-	s, err := e.openStore(cmd.Context(), o.Path, jsonl.Options{})
+	s, err := e.openReadStore(cmd.Context(), o.Path, o.file.allowMissing)
 	if err != nil {
 		return err
 	}

@@ -24,14 +24,23 @@ const defaultHistoryFile = "outputs/k8s_health_history.jsonl"
 
 // historyFileFlag binds --history-file; resolve applies flag > env > default.
 // With --history-url (history_url.go) the location is a database instead.
+// The commands that only read the history also bind --allow-missing.
 type historyFileFlag struct {
-	path string
-	url  historyURLFlag
+	path         string
+	url          historyURLFlag
+	allowMissing bool
 }
 
 func (h *historyFileFlag) addFlag(fs *pflag.FlagSet) {
 	fs.StringVar(&h.path, "history-file", defaultHistoryFile, "history file (JSONL) ($KSNAP_HISTORY_FILE)")
 	h.url.addFlags(fs)
+}
+
+// addReadFlags is addFlag and --allow-missing, for the commands that only
+// read the history (see env.openReadStore).
+func (h *historyFileFlag) addReadFlags(fs *pflag.FlagSet) {
+	h.addFlag(fs)
+	fs.BoolVar(&h.allowMissing, "allow-missing", false, "a history file that does not exist reads as empty (default: an error, exit 3)")
 }
 
 // addLockTimeoutFlag binds --lock-timeout for the commands that write the
@@ -151,7 +160,7 @@ func (o *historyShowOptions) complete(cmd *cobra.Command, e *env) error {
 }
 
 func addShowFlags(fs *pflag.FlagSet, o *historyShowOptions, withLimit bool) {
-	o.file.addFlag(fs)
+	o.file.addReadFlags(fs)
 	o.filters.addFlags(fs)
 	if withLimit {
 		fs.IntVar(&o.Limit, "limit", 20, "number of most recent records to show")
@@ -234,7 +243,7 @@ transition, the jobs with ERROR records and how many, and the history rules:
 }
 
 func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
-	st, err := e.openStore(ctx, o.Path, jsonl.Options{})
+	st, err := e.openReadStore(ctx, o.Path, o.file.allowMissing)
 	if err != nil {
 		return err
 	}
@@ -251,7 +260,7 @@ func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
 }
 
 func runHistorySummary(ctx context.Context, e *env, o *historyShowOptions) error {
-	st, err := e.openStore(ctx, o.Path, jsonl.Options{})
+	st, err := e.openReadStore(ctx, o.Path, o.file.allowMissing)
 	if err != nil {
 		return err
 	}

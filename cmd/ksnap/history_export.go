@@ -53,7 +53,7 @@ existing file.
 			return nil
 		},
 	}
-	file.addFlag(cmd.Flags())
+	file.addReadFlags(cmd.Flags())
 	filters.addFlags(cmd.Flags())
 	cmd.Flags().StringVar(&to, "to", "", "JSONL file to write (must not exist), - for stdout")
 	return cmd
@@ -70,7 +70,7 @@ func openFiltered(cmd *cobra.Command, e *env, file *historyFileFlag, filters *hi
 	if err != nil {
 		return nil, f, err
 	}
-	st, err := e.openStore(cmd.Context(), loc, jsonl.Options{})
+	st, err := e.openReadStore(cmd.Context(), loc, file.allowMissing)
 	return st, f, err
 }
 

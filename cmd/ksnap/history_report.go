@@ -9,7 +9,6 @@ import (
 
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/dashboard"
-	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/ksnap/ksnap/internal/atomicfile"
 	renderhtml "github.com/ksnap/ksnap/render/html"
 	"github.com/spf13/cobra"
@@ -66,14 +65,14 @@ stays under 8 MiB for 10,000 captures of 200 owners.
 			return runHistoryReport(cmd.Context(), e, o)
 		},
 	}
-	o.file.addFlag(cmd.Flags())
+	o.file.addReadFlags(cmd.Flags())
 	o.filters.addFlags(cmd.Flags())
 	cmd.Flags().StringVar(&o.HTML, "html", "", "write the dashboard to this file (- for stdout)")
 	return cmd
 }
 
 func runHistoryReport(ctx context.Context, e *env, o *historyReportOptions) error {
-	s, err := e.openStore(ctx, o.Path, jsonl.Options{})
+	s, err := e.openReadStore(ctx, o.Path, o.file.allowMissing)
 	if err != nil {
 		return err
 	}
