@@ -82,6 +82,10 @@ type Filter struct {
 	// Since and Until bound Time, inclusive, when not zero.
 	Since time.Time
 	Until time.Time
+	// Job, when not empty, selects the records that list a job of that
+	// name or a job of the CronJob of that name (Job.Name or Job.Owner,
+	// exactly).
+	Job string
 }
 
 // Match reports whether r passes the filter.
@@ -101,7 +105,21 @@ func (f *Filter) Match(r *Record) bool {
 	if !f.Until.IsZero() && r.Time.After(f.Until) {
 		return false
 	}
+	if f.Job != "" {
+		for i := range r.Jobs {
+			if f.jobMatch(&r.Jobs[i]) {
+				return true
+			}
+		}
+		return false
+	}
 	return true
+}
+
+// jobMatch reports whether j is the filter's job or a run of its CronJob;
+// every job matches a filter without Job.
+func (f *Filter) jobMatch(j *Job) bool {
+	return f.Job == "" || j.Name == f.Job || j.Owner == f.Job
 }
 
 // Loaded is the result of a Store's Tail.

@@ -70,6 +70,51 @@ type JobStat struct {
 	// later successful job of the same CronJob.
 	Health       string `json:"health"`
 	SupersededBy string `json:"superseded_by,omitempty"`
+	// FailingSince is the time of the first record of the job's current
+	// run of ERROR records (nil when its latest record is not ERROR);
+	// LastOK the time of its latest OK record (nil when never OK).
+	FailingSince *time.Time `json:"failing_since,omitempty"`
+	LastOK       *time.Time `json:"last_ok,omitempty"`
+	// TopCause is the cause (Job.Cause) the job's records that are not OK
+	// name most often (the latest on a tie), in TopCauseRecords of them;
+	// TopReason is the latest reason given with it. Empty when no record
+	// keeps a cause (older ksnap, the old tool).
+	TopCause        string `json:"top_cause,omitempty"`
+	TopCauseRecords int    `json:"top_cause_records,omitempty"`
+	TopReason       string `json:"top_reason,omitempty"`
+}
+
+// Target is what a record judged: its cluster ("" for none), namespace
+// and selector. Streaks and transitions only mean something per target.
+type Target struct {
+	Cluster   string `json:"cluster,omitempty"`
+	Namespace string `json:"namespace"`
+	Selector  string `json:"selector"`
+}
+
+// Target returns r's target (its strings are r's).
+func (r *Record) Target() Target {
+	return Target{Cluster: r.Cluster, Namespace: r.Namespace, Selector: r.Selector}
+}
+
+func (t Target) clone() Target {
+	return Target{Cluster: strings.Clone(t.Cluster), Namespace: strings.Clone(t.Namespace), Selector: strings.Clone(t.Selector)}
+}
+
+func (t Target) less(u Target) bool {
+	if t.Cluster != u.Cluster {
+		return t.Cluster < u.Cluster
+	}
+	if t.Namespace != u.Namespace {
+		return t.Namespace < u.Namespace
+	}
+	return t.Selector < u.Selector
+}
+
+// TargetSummary is the summary of one target's records.
+type TargetSummary struct {
+	Target  Target
+	Summary *Summary
 }
 
 // Finding is a history-aware rule that fired on the current state.
@@ -112,15 +157,26 @@ type Summary struct {
 	// Findings are J10 and J11 on the current state, sorted by rule, then job.
 	Findings []Finding `json:"findings"`
 	Corrupt  Corrupt   `json:"-"`
+	// Targets are the summaries of each target's records alone, sorted by
+	// cluster, namespace and selector (one when every record has the same
+	// target, none when there is no record). Their own Targets are nil and
+	// Corrupt is zero.
+	Targets []TargetSummary `json:"-"`
 }
 
 // Summarize folds the records of st matching opts.Filter into a summary:
-// all of them in store order (st.Scan), or the last opts.Window (st.Tail).
-// The corrupt entries the store met are in the summary's Corrupt; the
-// store reports them as they are met.
+// all of them (st.Scan), or the last opts.Window in store order (st.Tail),
+// in order of capture time (store order among equal times), as a whole
+// and per target (Summary.Targets). With Filter.Job, only that job (or the
+// runs of that CronJob) is folded into the job statistics and the history
+// rules. The corrupt entries the store met are in the summary's Corrupt;
+// the store reports them as they are met.
 //
-// The fold keeps nothing that points into a record passed by Scan: it
-// clones the first record and copies the last one into memory of its own.
+// A store in time order holding one target is read once, streaming; one
+// with several targets is read a second time for them; one out of time
+// order is read again into memory and sorted (SortByTime). The fold keeps
+// nothing that points into a record passed by Scan: it clones the first
+// record and copies the last one into memory of its own.
 func Summarize(ctx context.Context, st Store, opts SummaryOptions) (*Summary, error) {
 	if opts.Window < 0 {
 		return nil, fmt.Errorf("window %d: %w", opts.Window, ErrBadLimit)
@@ -128,41 +184,128 @@ func Summarize(ctx context.Context, st Store, opts SummaryOptions) (*Summary, er
 	if opts.EscalateAfter <= 0 {
 		opts.EscalateAfter = DefaultEscalateAfter
 	}
-	fo := newFolder(opts.EscalateAfter)
 	if opts.Window > 0 {
 		l, err := st.Tail(ctx, opts.Window, opts.Filter)
 		if err != nil {
 			return nil, err
 		}
-		for i := range l.Records {
-			fo.add(&l.Records[i])
-		}
-		s := fo.finish()
+		s := summarize(l.Records, opts.EscalateAfter, opts.Filter.Job)
 		s.Corrupt = l.Corrupt
 		return s, nil
 	}
+	fo := newFolder(opts.EscalateAfter, opts.Filter.Job)
+	var first Target
+	var prev time.Time
+	multi, unordered := false, false
 	corrupt, err := st.Scan(ctx, opts.Filter, func(r *Record) error {
+		switch {
+		case fo.n == 0:
+			first = r.Target().clone()
+		case r.Time.Before(prev):
+			unordered = true
+		}
+		if !multi && fo.n > 0 && r.Target() != first {
+			multi = true
+		}
+		prev = r.Time
 		fo.add(r)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	s := fo.finish()
+	var s *Summary
+	switch {
+	case unordered:
+		var recs []Record
+		if _, err := st.Scan(ctx, opts.Filter, func(r *Record) error {
+			recs = append(recs, r.Clone())
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		s = summarize(recs, opts.EscalateAfter, opts.Filter.Job)
+	case multi:
+		s = fo.finish()
+		folders := map[Target]*folder{}
+		var last *folder
+		var lastT Target
+		if _, err := st.Scan(ctx, opts.Filter, func(r *Record) error {
+			if t := r.Target(); last == nil || t != lastT {
+				if last = folders[t]; last == nil {
+					t = t.clone()
+					last = newFolder(opts.EscalateAfter, opts.Filter.Job)
+					folders[t] = last
+				}
+				lastT = t
+			}
+			last.add(r)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		for t, f := range folders {
+			s.Targets = append(s.Targets, TargetSummary{Target: t, Summary: f.finish()})
+		}
+		sortTargets(s.Targets)
+	default:
+		s = fo.finish()
+		s.setSingleTarget(first)
+	}
 	s.Corrupt = corrupt
 	return s, nil
 }
 
-// SummarizeRecords summarizes records already in memory, in order.
+// SummarizeRecords summarizes records already in memory, as Summarize
+// does: in order of capture time (recs' order among equal times; recs
+// itself is not reordered), as a whole and per target.
 func SummarizeRecords(recs []Record, escalateAfter int) *Summary {
 	if escalateAfter <= 0 {
 		escalateAfter = DefaultEscalateAfter
 	}
-	fo := newFolder(escalateAfter)
+	return summarize(recs, escalateAfter, "")
+}
+
+// summarize is SummarizeRecords with the job filter.
+func summarize(recs []Record, escalateAfter int, job string) *Summary {
+	if !slices.IsSortedFunc(recs, func(a, b Record) int { return a.Time.Compare(b.Time) }) {
+		recs = slices.Clone(recs)
+		SortByTime(recs)
+	}
+	fo := newFolder(escalateAfter, job)
+	byTarget := map[Target][]int{}
 	for i := range recs {
 		fo.add(&recs[i])
+		t := recs[i].Target()
+		byTarget[t] = append(byTarget[t], i)
 	}
-	return fo.finish()
+	s := fo.finish()
+	if len(byTarget) == 1 {
+		s.setSingleTarget(recs[0].Target().clone())
+		return s
+	}
+	for t, idx := range byTarget {
+		f := newFolder(escalateAfter, job)
+		for _, i := range idx {
+			f.add(&recs[i])
+		}
+		s.Targets = append(s.Targets, TargetSummary{Target: t.clone(), Summary: f.finish()})
+	}
+	sortTargets(s.Targets)
+	return s
+}
+
+// setSingleTarget makes s's one target t, summarized as s itself.
+func (s *Summary) setSingleTarget(t Target) {
+	if s.Total == 0 {
+		return
+	}
+	c := *s
+	s.Targets = []TargetSummary{{Target: t, Summary: &c}}
+}
+
+func sortTargets(ts []TargetSummary) {
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Target.less(ts[j].Target) })
 }
 
 // jobAcc accumulates one job's history.
@@ -174,6 +317,47 @@ type jobAcc struct {
 	lastSeen              time.Time
 	rules                 []string // the job's rules in its latest record (owned, never written into)
 	run                   runAcc   // J10 for jobs without a CronJob owner
+	lastCause, lastReason string   // of its latest record (owned)
+	failingSince, lastOK  time.Time
+	causes                []causeAcc // the causes of its records that are not OK
+}
+
+// causeAcc counts one cause of a job's records.
+type causeAcc struct {
+	code, reason string // owned; reason is the latest given with code
+	records      int
+	lastIdx      int
+}
+
+// noteCause counts j's cause in record idx, when j is not OK and has one.
+func (acc *jobAcc) noteCause(idx int, j *Job) {
+	if j.Cause == "" || j.Health == LevelOK {
+		return
+	}
+	for i := range acc.causes {
+		c := &acc.causes[i]
+		if c.code == j.Cause {
+			c.records++
+			c.lastIdx = idx
+			if c.reason != j.Reason {
+				c.reason = strings.Clone(j.Reason)
+			}
+			return
+		}
+	}
+	acc.causes = append(acc.causes, causeAcc{code: strings.Clone(j.Cause), reason: strings.Clone(j.Reason), records: 1, lastIdx: idx})
+}
+
+// topCause is the cause counted most often, the latest on a tie.
+func (acc *jobAcc) topCause() *causeAcc {
+	var top *causeAcc
+	for i := range acc.causes {
+		c := &acc.causes[i]
+		if top == nil || c.records > top.records || (c.records == top.records && c.lastIdx > top.lastIdx) {
+			top = c
+		}
+	}
+	return top
 }
 
 // runAcc is a J10 run: consecutive appearances with ERROR. A record in
@@ -200,6 +384,7 @@ func (r *runAcc) observe(idx int, health string, t time.Time, job string) {
 type folder struct {
 	n             int
 	escalateAfter int
+	job           Filter // only its Job: the jobs folded (Filter.jobMatch)
 	s             Summary
 	first         Record // a clone of the first record
 	last          lastCopy
@@ -223,8 +408,8 @@ type ownerLatest struct {
 	hlth  string
 }
 
-func newFolder(escalateAfter int) *folder {
-	return &folder{escalateAfter: escalateAfter, jobs: map[string]*jobAcc{}, owners: map[string]*runAcc{}}
+func newFolder(escalateAfter int, job string) *folder {
+	return &folder{escalateAfter: escalateAfter, job: Filter{Job: job}, jobs: map[string]*jobAcc{}, owners: map[string]*runAcc{}}
 }
 
 // lastCopy holds what the fold needs to give the last record added, in
@@ -293,6 +478,16 @@ func (c *lastCopy) set(r *Record) {
 	setStr(&d.Ruleset, c.ruleset)
 	d.CaptureErrors, d.WarningEvents = r.CaptureErrors, r.WarningEvents
 	c.jobsNil = r.Jobs == nil
+	setStr(&d.Cluster, c.str(r.Cluster))
+	if len(r.Options) > 0 || d.Options != nil {
+		d.Options = d.Options[:0]
+		for _, o := range r.Options {
+			d.Options = append(d.Options, Option{Key: c.str(o.Key), Value: c.str(o.Value)})
+		}
+		if len(d.Options) == 0 {
+			d.Options = nil
+		}
+	}
 }
 
 // record returns a clone of the last record; accs are its jobs'
@@ -306,7 +501,8 @@ func (c *lastCopy) record(accs []*jobAcc) Record {
 	default:
 		r.Jobs = make([]Job, len(accs))
 		for k, acc := range accs {
-			r.Jobs[k] = Job{Name: acc.name, Phase: acc.lastPhase, Health: acc.lastHealth, Rules: acc.rules, Owner: acc.owner}
+			r.Jobs[k] = Job{Name: acc.name, Phase: acc.lastPhase, Health: acc.lastHealth, Rules: acc.rules, Owner: acc.owner,
+				Cause: acc.lastCause, Reason: acc.lastReason}
 		}
 	}
 	return r.Clone()
@@ -407,6 +603,10 @@ func (fo *folder) add(r *Record) {
 	irregular := false
 	for k := range r.Jobs {
 		j := &r.Jobs[k]
+		if !fo.job.jobMatch(j) {
+			irregular = true // the last record's jobs are not its accumulators'
+			continue
+		}
 		var acc *jobAcc
 		if k < len(fo.prev) && fo.prev[k].name == j.Name {
 			acc = fo.prev[k]
@@ -428,6 +628,24 @@ func (fo *folder) add(r *Record) {
 		if j.Rules != nil || acc.rules != nil {
 			acc.keepRules(j.Rules)
 		}
+		if acc.lastCause != j.Cause {
+			acc.lastCause = strings.Clone(j.Cause)
+		}
+		if acc.lastReason != j.Reason {
+			acc.lastReason = strings.Clone(j.Reason)
+		}
+		switch j.Health {
+		case LevelError:
+			if acc.failingSince.IsZero() {
+				acc.failingSince = r.Time
+			}
+		case LevelOK:
+			acc.lastOK = r.Time
+			acc.failingSince = time.Time{}
+		default:
+			acc.failingSince = time.Time{}
+		}
+		acc.noteCause(idx, j)
 		if j.Owner == "" {
 			if acc.owner != "" {
 				irregular = true
@@ -528,6 +746,15 @@ func (fo *folder) finish() *Summary {
 		st := JobStat{
 			Name: acc.name, Owner: acc.owner, Records: acc.records, Errors: acc.errors,
 			LastHealth: acc.lastHealth, LastPhase: acc.lastPhase, LastSeen: acc.lastSeen, Health: acc.lastHealth,
+		}
+		if t := acc.failingSince; !t.IsZero() {
+			st.FailingSince = &t
+		}
+		if t := acc.lastOK; !t.IsZero() {
+			st.LastOK = &t
+		}
+		if c := acc.topCause(); c != nil {
+			st.TopCause, st.TopCauseRecords, st.TopReason = c.code, c.records, c.reason
 		}
 		if acc.lastHealth == LevelError && acc.owner != "" {
 			if b := bestOK[acc.owner]; b != nil && laterJob(b, acc) {

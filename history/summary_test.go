@@ -202,3 +202,119 @@ func TestSummarizeNegativeWindow(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// A store out of time order summarizes as the same records sorted by
+// time (store order among equal times); the streak follows capture time.
+func TestSummarizeTimeOrder(t *testing.T) {
+	t.Parallel()
+	a, b, c, d := recAt(0, "OK"), recAt(1, "ERROR"), recAt(2, "ERROR"), recAt(2, "WARN")
+	path := filepath.Join(t.TempDir(), "h.jsonl")
+	appendRecs(t, path, c, a, d, b) // c and d share a time: c stays first
+	got, err := summarizeFile(path, SummaryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SummarizeRecords([]Record{a, b, c, d}, 0)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+	if got.Streak != (Streak{Level: LevelWarn, Since: d.Time, Records: 1}) || got.First.Time != a.Time || got.Last.OverallHealth != LevelWarn {
+		t.Errorf("streak %+v, first %s, last %s", got.Streak, got.First.Time, got.Last.OverallHealth)
+	}
+	w, err := summarizeFile(path, SummaryOptions{Window: 4})
+	if err != nil || !reflect.DeepEqual(w, want) {
+		t.Errorf("window: %v %+v", err, w)
+	}
+}
+
+// Each target (cluster, namespace, selector) has its own summary; one
+// target's streak is not broken by another's records.
+func TestSummarizeTargets(t *testing.T) {
+	t.Parallel()
+	at := func(i int, ns, cluster, health string) Record {
+		r := recAt(i, health)
+		r.Namespace, r.Cluster = ns, cluster
+		return r
+	}
+	recs := []Record{at(0, "a", "", "ERROR"), at(1, "b", "", "OK"), at(2, "a", "", "ERROR"), at(3, "a", "eu", "WARN"), at(4, "b", "", "OK")}
+	path := filepath.Join(t.TempDir(), "h.jsonl")
+	appendRecs(t, path, recs...)
+	got, err := summarizeFile(path, SummaryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SummarizeRecords(recs, 0)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+	var targets []string
+	for _, ts := range got.Targets {
+		targets = append(targets, fmt.Sprintf("%s/%s/%s:%d:%s:%d", ts.Target.Cluster, ts.Target.Namespace, ts.Target.Selector, ts.Summary.Total, ts.Summary.Streak.Level, ts.Summary.Streak.Records))
+	}
+	sel := recs[0].Selector
+	wantTargets := []string{"/a/" + sel + ":2:ERROR:2", "/b/" + sel + ":2:OK:2", "eu/a/" + sel + ":1:WARN:1"}
+	if !reflect.DeepEqual(targets, wantTargets) {
+		t.Errorf("targets %v, want %v", targets, wantTargets)
+	}
+	if got.Total != 5 || got.Streak.Records != 1 {
+		t.Errorf("overall: %d records, streak %+v", got.Total, got.Streak)
+	}
+	one := SummarizeRecords(recs[:1], 0)
+	if len(one.Targets) != 1 || one.Targets[0].Summary.Total != 1 || one.Targets[0].Target != recs[0].Target() {
+		t.Errorf("one target: %+v", one.Targets)
+	}
+	if none := SummarizeRecords(nil, 0); none.Targets != nil {
+		t.Errorf("no record: %+v", none.Targets)
+	}
+}
+
+// Per job: failing since, last OK, errors and the top cause; with
+// Filter.Job only that job or CronJob is folded.
+func TestSummarizeJobCause(t *testing.T) {
+	t.Parallel()
+	withJobs := func(i int, jobs ...Job) Record {
+		r := recAt(i, "OK")
+		r.Jobs = jobs
+		return r
+	}
+	oom := func(pod string) Job {
+		return Job{Name: "a", Phase: "FAILED", Health: "ERROR", Cause: "P7", Reason: "P7 OOMKilled exit 137 pod " + pod}
+	}
+	ok := Job{Name: "a", Phase: "SUCCEEDED", Health: "OK"}
+	crash := Job{Name: "a", Phase: "FAILED", Health: "ERROR", Cause: "P3", Reason: "P3 Error exit 1 pod a-1"}
+	other := Job{Name: "n-1", Owner: "n", Phase: "FAILED", Health: "ERROR", Cause: "J1", Reason: "J1: failed"}
+	recs := []Record{withJobs(0, oom("a-0"), other), withJobs(1, ok), withJobs(2, crash), withJobs(3, oom("a-2")), withJobs(4, oom("a-3"))}
+	s := SummarizeRecords(recs, 0)
+	var a *JobStat
+	for i := range s.Jobs {
+		if s.Jobs[i].Name == "a" {
+			a = &s.Jobs[i]
+		}
+	}
+	if a == nil {
+		t.Fatalf("no job a in %+v", s.Jobs)
+	}
+	fs, lok := tAt(2), tAt(1)
+	want := JobStat{Name: "a", Records: 5, Errors: 4, LastHealth: "ERROR", LastPhase: "FAILED", LastSeen: tAt(4), Health: "ERROR",
+		FailingSince: &fs, LastOK: &lok, TopCause: "P7", TopCauseRecords: 3, TopReason: "P7 OOMKilled exit 137 pod a-3"}
+	if !reflect.DeepEqual(*a, want) {
+		t.Errorf("job a = %+v\nwant %+v", *a, want)
+	}
+	if got := s.Last.Jobs[0]; got.Cause != "P7" || got.Reason != "P7 OOMKilled exit 137 pod a-3" {
+		t.Errorf("last record's job keeps its cause: %+v", got)
+	}
+
+	// --job n: the CronJob's runs only, in the records that list them.
+	path := filepath.Join(t.TempDir(), "h.jsonl")
+	appendRecs(t, path, recs...)
+	js, err := summarizeFile(path, SummaryOptions{Filter: Filter{Job: "n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if js.Total != 1 || len(js.Jobs) != 1 || js.Jobs[0].Name != "n-1" || len(js.Last.Jobs) != 2 {
+		t.Errorf("--job n: %+v", js)
+	}
+	if js, _ := summarizeFile(path, SummaryOptions{Filter: Filter{Job: "a"}}); js.Total != 5 || len(js.Jobs) != 1 {
+		t.Errorf("--job a: %d records, jobs %+v", js.Total, js.Jobs)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/ksnap/ksnap/capture/kubectl"
@@ -61,8 +62,20 @@ func (e *env) logger() *slog.Logger {
 
 // openHistory opens the history file at path with opts, its diagnostics
 // (corrupt lines, a torn tail) printed to stderr as one line each:
-// "ksnap: " and the store's message, which names the file and line.
+// "ksnap: " and the store's message, which names the file and line. Each
+// is printed once, though a command may read the file twice (a summary of
+// several targets, or of a file out of time order).
 func (e *env) openHistory(path string, opts jsonl.Options) (*jsonl.Store, error) {
-	opts.Report = func(err error) { fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(err.Error())) }
+	var mu sync.Mutex
+	printed := map[string]bool{}
+	opts.Report = func(err error) {
+		msg := textutil.OneLine(err.Error())
+		mu.Lock()
+		defer mu.Unlock()
+		if !printed[msg] {
+			printed[msg] = true
+			fmt.Fprintf(e.stderr, "ksnap: %s\n", msg)
+		}
+	}
 	return jsonl.Open(path, opts)
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/internal/textutil"
 )
 
 // Options configure Open.
@@ -333,10 +334,23 @@ func where(f history.Filter) (string, []any) {
 	if !f.Until.IsZero() {
 		add("captured_ns <= $%d", f.Until.UnixNano())
 	}
+	if f.Job != "" {
+		// Lines are stored as history.AppendJSON writes them, so a job of
+		// that name or CronJob has its key and value in this exact form.
+		name := likeEscape(string(textutil.AppendJSONString(nil, f.Job)))
+		args = append(args, `%"name":`+name+`%`, `%"owner":`+name+`%`)
+		conds = append(conds, fmt.Sprintf("(line LIKE $%d OR line LIKE $%d)", len(args)-1, len(args)))
+	}
 	if len(conds) == 0 {
 		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// likeEscape escapes LIKE's wildcards and its escape character (the
+// default, backslash) in s.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // corrupt records a row whose line does not decode (only possible if the

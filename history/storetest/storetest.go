@@ -55,14 +55,23 @@ var t0 = time.Date(2025, 11, 16, 10, 0, 0, 0, time.UTC)
 // namespace ns, with selector sel, and two jobs (one of a CronJob) so that
 // every field of a record is exercised.
 func Rec(i int, ns, sel, health string) history.Record {
+	worker := history.Job{Name: "worker", Phase: "FAILED", Health: health}
+	if health != history.LevelOK {
+		worker.Cause, worker.Reason = "P7", fmt.Sprintf("P7 OOMKilled exit 137 pod worker-%d", i)
+	}
+	var opts []history.Option
+	if i%4 == 3 {
+		opts = []history.Option{{Key: "max_runtime", Value: "2h0m0s"}}
+	}
 	return history.NewRecord(history.Input{
 		CapturedAt: t0.Add(time.Duration(i) * time.Minute), Namespace: ns, Selector: sel, OverallHealth: health,
 		Bundle: fmt.Sprintf("20251116T100000Z-%s-%08x.tar.zst", ns, i), BundleSHA256: fmt.Sprintf("%064x", i),
 		Ruleset: "1", CaptureErrors: i % 2, WarningEvents: i % 3,
 		Jobs: []history.Job{
 			{Name: fmt.Sprintf("nightly-%d", 29000000+i/4*60), Phase: "SUCCEEDED", Health: "OK", Owner: "nightly", Rules: []string{"J1", "P3"}},
-			{Name: "worker", Phase: "FAILED", Health: health},
+			worker,
 		},
+		Options: opts,
 	})
 }
 
@@ -265,6 +274,10 @@ func testFilters(t *testing.T, s *Suite) {
 		{"until inclusive", history.Filter{Until: all[3].Time}, all[:4]},
 		{"all four", history.Filter{Namespace: "a", Selector: "app=y", Since: all[4].Time, Until: all[16].Time}, pick(func(i int) bool { return i%2 == 0 && i%3 == 1 && i >= 4 && i <= 16 })},
 		{"nothing matches", history.Filter{Namespace: "c"}, nil},
+		{"job by name", history.Filter{Job: "nightly-29000060"}, all[4:8]},
+		{"job by CronJob", history.Filter{Job: "nightly", Namespace: "a"}, pick(func(i int) bool { return i%2 == 0 })},
+		{"job name exact, not a prefix", history.Filter{Job: "nightly-2900006"}, nil},
+		{"job and time", history.Filter{Job: "worker", Since: all[18].Time}, all[18:]},
 	}
 	for _, tt := range tests {
 		got, _ := scanAll(t, st, tt.f)
