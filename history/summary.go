@@ -1,6 +1,7 @@
 package history
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -101,14 +102,9 @@ func (t Target) clone() Target {
 	return Target{Cluster: strings.Clone(t.Cluster), Namespace: strings.Clone(t.Namespace), Selector: strings.Clone(t.Selector)}
 }
 
-func (t Target) less(u Target) bool {
-	if t.Cluster != u.Cluster {
-		return t.Cluster < u.Cluster
-	}
-	if t.Namespace != u.Namespace {
-		return t.Namespace < u.Namespace
-	}
-	return t.Selector < u.Selector
+// Compare orders targets by cluster, namespace, then selector.
+func (t Target) Compare(u Target) int {
+	return cmp.Or(strings.Compare(t.Cluster, u.Cluster), strings.Compare(t.Namespace, u.Namespace), strings.Compare(t.Selector, u.Selector))
 }
 
 // TargetSummary is the summary of one target's records.
@@ -305,7 +301,7 @@ func (s *Summary) setSingleTarget(t Target) {
 }
 
 func sortTargets(ts []TargetSummary) {
-	sort.Slice(ts, func(i, j int) bool { return ts[i].Target.less(ts[j].Target) })
+	slices.SortFunc(ts, func(a, b TargetSummary) int { return a.Target.Compare(b.Target) })
 }
 
 // jobAcc accumulates one job's history.
