@@ -1,9 +1,11 @@
 package history
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -148,6 +150,15 @@ func (r *Record) Clone() Record {
 		}
 	}
 	return c
+}
+
+// SortByTarget groups recs by target (Target.Compare) and sorts each
+// group by Time, keeping store order among equal times: the order of
+// history show.
+func SortByTarget(recs []Record) {
+	slices.SortStableFunc(recs, func(a, b Record) int {
+		return cmp.Or(a.Target().Compare(b.Target()), a.Time.Compare(b.Time))
+	})
 }
 
 // SortByTime sorts recs by Time, keeping store order among equal times.

@@ -15,7 +15,8 @@ import (
 // goldenHistory reads testdata/history/input.jsonl, a mixed history: two
 // lines of the old tool, one corrupt line, and ksnap records with jobs (a
 // CronJob failing then recovering, a bare job failing three times in a
-// row). It returns the records and the number of corrupt lines.
+// row with its causes, the last record with analysis options) in two
+// targets (selectors app=x and app=arbitrage-tuning). It returns the records and the number of corrupt lines.
 func goldenHistory(t *testing.T) ([]history.Record, int) {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "history", "input.jsonl"))

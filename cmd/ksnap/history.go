@@ -90,7 +90,7 @@ history is a PostgreSQL database instead (docs/fleet.md).
 
 // historyFilterFlags are the record filters shared by show and summary.
 type historyFilterFlags struct {
-	cluster, namespace, selector, since, until string
+	cluster, namespace, selector, since, until, job string
 }
 
 func (f *historyFilterFlags) addFlags(fs *pflag.FlagSet) {
@@ -99,10 +99,11 @@ func (f *historyFilterFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.selector, "selector", "l", "", "only records of this selector (exact text)")
 	fs.StringVar(&f.since, "since", "", "only records at or after this time (RFC 3339; a time without offset is UTC)")
 	fs.StringVar(&f.until, "until", "", "only records at or before this time (RFC 3339; a time without offset is UTC)")
+	fs.StringVar(&f.job, "job", "", "only records listing this Job, or a Job of this CronJob (summary: only its statistics)")
 }
 
 func (f *historyFilterFlags) filter() (history.Filter, error) {
-	out := history.Filter{Cluster: f.cluster, Namespace: f.namespace, Selector: f.selector}
+	out := history.Filter{Cluster: f.cluster, Namespace: f.namespace, Selector: f.selector, Job: f.job}
 	for _, p := range []struct {
 		name, val string
 		dst       *time.Time
@@ -176,10 +177,14 @@ func newHistoryShowCmd(e *env, runF func(*historyShowOptions) error) *cobra.Comm
 	cmd := &cobra.Command{
 		Use:   "show [--limit N] [--summary-only] [flags]",
 		Short: "Print the most recent history records as a table",
-		Long: `Show prints the most recent --limit records (after the filters) as an aligned
-table, oldest first: number, capture time (RFC 3339, UTC), verdict, job
-counts, namespace, selector and bundle. It reads the file backwards and stops
-after --limit records, so its cost does not grow with the file.
+		Long: `Show prints the most recent --limit records (after the filters; the last
+lines of the file) as an aligned table, grouped by target (cluster,
+namespace, selector) and in capture-time order within each: number, capture
+time (RFC 3339, UTC), verdict, job counts, namespace, selector and bundle.
+It reads the file backwards and stops after --limit records, so its cost
+does not grow with the file. --job keeps the records that list that Job (or
+a Job of that CronJob). A missing history file is an error (exit 3) unless
+--allow-missing.
 
 With --summary-only it prints the summary of ksnap history summary instead.
 
@@ -211,10 +216,13 @@ func newHistorySummaryCmd(e *env, runF func(*historyShowOptions) error) *cobra.C
 	cmd := &cobra.Command{
 		Use:   "summary [--window N] [flags]",
 		Short: "Summarize the history: counts, streak, last transition, failing jobs, J10/J11",
-		Long: `Summary streams the whole history (or the last --window matching records) and
-prints: the number of records (never capped), counts per verdict, the last
-record, the current streak (verdict, length and since when), the last
-transition, the jobs with ERROR records and how many, and the history rules:
+		Long: `Summary streams the whole history (or the last --window matching records), in
+capture-time order (file order among equal times), and prints one block per
+target (cluster, namespace, selector: each target's streak is its own): the
+number of records (never capped), counts per verdict, the last record, the
+current streak (verdict, length and since when), the last transition, the
+jobs with ERROR records (how many, failing since, last OK, top reason), and
+the history rules:
 
   J10  a job (or the latest job of a CronJob) ERROR in --escalate-after
        consecutive records in which it appears, still present in the last
@@ -223,7 +231,10 @@ transition, the jobs with ERROR records and how many, and the history rules:
        WARN instead of ERROR in the job list, and listed as a finding while
        it is still in the last record.
 
--o json prints one document with schema ` + json.SummarySchema + `.
+--job NAME summarizes the records listing that Job (or a Job of that
+CronJob) and only its statistics. A missing history file is an error
+(exit 3) unless --allow-missing. -o json prints one document with schema
+` + json.SummarySchema + ` (the whole, then "targets").
 ` + exitStatusHelp,
 		Example: `  ksnap history summary
   ksnap history summary --window 288 -n trading-bots -o json`,
@@ -253,6 +264,7 @@ func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
 		return err
 	}
 	reportCorrupt(e, l.Corrupt)
+	history.SortByTarget(l.Records)
 	if o.Output == formatJSON {
 		return json.HistoryRecords(e.stdout, l.Records, l.Corrupt.Count)
 	}

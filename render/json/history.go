@@ -30,9 +30,8 @@ func HistoryRecords(w io.Writer, recs []history.Record, corrupt int) error {
 	return writeJSON(w, recordsDoc{Schema: RecordsSchema, Records: recs, CorruptLines: corrupt})
 }
 
-// summaryDoc is the document HistorySummary writes.
-type summaryDoc struct {
-	Schema         string              `json:"schema"`
+// summaryBody is what a summary and each of its targets have.
+type summaryBody struct {
 	Total          int                 `json:"total_records"`
 	Counts         history.LevelCounts `json:"counts"`
 	First          *history.Record     `json:"first"`
@@ -41,24 +40,44 @@ type summaryDoc struct {
 	LastTransition *history.Transition `json:"last_transition"`
 	Jobs           []history.JobStat   `json:"jobs"`
 	Findings       []history.Finding   `json:"findings"`
-	CorruptLines   int                 `json:"corrupt_lines"`
 }
 
-// HistorySummary writes the summary as one indented JSON document.
-func HistorySummary(w io.Writer, s *history.Summary) error {
-	d := summaryDoc{
-		Schema: SummarySchema, Total: s.Total, Counts: s.Counts, First: s.First, Last: s.Last,
-		LastTransition: s.LastTransition, Jobs: s.Jobs, Findings: s.Findings, CorruptLines: s.Corrupt.Count,
-	}
+// summaryDoc is the document HistorySummary writes.
+type summaryDoc struct {
+	Schema string `json:"schema"`
+	summaryBody
+	CorruptLines int         `json:"corrupt_lines"`
+	Targets      []targetDoc `json:"targets"`
+}
+
+// targetDoc is one target's summary.
+type targetDoc struct {
+	history.Target
+	summaryBody
+}
+
+func bodyOf(s *history.Summary) summaryBody {
+	b := summaryBody{Total: s.Total, Counts: s.Counts, First: s.First, Last: s.Last, LastTransition: s.LastTransition, Jobs: s.Jobs, Findings: s.Findings}
 	if s.Total > 0 {
 		st := s.Streak
-		d.Streak = &st
+		b.Streak = &st
 	}
-	if d.Jobs == nil {
-		d.Jobs = []history.JobStat{}
+	if b.Jobs == nil {
+		b.Jobs = []history.JobStat{}
 	}
-	if d.Findings == nil {
-		d.Findings = []history.Finding{}
+	if b.Findings == nil {
+		b.Findings = []history.Finding{}
+	}
+	return b
+}
+
+// HistorySummary writes the summary as one indented JSON document: the
+// summary of every record, then "targets", each target's own (its
+// streak, transition, jobs and findings judge its records alone).
+func HistorySummary(w io.Writer, s *history.Summary) error {
+	d := summaryDoc{Schema: SummarySchema, summaryBody: bodyOf(s), CorruptLines: s.Corrupt.Count, Targets: []targetDoc{}}
+	for _, t := range s.Targets {
+		d.Targets = append(d.Targets, targetDoc{Target: t.Target, summaryBody: bodyOf(t.Summary)})
 	}
 	return writeJSON(w, d)
 }

@@ -35,13 +35,50 @@ func HistoryTable(w io.Writer, recs []history.Record) error {
 	return bw.Flush()
 }
 
-// HistorySummary writes the summary block: the old tool's layout (counts,
-// last record) followed by ksnap's streak, last transition, jobs with errors
-// and findings. At most maxJobs jobs are listed (0: all).
+// HistorySummary writes the summary: one block per target (namespace,
+// selector and cluster; Summary.Targets), each judging its records alone,
+// or the whole summary's block when it has no target (no record). A block
+// is the old tool's layout (counts, last record) followed by ksnap's
+// target, streak, last transition, jobs with errors (with when each has
+// been failing since, its last OK and its top reason) and findings. At
+// most maxJobs jobs are listed per block (0: all).
 func HistorySummary(w io.Writer, s *history.Summary, maxJobs int) error {
 	bw := bufio.NewWriter(w)
+	if len(s.Targets) == 0 {
+		summaryBlock(bw, s, nil, maxJobs, s.Corrupt.Count)
+	}
+	for i := range s.Targets {
+		corrupt := 0
+		if i == len(s.Targets)-1 {
+			corrupt = s.Corrupt.Count
+		}
+		summaryBlock(bw, s.Targets[i].Summary, &s.Targets[i].Target, maxJobs, corrupt)
+	}
+	return bw.Flush()
+}
+
+// targetText is "namespace=N selector=S" and " cluster=C" when set.
+func targetText(t *history.Target) string {
+	out := "namespace=" + dash(esc(t.Namespace)) + " selector=" + dash(esc(t.Selector))
+	if t.Cluster != "" {
+		out += " cluster=" + esc(t.Cluster)
+	}
+	return out
+}
+
+func optTime(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return displayTime(*t)
+}
+
+func summaryBlock(bw *bufio.Writer, s *history.Summary, t *history.Target, maxJobs, corrupt int) {
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 	p("\n%s\n[KSNAP_HISTORY] HEALTH HISTORY SUMMARY\n%s\n\n", rule80, rule80)
+	if t != nil {
+		p("%s%s\n", label(0, "Target"), targetText(t))
+	}
 	p("%s%d\n\n", label(0, "Total Records"), s.Total)
 	p("Health Status Counts:\n")
 	p("%s%d\n", label(2, "OK"), s.Counts.OK)
@@ -74,7 +111,7 @@ func HistorySummary(w io.Writer, s *history.Summary, maxJobs int) error {
 	if len(s.Jobs) > 0 {
 		p("\nJobs With Errors:\n")
 		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  JOB\tCRONJOB\tERRORS\tRECORDS\tLAST\tHEALTH\tLAST SEEN")
+		fmt.Fprintln(tw, "  JOB\tCRONJOB\tERRORS\tRECORDS\tLAST\tHEALTH\tLAST SEEN\tFAILING SINCE\tLAST OK\tTOP REASON")
 		n := len(s.Jobs)
 		if maxJobs > 0 && n > maxJobs {
 			n = maxJobs
@@ -84,8 +121,12 @@ func HistorySummary(w io.Writer, s *history.Summary, maxJobs int) error {
 			if j.SupersededBy != "" {
 				h += " (J11)"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\n", esc(j.Name), dash(esc(j.Owner)), j.Errors, j.Records,
-				dash(esc(j.LastHealth)), h, displayTime(j.LastSeen))
+			top := "-"
+			if j.TopCause != "" {
+				top = fmt.Sprintf("%s (%d×)", dash(esc(j.TopReason)), j.TopCauseRecords)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", esc(j.Name), dash(esc(j.Owner)), j.Errors, j.Records,
+				dash(esc(j.LastHealth)), h, displayTime(j.LastSeen), optTime(j.FailingSince), optTime(j.LastOK), top)
 		}
 		tw.Flush()
 		if n < len(s.Jobs) {
@@ -98,11 +139,10 @@ func HistorySummary(w io.Writer, s *history.Summary, maxJobs int) error {
 			p("  [%s] %-5s %s\n", esc(f.Rule), f.Level, esc(f.Message))
 		}
 	}
-	if s.Corrupt.Count > 0 {
-		p("\n%s%d (skipped; listed on stderr)\n", label(0, "Corrupt Lines"), s.Corrupt.Count)
+	if corrupt > 0 {
+		p("\n%s%d (skipped; listed on stderr)\n", label(0, "Corrupt Lines"), corrupt)
 	}
 	p("%s\n\n", rule80)
-	return bw.Flush()
 }
 
 // RecordSummary is what the record command reports after an append: the
