@@ -159,31 +159,17 @@ func runAlertAfterRecord(ctx context.Context, e *env, configPath, historyPath, b
 	return alertAfterAppend(ctx, e, cfg, historyPath, bundleDir)
 }
 
-// runAlertAfterTick is the alert step of watch --alert: watch keeps no
-// history of its own, so the tick's record is appended to the config's
-// history_file (else $KSNAP_HISTORY_FILE, else the default history file),
-// then the alert step runs as after record.
-func runAlertAfterTick(ctx context.Context, e *env, configPath string, rec history.Record, bundleDir string) error {
-	cfg, err := alert.LoadConfig(configPath)
-	if err != nil {
-		return err
+// alertHistoryPath is the history file watch --alert appends each tick to
+// (watch keeps no history of its own): the config's history_file, else
+// $KSNAP_HISTORY_FILE, else the default history file.
+func alertHistoryPath(e *env, cfg *alert.Config) string {
+	if cfg.HistoryFile != "" {
+		return cfg.HistoryFile
 	}
-	path := cfg.HistoryFile
-	if path == "" {
-		path = e.getenv("KSNAP_HISTORY_FILE")
+	if v := e.getenv("KSNAP_HISTORY_FILE"); v != "" {
+		return v
 	}
-	if path == "" {
-		path = defaultHistoryFile
-	}
-	st, err := e.openHistory(path, jsonl.Options{})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if _, err := st.Append(ctx, rec); err != nil {
-		return err
-	}
-	return alertAfterAppend(ctx, e, cfg, path, bundleDir)
+	return defaultHistoryFile
 }
 
 func alertAfterAppend(ctx context.Context, e *env, cfg *alert.Config, historyPath, bundleDir string) error {

@@ -90,8 +90,8 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	f.BoolVar(&opts.Strict, "strict", false, "exit 1 on WARN instead of 0")
 	f.BoolVar(&opts.WarnOnPending, "warn-on-pending", def.WarnOnPending, "a Job that has not started is WARN (J8); false makes it OK")
 	f.BoolVar(&opts.TreatUnknownAsError, "treat-unknown-as-error", def.TreatUnknownAsError, "a Job whose phase is UNKNOWN is ERROR (J0); false makes it WARN")
-	f.DurationVar(&opts.PendingAfter, "pending-after", def.PendingAfter, "J8 warns only about Jobs pending at least this long since creation")
-	f.DurationVar(&opts.MaxRuntime, "max-runtime", def.MaxRuntime, "J6 warns about Jobs active longer than this")
+	durationVar(f, &opts.PendingAfter, "pending-after", def.PendingAfter, "J8 warns only about Jobs pending at least this long since creation")
+	durationVar(f, &opts.MaxRuntime, "max-runtime", def.MaxRuntime, "J6 warns about Jobs active longer than this")
 	f.Int64Var(&opts.RestartWarn, "restart-warn", def.RestartWarn, "P14 warns about containers restarted at least this many times")
 	f.BoolVar(&opts.AllowEmpty, "allow-empty", def.AllowEmpty, "zero matched Jobs is OK instead of WARN (O3)")
 	f.StringArrayVar(&opts.Expect, "expect", nil, "a Job that must be present, by its name or its CronJob's (J9, ERROR when absent); repeatable")
@@ -115,7 +115,7 @@ func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error
 	a.Expect = append([]string(nil), o.Expect...)
 	a.IncludeBarePods = o.IncludeBarePods
 	if err := a.Validate(); err != nil {
-		return usageErrorf("%v", err)
+		return flagError(err)
 	}
 	rs, err := rules.Lookup(o.RuleSet)
 	if err != nil {

@@ -52,7 +52,7 @@ func TestNewAnalyzeCmd(t *testing.T) {
 				o.RestartWarn, o.AllowEmpty, o.Expect, o.IncludeBarePods = 3, true, []string{"a", "b"}, true
 			}, output: "junit", strict: true},
 		{name: "bad output", args: []string{"-o", "yaml", "x"}, wantErr: `-o "yaml": want one of html, json, junit, text`},
-		{name: "bad duration", args: []string{"--max-runtime", "0s", "x"}, wantErr: "max-runtime 0s must be positive"},
+		{name: "bad duration", args: []string{"--max-runtime", "0s", "x"}, wantErr: "--max-runtime 0s: must be positive"},
 		{name: "no args", args: nil, wantErr: "requires at least 1 arg(s), only received 0"},
 		{name: "ruleset by name", args: []string{"--ruleset", "v1", "x"}, want: func(*analyze.Options) {}, output: "text", ruleSet: "ksnap-rules/1"},
 		{name: "ruleset by version", args: []string{"--ruleset", "ksnap-rules/1", "x"}, want: func(*analyze.Options) {}, output: "text", ruleSet: "ksnap-rules/1"},

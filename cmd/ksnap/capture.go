@@ -28,17 +28,21 @@ type captureFlags struct {
 	redactRules string
 }
 
-func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
+// addFlags binds the flags; withBundleDir adds --bundle-dir (capture's;
+// record and watch bind their own). The old tool's --label-selector is a
+// silent alias of --selector.
+func (f *captureFlags) addFlags(fs *pflag.FlagSet, withBundleDir bool) {
 	fs.StringVarP(&f.namespace, "namespace", "n", "", "namespace to capture (required)")
 	fs.StringVarP(&f.selector, "selector", "l", "", "label selector for jobs and pods, passed to kubectl -l as given (empty: all)")
+	compatAlias(fs, "label-selector", "selector")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, as kubectl)")
 	fs.StringVar(&f.context, "context", "", "kube context (default: the kubeconfig's current-context)")
-	if withOut {
-		fs.StringVar(&f.out, "out", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
+	if withBundleDir {
+		fs.StringVar(&f.out, "bundle-dir", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
 	}
 	fs.IntVar(&f.maxLogLines, "max-log-lines", 100, "lines of each container log tail (kubectl logs --tail); 0: no logs")
 	fs.StringVar(&f.logs, "logs", "all", "which containers' logs: all (every started container), failed (pods that failed, restarted or wait in an error state), none")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of each kubectl call")
+	durationVar(fs, &f.timeout, "timeout", 30*time.Second, "timeout of each kubectl call")
 	fs.StringVar(&f.kubectlPath, "kubectl", "kubectl", "kubectl program: a path, or a name looked up in PATH ($KSNAP_KUBECTL)")
 	fs.BoolVar(&f.redact, "redact", false, "write only a redacted bundle (env values, secrets; see ksnap bundle redact), never the raw one")
 	fs.StringVar(&f.redactRules, "redact-rules", "", "rules file for --redact (implies it)")
@@ -50,10 +54,8 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 	if f.namespace == "" {
 		return capture.Options{}, kubectl.Exec{}, usageErrorf("required flag -n/--namespace not set")
 	}
-	if cmd.Flags().Lookup("out") != nil && !cmd.Flags().Changed("out") {
-		if v := e.getenv("KSNAP_BUNDLE_DIR"); v != "" {
-			f.out = v
-		}
+	if cmd.Flags().Lookup("bundle-dir") != nil {
+		f.out = resolveBundleDir(cmd, e, "bundle-dir", f.out)
 	}
 	if !cmd.Flags().Changed("kubectl") {
 		if v := e.getenv("KSNAP_KUBECTL"); v != "" {
@@ -62,7 +64,7 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 	}
 	mode, err := capture.ParseLogMode(f.logs)
 	if err != nil {
-		return capture.Options{}, kubectl.Exec{}, &usageError{err}
+		return capture.Options{}, kubectl.Exec{}, usageErrorf("--logs %v", err)
 	}
 	if f.maxLogLines < 0 {
 		return capture.Options{}, kubectl.Exec{}, usageErrorf("--max-log-lines %d: must be 0 (no logs) or more", f.maxLogLines)
@@ -128,11 +130,11 @@ Events are captured for the whole namespace: Event objects carry no labels of
 the objects they describe, so analysis joins them to the selected Jobs and
 Pods by involved object.
 
-Environment: KUBECONFIG (as kubectl), KSNAP_BUNDLE_DIR (--out),
+Environment: KUBECONFIG (as kubectl), KSNAP_BUNDLE_DIR (--bundle-dir),
 KSNAP_KUBECTL (--kubectl).
 ` + exitStatusHelp,
 		Example: `  ksnap capture -n trading-bots -l app=arbitrage-tuning
-  ksnap capture -n batch --context prod --out /var/lib/ksnap/bundles --logs failed`,
+  ksnap capture -n batch --context prod --bundle-dir /var/lib/ksnap/bundles --logs failed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -146,6 +148,7 @@ KSNAP_KUBECTL (--kubectl).
 		},
 	}
 	o.flags.addFlags(cmd.Flags(), true)
+	deprecatedAlias(cmd.Flags(), e.stderr, "out", "", "bundle-dir")
 	return cmd
 }
 
@@ -162,21 +165,22 @@ func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
 	return nil
 }
 
-// reportFailures prints one line per failed command on stderr, after one
-// line for the stale temp files the capture removed, if any.
+// reportFailures prints one line per failed command on stderr,
+// "ksnap: BUNDLE: member M: what" (or "kubectl KIND" for a command with no
+// member), after one warning for the stale temp files the capture removed.
 func reportFailures(e *env, res *capture.Result) {
 	if n := len(res.Stale); n > 0 {
 		var size int64
 		for _, s := range res.Stale {
 			size += s.Size
 		}
-		fmt.Fprintf(e.stderr, "ksnap: warning: %s: removed %d stale temp file(s) of interrupted writes (%d bytes)\n", filepath.Dir(res.Stale[0].Path), n, size)
+		e.warnf("%s: removed %d stale temp file(s) of interrupted writes (%d bytes)", filepath.Dir(res.Stale[0].Path), n, size)
 	}
 	for _, c := range res.Failed {
-		what := c.Member
-		if what == "" {
-			what = c.Kind
+		what := "member " + c.Member
+		if c.Member == "" {
+			what = "kubectl " + c.Kind
 		}
-		fmt.Fprintf(e.stderr, "ksnap: capture %s: %s\n", what, c.Error)
+		e.problem(fmt.Errorf("%s: %s: %s", res.Path, what, c.Error))
 	}
 }

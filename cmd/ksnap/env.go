@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"github.com/ksnap/ksnap/internal/textutil"
 	"io"
-	"log/slog"
 	"os"
 	"time"
 
@@ -35,28 +34,6 @@ func newOSEnv() *env {
 		now:     time.Now,
 		kubectl: func(cfg kubectl.Exec) kubectl.Runner { return &cfg },
 	}
-}
-
-// logger returns the diagnostics logger: plain text on stderr, no time stamps
-// (they would make replayed output differ), level from KSNAP_LOG (debug,
-// info, warn; default warn).
-func (e *env) logger() *slog.Logger {
-	level := slog.LevelWarn
-	switch e.getenv("KSNAP_LOG") {
-	case "debug":
-		level = slog.LevelDebug
-	case "info":
-		level = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{
-		Level: level,
-		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if len(groups) == 0 && a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
 }
 
 // openHistory opens the history file at path with opts, its diagnostics

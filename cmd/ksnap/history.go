@@ -12,7 +12,6 @@ import (
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/jsonl"
-	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/ksnap/ksnap/render/json"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
@@ -32,7 +31,7 @@ func (h *historyFileFlag) addFlag(fs *pflag.FlagSet) {
 // addLockTimeoutFlag binds --lock-timeout for the commands that write the
 // history file under its lock.
 func addLockTimeoutFlag(fs *pflag.FlagSet, d *time.Duration) {
-	fs.DurationVar(d, "lock-timeout", jsonl.DefaultLockTimeout, "give up (exit 3) when another process holds the history file's lock this long")
+	durationVar(fs, d, "lock-timeout", jsonl.DefaultLockTimeout, "give up (exit 3) when another process holds the history file's lock this long")
 }
 
 // checkLockTimeout refuses a --lock-timeout that is not positive.
@@ -232,7 +231,7 @@ func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
 	if err != nil {
 		return err
 	}
-	reportCorrupt(e, l.Corrupt)
+	reportCorrupt(e, o.Path, l.Corrupt)
 	if o.Output == formatJSON {
 		return json.HistoryRecords(e.stdout, l.Records, l.Corrupt.Count)
 	}
@@ -249,7 +248,7 @@ func runHistorySummary(ctx context.Context, e *env, o *historyShowOptions) error
 	if err != nil {
 		return err
 	}
-	reportCorrupt(e, s.Corrupt)
+	reportCorrupt(e, o.Path, s.Corrupt)
 	if o.Output == formatJSON {
 		return json.HistorySummary(e.stdout, s)
 	}
@@ -258,9 +257,9 @@ func runHistorySummary(ctx context.Context, e *env, o *historyShowOptions) error
 
 // reportCorrupt prints one stderr line with the count when more corrupt
 // lines were met than the store reported.
-func reportCorrupt(e *env, c history.Corrupt) {
+func reportCorrupt(e *env, path string, c history.Corrupt) {
 	if c.Count > len(c.Lines) {
-		fmt.Fprintf(e.stderr, "ksnap: %d corrupt history lines skipped (the first %d are listed above)\n", c.Count, len(c.Lines))
+		e.warnf("%s: %d corrupt history lines skipped (the first %d are listed above)", path, c.Count, len(c.Lines))
 	}
 }
 
@@ -289,7 +288,7 @@ lock as record, so concurrent recorders neither lose records nor write into
 the replaced file. It waits at most --lock-timeout for the lock. --dry-run only reports what would be removed.
 ` + exitStatusHelp,
 		Example: `  ksnap history prune --keep-last 105120
-  ksnap history prune --older-than 2160h --dry-run`,
+  ksnap history prune --older-than 90d --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Path = o.file.resolve(cmd, e)
@@ -317,7 +316,7 @@ the replaced file. It waits at most --lock-timeout for the lock. --dry-run only 
 			if err != nil {
 				return err
 			}
-			reportCorrupt(e, res.Corrupt)
+			reportCorrupt(e, o.Path, res.Corrupt)
 			verb := "removed"
 			if o.DryRun {
 				verb = "would remove"
@@ -333,7 +332,7 @@ the replaced file. It waits at most --lock-timeout for the lock. --dry-run only 
 	}
 	o.file.addFlag(cmd.Flags())
 	cmd.Flags().IntVar(&o.KeepLast, "keep-last", 0, "keep the last N records")
-	cmd.Flags().DurationVar(&o.OlderThan, "older-than", 0, "remove records older than this duration, e.g. 2160h (90 days)")
+	durationVar(cmd.Flags(), &o.OlderThan, "older-than", 0, "remove records older than this duration, e.g. 90d or 12w")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "report what would be removed without changing the file")
 	addLockTimeoutFlag(cmd.Flags(), &o.LockTimeout)
 	return cmd
@@ -341,30 +340,31 @@ the replaced file. It waits at most --lock-timeout for the lock. --dry-run only 
 
 // historyRebuildOptions are the parsed flags of history rebuild.
 type historyRebuildOptions struct {
-	From string
-	Out  string
+	BundleDir   string
+	HistoryFile string
 }
 
 func newHistoryRebuildCmd(e *env, runF func(*historyRebuildOptions) error) *cobra.Command {
 	o := &historyRebuildOptions{}
 	cmd := &cobra.Command{
-		Use:   "rebuild --from DIR -o FILE",
+		Use:   "rebuild --bundle-dir DIR --history-file FILE",
 		Short: "Rebuild a history file from the bundles in a directory",
-		Long: `Rebuild analyzes every bundle in --from (the *.tar.zst regular files, not
+		Long: `Rebuild analyzes every bundle in --bundle-dir (the *.tar.zst regular files, not
 dot-files; a symlink by its target, in capture order: docs/bundle-format.md), with the
 same analysis options as ksnap record, and writes one record per bundle to a
-NEW history file -o. For the same bundles, the file is byte for byte the
-history that ksnap record appended. -o must not exist; the file appears only
-when complete.
+NEW history file --history-file. For the same bundles, the file is byte for
+byte the history that ksnap record appended. --history-file must not exist;
+the file appears only when complete. (The old spellings --from and -o still
+work.)
 
 A bundle that cannot be read is reported on stderr and skipped; the exit
 status is then 3, after the other bundles are written.
 ` + exitStatusHelp,
-		Example: `  ksnap history rebuild --from bundles -o rebuilt.jsonl`,
+		Example: `  ksnap history rebuild --bundle-dir bundles --history-file rebuilt.jsonl`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.From == "" || o.Out == "" {
-				return usageErrorf("both --from DIR and -o FILE are required")
+			if o.BundleDir == "" || o.HistoryFile == "" {
+				return usageErrorf("both --bundle-dir DIR and --history-file FILE are required")
 			}
 			if runF != nil {
 				return runF(o)
@@ -372,30 +372,33 @@ status is then 3, after the other bundles are written.
 			return runHistoryRebuild(cmd.Context(), e, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.From, "from", "", "directory of bundles")
-	cmd.Flags().StringVarP(&o.Out, "output", "o", "", "new history file to write")
+	f := cmd.Flags()
+	f.StringVar(&o.BundleDir, "bundle-dir", "", "directory of bundles (required)")
+	f.StringVar(&o.HistoryFile, "history-file", "", "new history file to write (required)")
+	deprecatedAlias(f, e.stderr, "from", "", "bundle-dir")
+	deprecatedAlias(f, e.stderr, "output", "o", "history-file")
 	return cmd
 }
 
 func runHistoryRebuild(ctx context.Context, e *env, o *historyRebuildOptions) error {
-	if _, err := os.Lstat(o.Out); err == nil {
-		return usageErrorf("%s already exists: rebuild writes a new file", o.Out)
+	if _, err := os.Lstat(o.HistoryFile); err == nil {
+		return usageErrorf("%s already exists: rebuild writes a new file", o.HistoryFile)
 	}
-	ents, err := bundle.List(o.From)
+	ents, err := bundle.List(o.BundleDir)
 	if err != nil {
 		return err
 	}
 	if len(ents) == 0 {
-		return usageErrorf("%s: no *%s bundle in this directory", o.From, bundle.Extension)
+		return usageErrorf("%s: no *%s bundle in this directory", o.BundleDir, bundle.Extension)
 	}
 	files := make([]string, len(ents))
 	for i, en := range ents {
 		files[i] = en.Path
 	}
-	if err := os.MkdirAll(filepath.Dir(o.Out), 0o755); err != nil {
-		return fmt.Errorf("create directory for %s: %w", o.Out, err)
+	if err := os.MkdirAll(filepath.Dir(o.HistoryFile), 0o755); err != nil {
+		return fmt.Errorf("create directory for %s: %w", o.HistoryFile, err)
 	}
-	tmp := filepath.Join(filepath.Dir(o.Out), "."+filepath.Base(o.Out)+".rebuild-"+fmt.Sprint(os.Getpid()))
+	tmp := filepath.Join(filepath.Dir(o.HistoryFile), "."+filepath.Base(o.HistoryFile)+".rebuild-"+fmt.Sprint(os.Getpid()))
 	os.Remove(tmp) // left over by a crashed rebuild of the same pid
 	defer os.Remove(tmp)
 	st, err := e.openHistory(tmp, jsonl.Options{NoSync: true})
@@ -404,24 +407,24 @@ func runHistoryRebuild(ctx context.Context, e *env, o *historyRebuildOptions) er
 	}
 	defer st.Close()
 	res, err := pipeline.Rebuild(ctx, files, st, pipeline.DefaultOptions(), pipeline.BatchOptions{}, func(it pipeline.Item) {
-		fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(it.Err.Error()))
+		e.problem(it.Err)
 	})
 	if err != nil {
 		return err
 	}
 	if res.Written == 0 {
-		return fmt.Errorf("%s: no bundle could be read; %s not written", o.From, o.Out)
+		return fmt.Errorf("%s: no bundle could be read; %s not written", o.BundleDir, o.HistoryFile)
 	}
 	if err := st.Sync(); err != nil {
 		return err
 	}
-	if err := os.Link(tmp, o.Out); err != nil {
+	if err := os.Link(tmp, o.HistoryFile); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%s appeared while rebuilding; the rebuilt history was not written", o.Out)
+			return fmt.Errorf("%s appeared while rebuilding; the rebuilt history was not written", o.HistoryFile)
 		}
-		return fmt.Errorf("create %s: %w", o.Out, err)
+		return fmt.Errorf("create %s: %w", o.HistoryFile, err)
 	}
-	fmt.Fprintf(e.stdout, "%s: %d records from %d bundles in %s\n", o.Out, res.Written, len(ents), o.From)
+	fmt.Fprintf(e.stdout, "%s: %d records from %d bundles in %s\n", o.HistoryFile, res.Written, len(ents), o.BundleDir)
 	if len(res.Failed) > 0 {
 		return silentExit(exitUnknown)
 	}

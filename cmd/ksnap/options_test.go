@@ -82,7 +82,7 @@ func TestNewCaptureCmd(t *testing.T) {
 		{name: "env", env: env, args: []string{"-n", "ns"}, want: with(func(o *capture.Options, x *kubectl.Exec) {
 			o.OutDir, o.ContextName, x.Path = "/env/bundles", "from-kubeconfig", "/env/kubectl"
 		})},
-		{name: "flags win over env", env: env, args: []string{"-n", "ns", "-l", "app=x", "--out", "o", "--kubectl", "k",
+		{name: "flags win over env", env: env, args: []string{"-n", "ns", "--label-selector", "app=x", "--out", "o", "--kubectl", "k",
 			"--context", "c", "--kubeconfig", kc, "--max-log-lines", "0", "--logs", "failed", "--timeout", "5s"},
 			want: with(func(o *capture.Options, x *kubectl.Exec) {
 				o.Selector, o.OutDir, o.ContextName, o.MaxLogLines, o.Logs, o.Timeout = "app=x", "o", "c", 0, capture.LogsFailed, 5*time.Second
@@ -92,6 +92,9 @@ func TestNewCaptureCmd(t *testing.T) {
 		{name: "bad logs", args: []string{"-n", "ns", "--logs", "some"}, wantErr: `--logs "some": want all, failed or none`},
 		{name: "bad tail", args: []string{"-n", "ns", "--max-log-lines", "-1"}, wantErr: "--max-log-lines -1: must be 0 (no logs) or more"},
 		{name: "bad timeout", args: []string{"-n", "ns", "--timeout", "0s"}, wantErr: "--timeout 0s: must be positive"},
+		{name: "bundle dir", args: []string{"-n", "ns", "--bundle-dir", "d", "--timeout", "1d"}, want: with(func(o *capture.Options, x *kubectl.Exec) {
+			o.OutDir, o.Timeout, x.Timeout = "d", 24*time.Hour, 24*time.Hour
+		})},
 		{name: "args", args: []string{"-n", "ns", "x"}, wantErr: `unknown command "x" for "capture"`},
 	})
 }
@@ -118,12 +121,18 @@ func TestNewRecordCmd(t *testing.T) {
 func TestNewWatchCmd(t *testing.T) {
 	clean := func(o *watchOptions) { o.flags, o.Capture = captureFlags{}, captureOf(o.Capture) }
 	c := defaultCapture
-	c.OutDir = "" // set per run: --save-bundles or a temporary directory
+	c.OutDir = "" // set per run: --bundle-dir or a temporary directory
 	checkOptions(t, newWatchCmd, clean, []optionCase[watchOptions]{
 		{name: "defaults", args: []string{"-n", "ns"}, want: watchOptions{Interval: 5 * time.Second, Capture: c, Kubectl: defaultExec}},
-		{name: "every flag", args: []string{"-n", "ns", "--interval", "1m", "--count", "3", "--save-bundles", "b", "--compact", "--strict"},
-			want: watchOptions{Interval: time.Minute, Count: 3, SaveBundles: "b", Compact: true, Strict: true, Capture: c, Kubectl: defaultExec}},
-		{name: "bad interval", args: []string{"-n", "ns", "--interval", "0s"}, wantErr: "--interval 0s: must be positive"},
+		{name: "every flag", args: []string{"-n", "ns", "--interval", "1m", "--count", "3", "--bundle-dir", "b", "--compact", "--strict"},
+			want: watchOptions{Interval: time.Minute, Count: 3, BundleDir: "b", Compact: true, Strict: true, Capture: c, Kubectl: defaultExec}},
+		{name: "old spellings", args: []string{"--namespace", "ns", "--label-selector", "app=x", "--interval", "5", "--save-bundles", "b"},
+			want: func() watchOptions {
+				w := watchOptions{Interval: 5 * time.Second, BundleDir: "b", Capture: c, Kubectl: defaultExec}
+				w.Capture.Selector = "app=x"
+				return w
+			}()},
+		{name: "bad interval", args: []string{"-n", "ns", "--interval", "0s"}, wantErr: "--interval 0s: must be positive (for one capture, use --count 1)"},
 		{name: "bad count", args: []string{"-n", "ns", "--count", "-1"}, wantErr: "--count -1: must be 0 (forever) or more"},
 		{name: "no namespace", wantErr: "required flag -n/--namespace not set"},
 	})
@@ -199,15 +208,17 @@ func TestNewHistoryPruneCmd(t *testing.T) {
 		{name: "nothing", wantErr: "set --keep-last N or --older-than DURATION"},
 		{name: "zero", args: []string{"--keep-last", "0"}, wantErr: "--keep-last 0: must be a positive number of records"},
 		{name: "negative", args: []string{"--older-than", "-1h"}, wantErr: "--older-than -1h0m0s: must be a positive duration"},
+		{name: "weeks", args: []string{"--older-than", "12w"}, want: historyPruneOptions{Path: defaultHistoryFile, OlderThan: 12 * 7 * 24 * time.Hour, LockTimeout: jsonl.DefaultLockTimeout}},
 	})
 }
 
 func TestNewHistoryRebuildCmd(t *testing.T) {
 	checkOptions(t, newHistoryRebuildCmd, nil, []optionCase[historyRebuildOptions]{
-		{name: "both", args: []string{"--from", "b", "-o", "h.jsonl"}, want: historyRebuildOptions{From: "b", Out: "h.jsonl"}},
-		{name: "long output", args: []string{"--from", "b", "--output", "h.jsonl"}, want: historyRebuildOptions{From: "b", Out: "h.jsonl"}},
-		{name: "no output", args: []string{"--from", "b"}, wantErr: "both --from DIR and -o FILE are required"},
-		{name: "no from", args: []string{"-o", "h.jsonl"}, wantErr: "both --from DIR and -o FILE are required"},
+		{name: "both", args: []string{"--bundle-dir", "b", "--history-file", "h.jsonl"}, want: historyRebuildOptions{BundleDir: "b", HistoryFile: "h.jsonl"}},
+		{name: "old spellings", args: []string{"--from", "b", "-o", "h.jsonl"}, want: historyRebuildOptions{BundleDir: "b", HistoryFile: "h.jsonl"}},
+		{name: "old long output", args: []string{"--from", "b", "--output", "h.jsonl"}, want: historyRebuildOptions{BundleDir: "b", HistoryFile: "h.jsonl"}},
+		{name: "no output", args: []string{"--bundle-dir", "b"}, wantErr: "both --bundle-dir DIR and --history-file FILE are required"},
+		{name: "no from", args: []string{"--history-file", "h.jsonl"}, wantErr: "both --bundle-dir DIR and --history-file FILE are required"},
 	})
 }
 
