@@ -172,7 +172,9 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	}
 	f := reportFormats[o.Output]
 	batch := len(files) > 1
-	bo := pipeline.BatchOptions{}
+	p := e.startProgress("analyzing bundles", len(files))
+	defer p.end()
+	bo := pipeline.BatchOptions{Progress: p.set}
 	if batch && f.each != nil {
 		// Render in the worker and keep only what is still needed (verdict,
 		// input problems, summary line): the full report shares memory with

@@ -153,7 +153,9 @@ KSNAP_KUBECTL (--kubectl).
 }
 
 func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
+	p := e.startProgress("capturing namespace "+o.Capture.Namespace, 0)
 	res, err := capture.Run(cmd.Context(), o.Capture, e.kubectl(o.Kubectl))
+	p.end()
 	if err != nil {
 		return err
 	}

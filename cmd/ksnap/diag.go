@@ -19,6 +19,7 @@ import (
 // warnf prints one warning line: "ksnap: warning: " and the message, on
 // one line whatever it holds.
 func (e *env) warnf(format string, a ...any) {
+	e.clearProgress()
 	fmt.Fprintf(e.stderr, "ksnap: warning: %s\n", textutil.OneLine(fmt.Sprintf(format, a...)))
 }
 
@@ -26,6 +27,7 @@ func (e *env) warnf(format string, a ...any) {
 // with (a bundle of a batch that cannot be read, a corrupt history line):
 // "ksnap: " and the error, which names the file.
 func (e *env) problem(err error) {
+	e.clearProgress()
 	fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(err.Error()))
 }
 

@@ -1,14 +1,20 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"fmt"
-	"github.com/ksnap/ksnap/internal/textutil"
 	"io"
 	"os"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/ksnap/ksnap/capture/kubectl"
+	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/jsonl"
+	"github.com/ksnap/ksnap/history/memstore"
 )
 
 // env carries every dependency a command may use, so tests can run the whole
@@ -23,16 +29,27 @@ type env struct {
 	// kubectl builds the runner from the connection flags. It is called
 	// lazily, only by commands that talk to a cluster.
 	kubectl func(cfg kubectl.Exec) kubectl.Runner
+	// isTerminal says whether stderr is a terminal, for the progress line;
+	// nil means never (tests).
+	isTerminal func() bool
+	// progName is the base name ksnap runs as: "kubectl-ksnap" makes the
+	// usage say "kubectl ksnap".
+	progName string
+
+	mu       sync.Mutex
+	progress *progress // the line on stderr now, if any
 }
 
 func newOSEnv() *env {
 	return &env{
-		stdin:   os.Stdin,
-		stdout:  os.Stdout,
-		stderr:  os.Stderr,
-		getenv:  os.Getenv,
-		now:     time.Now,
-		kubectl: func(cfg kubectl.Exec) kubectl.Runner { return &cfg },
+		stdin:      os.Stdin,
+		stdout:     os.Stdout,
+		stderr:     os.Stderr,
+		getenv:     os.Getenv,
+		now:        time.Now,
+		kubectl:    func(cfg kubectl.Exec) kubectl.Runner { return &cfg },
+		isTerminal: func() bool { return stderrIsTerminal(os.Getenv) },
+		progName:   filepath.Base(os.Args[0]),
 	}
 }
 
@@ -40,6 +57,39 @@ func newOSEnv() *env {
 // (corrupt lines, a torn tail) printed to stderr as one line each:
 // "ksnap: " and the store's message, which names the file and line.
 func (e *env) openHistory(path string, opts jsonl.Options) (*jsonl.Store, error) {
-	opts.Report = func(err error) { fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(err.Error())) }
+	if path == "-" {
+		return nil, usageErrorf("--history-file -: standard input is read only by history show and summary; give a file")
+	}
+	opts.Report = e.problem
 	return jsonl.Open(path, opts)
+}
+
+// openHistoryReader opens a history for reading: path, or standard input
+// when path is "-" (read whole into memory; corrupt lines are reported as
+// "-:N", N counting the non-blank lines).
+func (e *env) openHistoryReader(path string) (history.Store, error) {
+	if path != "-" {
+		return e.openHistory(path, jsonl.Options{})
+	}
+	st := memstore.New("-", e.problem)
+	sc := bufio.NewScanner(e.stdin)
+	sc.Buffer(make([]byte, 64*1024), history.MaxLineSize+1)
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		rec, err := history.ParseLine(line)
+		if err != nil {
+			st.AppendCorrupt(err)
+			continue
+		}
+		if _, err := st.Append(context.Background(), rec); err != nil {
+			return nil, err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("-: read standard input: %w", err)
+	}
+	return st, nil
 }

@@ -25,7 +25,7 @@ const defaultHistoryFile = "outputs/k8s_health_history.jsonl"
 type historyFileFlag struct{ path string }
 
 func (h *historyFileFlag) addFlag(fs *pflag.FlagSet) {
-	fs.StringVar(&h.path, "history-file", defaultHistoryFile, "history file (JSONL) ($KSNAP_HISTORY_FILE)")
+	fs.StringVar(&h.path, "history-file", defaultHistoryFile, "history file (JSONL; - for stdin where it is only read) ($KSNAP_HISTORY_FILE)")
 }
 
 // addLockTimeoutFlag binds --lock-timeout for the commands that write the
@@ -222,7 +222,7 @@ transition, the jobs with ERROR records and how many, and the history rules:
 }
 
 func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
-	st, err := e.openHistory(o.Path, jsonl.Options{})
+	st, err := e.openHistoryReader(o.Path)
 	if err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
 }
 
 func runHistorySummary(ctx context.Context, e *env, o *historyShowOptions) error {
-	st, err := e.openHistory(o.Path, jsonl.Options{})
+	st, err := e.openHistoryReader(o.Path)
 	if err != nil {
 		return err
 	}
@@ -406,7 +406,9 @@ func runHistoryRebuild(ctx context.Context, e *env, o *historyRebuildOptions) er
 		return err
 	}
 	defer st.Close()
-	res, err := pipeline.Rebuild(ctx, files, st, pipeline.DefaultOptions(), pipeline.BatchOptions{}, func(it pipeline.Item) {
+	p := e.startProgress("rebuilding from bundles", len(files))
+	defer p.end()
+	res, err := pipeline.Rebuild(ctx, files, st, pipeline.DefaultOptions(), pipeline.BatchOptions{Progress: p.set}, func(it pipeline.Item) {
 		e.problem(it.Err)
 	})
 	if err != nil {
