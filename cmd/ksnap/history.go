@@ -79,6 +79,7 @@ type historyFilterFlags struct {
 func (f *historyFilterFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.namespace, "namespace", "n", "", "only records of this namespace")
 	fs.StringVarP(&f.selector, "selector", "l", "", "only records of this selector (exact text)")
+	compatAlias(fs, "label-selector", "selector")
 	fs.StringVar(&f.since, "since", "", "only records at or after this time (RFC 3339; a time without offset is UTC)")
 	fs.StringVar(&f.until, "until", "", "only records at or before this time (RFC 3339; a time without offset is UTC)")
 }
