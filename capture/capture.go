@@ -99,7 +99,7 @@ func (r *Result) Partial() bool { return len(r.Failed) > 0 }
 // Validate checks the options that do not depend on the cluster.
 func (o *Options) Validate() error {
 	if o.Namespace == "" {
-		return errors.New("a namespace is required (-n NAMESPACE)")
+		return errors.New("a namespace is required")
 	}
 	// Names are data: the namespace becomes part of the bundle's file
 	// name, and every value goes into a kubectl argv.

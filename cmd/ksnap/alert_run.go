@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ksnap/ksnap/internal/textutil"
 	"math/rand/v2"
 	"path/filepath"
 	"time"
@@ -53,7 +52,7 @@ func (r *alertRun) do(ctx context.Context, e *env) ([]alert.SinkReport, error) {
 		return nil, err
 	}
 	for _, le := range led.Corrupt {
-		fmt.Fprintf(e.stderr, "ksnap: warning: %s (skipped)\n", textutil.OneLine(le.Error()))
+		e.warnf("%s (skipped)", le.Error())
 	}
 	st, err := e.openHistory(c.HistoryFile, jsonl.Options{})
 	if err != nil {
@@ -182,7 +181,7 @@ func alertAfterAppend(ctx context.Context, e *env, cfg *alert.Config, historyPat
 	if errors.Is(err, alert.ErrDelivery) {
 		for _, r := range reports {
 			if r.Err != nil {
-				fmt.Fprintf(e.stderr, "ksnap: warning: alert: %s (pending, retried next run)\n", textutil.OneLine(r.Err.Error()))
+				e.warnf("alert: %s (pending, retried next run)", r.Err)
 			}
 		}
 		return nil

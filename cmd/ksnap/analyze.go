@@ -10,7 +10,6 @@ import (
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/analyze/rules"
-	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/ksnap/ksnap/pipeline"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
@@ -150,7 +149,7 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	var summaries []string
 	err = pipeline.AnalyzeAll(ctx, files, pipeline.Options{RuleSet: o.Rules, Analyze: o.Analyze}, bo, func(it pipeline.Item) error {
 		if it.Err != nil {
-			fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(it.Err.Error()))
+			e.problem(it.Err)
 			overall = overall.Worst(model.LevelUnknown)
 			return nil
 		}
@@ -158,7 +157,7 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 		overall = overall.Worst(rep.Verdict)
 		for _, p := range rep.InputProblems {
 			if p.Index < 0 { // a member that could not be read at all: say so on stderr too
-				fmt.Fprintf(e.stderr, "ksnap: %s: member %s: %s\n", it.Path, p.Member, textutil.OneLine(p.Problem))
+				e.problem(fmt.Errorf("%s: member %s: %s", it.Path, p.Member, p.Problem))
 			}
 		}
 		r, prepared := it.Prepared.(rendered)
