@@ -26,6 +26,9 @@ type captureFlags struct {
 	kubectlPath string
 	redact      bool
 	redactRules string
+	// ownDir: --bundle-dir is bound to out (capture); record and watch
+	// bind and resolve their own.
+	ownDir bool
 }
 
 // addFlags binds the flags; withBundleDir adds --bundle-dir (capture's;
@@ -38,6 +41,7 @@ func (f *captureFlags) addFlags(fs *pflag.FlagSet, withBundleDir bool) {
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, as kubectl)")
 	fs.StringVar(&f.context, "context", "", "kube context (default: the kubeconfig's current-context)")
 	if withBundleDir {
+		f.ownDir = true
 		fs.StringVar(&f.out, "bundle-dir", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
 	}
 	fs.IntVar(&f.maxLogLines, "max-log-lines", 100, "lines of each container log tail (kubectl logs --tail); 0: no logs")
@@ -54,7 +58,7 @@ func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kub
 	if f.namespace == "" {
 		return capture.Options{}, kubectl.Exec{}, usageErrorf("required flag -n/--namespace not set")
 	}
-	if cmd.Flags().Lookup("bundle-dir") != nil {
+	if f.ownDir {
 		f.out = resolveBundleDir(cmd, e, "bundle-dir", f.out)
 	}
 	if !cmd.Flags().Changed("kubectl") {
