@@ -132,7 +132,9 @@ func TestNewWatchCmd(t *testing.T) {
 				w.Capture.Selector = "app=x"
 				return w
 			}()},
-		{name: "bad interval", args: []string{"-n", "ns", "--interval", "0s"}, wantErr: "--interval 0s: must be positive (for one capture, use --count 1)"},
+		{name: "interval 0 is one shot", args: []string{"-n", "ns", "--interval", "0"}, want: watchOptions{Count: 1, Capture: c, Kubectl: defaultExec}},
+		{name: "bad interval", args: []string{"-n", "ns", "--interval", "0s", "--count", "2"}, wantErr: "--interval 0s: must be positive (for one capture, use --count 1)"},
+		{name: "negative interval", args: []string{"-n", "ns", "--interval", "-5"}, wantErr: "--interval -5s: must be positive (for one capture, use --count 1)"},
 		{name: "bad count", args: []string{"-n", "ns", "--count", "-1"}, wantErr: "--count -1: must be 0 (forever) or more"},
 		{name: "no namespace", wantErr: "required flag -n/--namespace not set"},
 	})

@@ -45,7 +45,8 @@ text of ksnap analyze), or one line per tick with --compact. Ticks never
 overlap: when a capture takes longer than the interval, the next one starts
 as soon as it ends (with one warning line) and the missed ticks are skipped.
 --interval takes a duration (30s, 5m, 1d) or, as the old tool did, a bare
-number of seconds (--interval 5). Bundles are kept in --bundle-dir when
+number of seconds (--interval 5); --interval 0 is one capture, as
+--count 1 (the old tool's one-shot). Bundles are kept in --bundle-dir when
 given, otherwise written to a temporary directory and deleted after analysis.
 
 Ctrl+C (or SIGTERM) lets the tick in progress finish its capture and output,
@@ -56,7 +57,10 @@ code of the last verdict (as analyze; --strict makes WARN exit 1).
   ksnap watch -n batch --count 1 --strict`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.Interval <= 0 {
+			switch {
+			case o.Interval == 0 && cmd.Flags().Changed("interval") && !cmd.Flags().Changed("count"):
+				o.Count = 1 // the old tool's --interval 0: one snapshot
+			case o.Interval <= 0:
 				return usageErrorf("--interval %s: must be positive (for one capture, use --count 1)", o.Interval)
 			}
 			if o.Count < 0 {
@@ -142,6 +146,9 @@ func runWatch(cmd *cobra.Command, e *env, o *watchOptions) error {
 		last = v
 		if ctx.Err() != nil {
 			return nil
+		}
+		if more := o.Count == 0 || i+1 < o.Count; !more {
+			break
 		}
 		if now := time.Now(); now.After(next) {
 			e.warnf("watch: tick took %s, longer than --interval %s; the next one starts now",
