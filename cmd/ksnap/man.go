@@ -15,9 +15,13 @@ import (
 // kubectl runs kubectl-ksnap for "kubectl ksnap ...".
 const pluginName = "kubectl-ksnap"
 
+// pluginCompletionName is the helper kubectl (1.26+) runs to complete
+// "kubectl ksnap <TAB>": the same binary, answering cobra's __complete.
+const pluginCompletionName = "kubectl_complete-ksnap"
+
 // asKubectlPlugin makes usage and examples say "kubectl ksnap".
 func asKubectlPlugin(root *cobra.Command) {
-	if root.Annotations == nil {
+	if root.Annotations == nil { // also under pluginCompletionName: see run
 		root.Annotations = map[string]string{}
 	}
 	root.Annotations[cobra.CommandDisplayNameAnnotation] = "kubectl ksnap"

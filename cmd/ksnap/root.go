@@ -18,6 +18,9 @@ func run(ctx context.Context, args []string, e *env) (code int) {
 		}
 	}()
 	root := newRootCmd(e)
+	if e.progName == pluginCompletionName {
+		args = append([]string{cobra.ShellCompRequestCmd}, args...)
+	}
 	root.SetArgs(args)
 	return exitCode(root.ExecuteContext(ctx), e.stderr)
 }
@@ -73,7 +76,7 @@ history (history, record). ksnap only ever runs kubectl get, logs and version.
 		newManCmd(e),
 	)
 	usageArgs(root)
-	if e.progName == pluginName {
+	if e.progName == pluginName || e.progName == pluginCompletionName {
 		asKubectlPlugin(root)
 	}
 	return root

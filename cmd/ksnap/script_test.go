@@ -20,7 +20,8 @@ func TestMain(m *testing.M) {
 		"ksnap":   main,
 		"kubectl": kubectltest.Main,
 		// The same binary under its kubectl plugin name (kubectl ksnap ...).
-		pluginName: main,
+		pluginName:           main,
+		pluginCompletionName: main,
 	})
 }
 
