@@ -22,6 +22,7 @@ func (ev *evaluation) judge(states []*jobState, podStates []*podState) {
 		ps.res.Events = appendWarnings(ps.res.Events, ps.Events)
 		ps.res.Findings = ev.sortFindings(ev.rs.EvaluatePod(ev.env, &ps.Pod))
 		ps.res.Health = worst(ps.res.Findings)
+		ps.res.LogTails = ev.logTails(ps.Pod.Pod, ps.res.Findings)
 	}
 	// Reports list Jobs and bare pods by namespace, name, uid: sort the
 	// states (pointers, stable) rather than the large result structs.
@@ -46,6 +47,13 @@ func (ev *evaluation) judge(states []*jobState, podStates []*podState) {
 			res.Health = res.Health.Worst(ps.res.Health)
 			res.Pods = append(res.Pods, *ps.res)
 		}
+		if res.Health != model.LevelOK {
+			cs := ev.jobCandidates(nil, st.Job.Job, res.Findings, res.Health)
+			for i, ps := range st.pods {
+				cs = ev.podCandidates(cs, ps.Pod.Pod, res.Pods[i].Findings, res.Health)
+			}
+			res.Cause = ev.cause(cs)
+		}
 		ev.rep.Jobs = append(ev.rep.Jobs, *res)
 	}
 	var bare []*podState
@@ -60,6 +68,9 @@ func (ev *evaluation) judge(states []*jobState, podStates []*podState) {
 	})
 	ev.rep.BarePods = slices.Grow(ev.rep.BarePods, len(bare))
 	for _, ps := range bare {
+		if ps.res.Health != model.LevelOK {
+			ps.res.Cause = ev.cause(ev.podCandidates(nil, ps.Pod.Pod, ps.res.Findings, ps.res.Health))
+		}
 		ev.rep.BarePods = append(ev.rep.BarePods, *ps.res)
 	}
 }
@@ -82,7 +93,7 @@ func (ev *evaluation) finish(pods int) {
 			r.Counts.JobsError++
 		}
 	}
-	if ev.rs.BarePodsInVerdict(ev.opts) {
+	if ev.rs.BarePodsInVerdict(ev.opts.Options) {
 		for _, p := range r.BarePods {
 			v = v.Worst(p.Health)
 		}

@@ -52,7 +52,7 @@ func Evaluate(src Source, rs rules.RuleSet, opts Options) (*Report, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("options: %w", err)
 	}
-	ev := &evaluation{src: src, m: m, now: now, opts: opts, rs: rs, env: &rules.Env{Now: now, Opts: opts}}
+	ev := &evaluation{src: src, m: m, now: now, opts: opts, rs: rs, env: &rules.Env{Now: now, Opts: opts.Options}}
 	return ev.run(), nil
 }
 
@@ -68,6 +68,8 @@ type evaluation struct {
 	env   *rules.Env
 	facts rules.Bundle // the bundle-level facts
 	rep   *Report
+	// logIdx indexes the manifest's log commands (logs), built on first use.
+	logIdx *logIndex
 }
 
 // memberRef is where one list member's bytes come from: the manifest's
@@ -145,6 +147,7 @@ func (ev *evaluation) run() *Report {
 			RestartWarn: o.RestartWarn, WaitingWarnAfter: o.WaitingWarnAfter.String(),
 			UnschedulableErrorAfter: o.UnschedulableErrorAfter.String(), TerminatingWarnAfter: o.TerminatingWarnAfter.String(),
 			AllowEmpty: o.AllowEmpty, Expect: append([]string{}, o.Expect...), EventRules: len(o.EventRules),
+			LogLines: o.LogLines,
 		},
 		Findings: []model.Finding{}, Jobs: []JobResult{}, BarePods: []PodResult{},
 		CaptureFailures: []CaptureFailure{}, InputProblems: []InputProblem{},
@@ -200,6 +203,7 @@ func (ev *evaluation) run() *Report {
 		groups = dedupe(nil, ev.m.Namespace)
 	}
 	states, podStates, jobFacts := ev.correlate(jobs, pods, groups)
+	ev.joinMetrics(podStates, &podsRef)
 	ev.facts.Jobs, ev.facts.JobsRead, ev.facts.Events = jobFacts, jobsOK, events
 	ev.rs.Relate(jobFacts)
 

@@ -59,6 +59,8 @@ func TestSecondRuleSet(t *testing.T) {
 	want.RuleSet = "ksnap-rules/2-test"
 	want.Jobs[0].Findings[0].Level = model.LevelError
 	want.Jobs[0].Health = model.LevelError
+	// The cause follows the level: J4 is now the only ERROR finding.
+	want.Jobs[0].Cause = &Cause{Rule: "J4", Level: model.LevelError, Message: want.Jobs[0].Findings[0].Message, Since: "2026-11-23T09:25:44Z", Age: "28s"}
 	want.Counts.JobsWarn, want.Counts.JobsError = 0, 1
 	want.Verdict = model.LevelError
 	if !reflect.DeepEqual(got, want) {

@@ -62,6 +62,8 @@ type Options struct {
 	// ContextName is the kube context recorded in the manifest (the --context
 	// flag, or the kubeconfig's current-context). It does not steer kubectl.
 	ContextName string
+	// Cluster is the cluster name recorded in the manifest ("" records none).
+	Cluster string
 	// OutDir receives the bundle; it is created (mode 0700) when missing.
 	OutDir string
 	// MaxLogLines is the --tail of each log call; 0 disables logs.
@@ -69,6 +71,8 @@ type Options struct {
 	Logs        LogMode
 	// Timeout is recorded in the manifest; the runner enforces it.
 	Timeout time.Duration
+	// Metrics adds the pod metrics call (metrics.k8s.io, see metrics.go).
+	Metrics bool
 	// LogWorkers bounds concurrent log calls (default 4).
 	LogWorkers int
 	// Now stamps the capture start and end; time.Now when nil.
@@ -191,6 +195,7 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 	results := make(map[string]kubectl.Result, len(listOrder))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	metrics := startMetrics(ctx, r, opts)
 	for _, kind := range listOrder {
 		wg.Add(1)
 		go func() {
@@ -212,6 +217,7 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 			members = append(members, *m)
 		}
 	}
+	cmds, members = metrics(cmds, members)
 	versions := parseVersions(results[bundle.KindVersion].Stdout)
 
 	var skipped []bundle.Skip
@@ -234,6 +240,7 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 		Namespace:     opts.Namespace,
 		Selector:      opts.Selector,
 		Context:       opts.ContextName,
+		Cluster:       opts.Cluster,
 		Kubectl:       versions,
 		Options: bundle.Options{
 			MaxLogLines: opts.MaxLogLines,

@@ -31,6 +31,9 @@ type cluster struct {
 	dataDir            string
 	kubectl            string // kubectl program
 	ksnap              string // the ksnap binary under test
+	// metrics says the cluster serves metrics.k8s.io (KSNAP_E2E_METRICS=1,
+	// scripts/cluster/up's default).
+	metrics bool
 }
 
 var (
@@ -98,6 +101,7 @@ func loadCluster() (c *cluster, reason string) {
 		dataDir:            get("KSNAP_E2E_DATA_DIR"),
 		kubectl:            get("KSNAP_E2E_KUBECTL"),
 		ksnap:              *ksnapFlag,
+		metrics:            get("KSNAP_E2E_METRICS") == "1",
 	}
 	if c.ksnap == "" {
 		c.ksnap = get("KSNAP_E2E_KSNAP")

@@ -38,6 +38,9 @@ var fixtureScenarios = []fixtureScenario{
 	{file: "indexed-doomed.yaml", job: "e2e-indexed-doomed", ready: indexDoomed, drive: driveIndexDoomed},
 	{file: "quota-stuck.yaml", job: "e2e-quota-stuck", ready: quotaStuck},
 	{file: "managedby.yaml", job: "e2e-managedby", ready: untouched},
+	// Issue 15: two Jobs with sampled usage; recorded as "metrics" (with the
+	// metrics API) and "metrics-absent" (KSNAP_CLUSTER_METRICS=0).
+	{file: "metrics.yaml", ready: metricsReady, also: []string{"metrics-absent"}},
 	{file: "bare-pod.yaml", job: "e2e-bare-pod-job", ready: barePod},
 }
 
@@ -50,6 +53,8 @@ type fixtureScenario struct {
 	// drive, when set, is called on each look until ready: it takes the next
 	// step towards the state (relabel a pod, create a run) and returns.
 	drive func(ctx context.Context, s *fixtureState, sc *fixtureScenario) error
+	// also names bundles recorded from this scenario besides name().
+	also []string
 }
 
 // name is the scenario's bundle name (its file without .yaml).
@@ -220,7 +225,7 @@ func lookFixtures(ctx context.Context) (*fixtureState, error) {
 func setupFixtureScenarios(ctx context.Context, jobsDir string) error {
 	var chosen []*fixtureScenario
 	for i := range fixtureScenarios {
-		if sc := &fixtureScenarios[i]; selected(sc.name()) {
+		if sc := &fixtureScenarios[i]; selected(sc.name()) || slices.ContainsFunc(sc.also, selected) {
 			chosen = append(chosen, sc)
 		}
 	}
@@ -468,6 +473,23 @@ func TestRecordFixtures(t *testing.T) {
 		fixture{name: "events-forbidden", kubeconfig: env.noEventsKubeconfig, wantExit: exitPartial},
 		fixture{name: "unknown-context", kubeconfig: env.roKubeconfig, extra: []string{"--context", "no-such-context"}, wantExit: exitPartial},
 	)
+	// Pod metrics: "metrics" needs a cluster with the metrics API,
+	// "metrics-absent" one without (KSNAP_CLUSTER_METRICS=0); a run records
+	// the one its cluster can, and fails on the other only when asked for it.
+	fixtures = append(fixtures, fixture{name: "metrics-absent", selector: metricsSelector, kubeconfig: env.roKubeconfig, jobFile: "metrics.yaml"})
+	for i := range fixtures {
+		if strings.HasPrefix(fixtures[i].name, "metrics") {
+			fixtures[i].extra = append(fixtures[i].extra, "--metrics")
+		}
+	}
+	unfit := "metrics-absent"
+	if !env.metrics {
+		unfit = "metrics"
+	}
+	if *recordOnly != "" && selected(unfit) {
+		t.Fatalf("-record-only %s: this cluster has KSNAP_E2E_METRICS=%v; record it with scripts/cluster/up's KSNAP_CLUSTER_METRICS=%d", unfit, env.metrics, map[bool]int{true: 0, false: 1}[env.metrics])
+	}
+	fixtures = slices.DeleteFunc(fixtures, func(f fixture) bool { return f.name == unfit })
 	if *recordOnly != "" {
 		for _, n := range strings.Split(*recordOnly, ",") {
 			if !slices.ContainsFunc(fixtures, func(f fixture) bool { return f.name == n }) {
@@ -483,7 +505,7 @@ func TestRecordFixtures(t *testing.T) {
 	for _, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {
 			tmp := t.TempDir()
-			args := []string{env.ksnap, "capture", "-n", env.namespace, "--logs", "all", "--out", tmp}
+			args := []string{env.ksnap, "capture", "-n", env.namespace, "--logs", "all", "--bundle-dir", tmp}
 			if f.selector != "" {
 				args = append(args, "-l", f.selector)
 			}

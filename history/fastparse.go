@@ -168,6 +168,9 @@ func str(s string, p int) (string, int) {
 	return "", -1
 }
 
+// peekLit reports whether the literal l is at p.
+func peekLit(s string, p int, l string) bool { return p >= 0 && strings.HasPrefix(s[p:], l) }
+
 // keyNum consumes the literal l and a counter after it: a JSON integer
 // without sign, fraction or exponent, in the range counter accepts.
 func keyNum(s string, p int, l string) (int, int) {
@@ -397,13 +400,23 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 				j.Rules = a.rules[rs:n:n]
 			}
 			ownerEnd := p
-			if peek(s, p, ',') {
+			if peek(s, p, ',') && !peekLit(s, p, `,"memory_`) {
 				j.Owner, p = keyStr(s, p, `,"owner":"`)
 				ownerEnd = p - 1
 			}
+			// Pod metrics (optional, in this order); such jobs are not memoized.
+			mem := false
+			if peekLit(s, p, `,"memory_peak_bytes":`) {
+				j.MemoryPeak, p = keyNum(s, p, `,"memory_peak_bytes":`)
+				mem = true
+			}
+			if peekLit(s, p, `,"memory_limit_bytes":`) {
+				j.MemoryLimit, p = keyNum(s, p, `,"memory_limit_bytes":`)
+				mem = true
+			}
 			p = byte1(s, p, '}')
 			a.jobs = append(a.jobs, j)
-			if jm != nil && p >= 0 && len(j.Rules) <= len(ruleEnds) {
+			if jm != nil && p >= 0 && !mem && len(j.Rules) <= len(ruleEnds) {
 				jm.raw, jm.ok = append(jm.raw[:0], s[q:p]...), true
 				jm.name, jm.phase, jm.health = spanOf(j.Name, q, nameEnd), spanOf(j.Phase, q, phaseEnd), spanOf(j.Health, q, healthEnd)
 				jm.owner = spanOf(j.Owner, q, ownerEnd)
@@ -414,6 +427,9 @@ func parseCanonical(r *Record, s string, a *arena) bool {
 			}
 		}
 		p = byte1(s, p, ']')
+		if peek(s, p, ',') {
+			r.Cluster, p = keyStr(s, p, `,"cluster":"`)
+		}
 		if r.SchemaVersion > SchemaVersion {
 			p = -1
 		}

@@ -16,6 +16,9 @@ func canonicalSeeds() []string {
 		sampleRecord(at, "OK"),
 		sampleRecord(at, "WARN", Job{Name: "j", Phase: "FAILED", Health: "ERROR", Rules: []string{"J1", "P3"}, Owner: "o"}, Job{Name: "k", Phase: "RUNNING", Health: "OK"}),
 		sampleRecord(at, "", Job{}),
+		// Pod metrics (capture --metrics): the optional memory keys.
+		sampleRecord(at, "WARN", Job{Name: "m", Phase: "RUNNING", Health: "WARN", Rules: []string{"M1"}, Owner: "o", MemoryPeak: 120 << 20, MemoryLimit: 128 << 20},
+			Job{Name: "n", Phase: "RUNNING", Health: "OK", MemoryPeak: 20 << 20}, Job{Name: "k", Phase: "RUNNING", Health: "OK"}),
 		benchRecord(7),
 		{Timestamp: "2025-11-16T10:00:00", Time: at, OverallHealth: "OK", JobsOK: 3}, // schema 0: the old tool's eight keys
 	}
@@ -46,7 +49,16 @@ func canonicalSeeds() []string {
 		strings.Replace(line, `,"owner":"o"`, `,"owner":""`, 1),
 		strings.Replace(line, `,"owner":"o"`, `,"extra":"o"`, 1),
 		strings.Replace(line, `]}`, `],}`, 1),
+		strings.Replace(line, `,"owner":"o"`, `,"memory_limit_bytes":5,"memory_peak_bytes":4`, 1), // other order: general path
+		strings.Replace(line, `,"owner":"o"`, `,"owner":"o","memory_peak_bytes":-4`, 1),
+		strings.Replace(line, `,"owner":"o"`, `,"memory_peak_bytes":"4"`, 1),
+		strings.Replace(line, `,"owner":"o"`, `,"owner":"o","memory_peak_bytes":2199023255552`, 1), // 2 TiB: general path
+		strings.Replace(line, `,"owner":"o"`, `,"memory_peak_bytes":9007199254740993`, 1),          // beyond 2^53: refused
 		strings.Replace(line, `"jobs":[`, `"jobs":[,`, 1),
+		strings.TrimSuffix(line, "}")+`,"cluster":"prod-eu-1"}`, // the optional last key
+		strings.TrimSuffix(line, "}")+`,"cluster":"pr\u00e9"}`,  // escaped: general path
+		strings.TrimSuffix(line, "}")+`,"cluster":7}`,           // wrong type
+		strings.TrimSuffix(line, "}")+`,"cluster":"a","x":1}`,   // a key after it
 		line+" ", line+"}", line[:len(line)-1], "{}", "", "null",
 		// Found by FuzzParseCanonicalAfter: lit's word compares once
 		// accepted a literal whose middle bytes differed ("^" and "|" bind
@@ -83,11 +95,11 @@ func TestParseCanonicalMatchesGeneral(t *testing.T) {
 			accepted++
 		}
 	}
-	// The five AppendJSON lines, schema_version 0, the in-range counter, a
-	// +01:00 offset, the empty rules and owner: the fast path must not
-	// silently decline its own format.
-	if accepted != 10 {
-		t.Errorf("fast path accepted %d seed lines, want 10", accepted)
+	// The six AppendJSON lines, schema_version 0, the in-range counter, a
+	// +01:00 offset, the empty rules and owner, the cluster key: the fast
+	// path must not silently decline its own format.
+	if accepted != 12 {
+		t.Errorf("fast path accepted %d seed lines, want 12", accepted)
 	}
 }
 

@@ -75,7 +75,8 @@ func (c *Corrupt) Add(e LineError, rep Reporter) {
 
 // Filter selects records. Zero fields select everything.
 type Filter struct {
-	// Namespace and Selector match exactly when not empty.
+	// Cluster, Namespace and Selector match exactly when not empty.
+	Cluster   string
 	Namespace string
 	Selector  string
 	// Since and Until bound Time, inclusive, when not zero.
@@ -85,6 +86,9 @@ type Filter struct {
 
 // Match reports whether r passes the filter.
 func (f *Filter) Match(r *Record) bool {
+	if f.Cluster != "" && r.Cluster != f.Cluster {
+		return false
+	}
 	if f.Namespace != "" && r.Namespace != f.Namespace {
 		return false
 	}

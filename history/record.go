@@ -80,6 +80,10 @@ type Record struct {
 	WarningEvents int
 	// Jobs is the per-job verdict, in the analysis report's order.
 	Jobs []Job
+	// Cluster names the cluster the bundle came from (a fleet's store holds
+	// several). It is the last key, written only when not empty, so lines
+	// without it (older ksnap, the old tool) read and re-encode unchanged.
+	Cluster string
 }
 
 // Job is one job's verdict inside a Record.
@@ -91,6 +95,12 @@ type Job struct {
 	Rules []string
 	// Owner is the name of the CronJob that owns the job, empty if none.
 	Owner string
+	// MemoryPeak is the sampled working-set memory in bytes of the job's
+	// container nearest its memory limit (or, with no limit, the largest),
+	// from pod metrics at capture time (capture --metrics); MemoryLimit is
+	// that container's limit. 0 means absent: the keys memory_peak_bytes
+	// and memory_limit_bytes are written only when set; at most 2^53.
+	MemoryPeak, MemoryLimit int
 }
 
 // Level returns the record's overall health folded onto the four levels:
@@ -183,9 +193,22 @@ func AppendJSON(buf []byte, r *Record) []byte {
 			buf = append(buf, `,"owner":`...)
 			buf = textutil.AppendJSONString(buf, j.Owner)
 		}
+		if j.MemoryPeak > 0 {
+			buf = append(buf, `,"memory_peak_bytes":`...)
+			buf = strconv.AppendInt(buf, int64(j.MemoryPeak), 10)
+		}
+		if j.MemoryLimit > 0 {
+			buf = append(buf, `,"memory_limit_bytes":`...)
+			buf = strconv.AppendInt(buf, int64(j.MemoryLimit), 10)
+		}
 		buf = append(buf, '}')
 	}
-	return append(buf, "]}"...)
+	buf = append(buf, ']')
+	if r.Cluster != "" {
+		buf = append(buf, `,"cluster":`...)
+		buf = textutil.AppendJSONString(buf, r.Cluster)
+	}
+	return append(buf, '}')
 }
 
 // ParseLine decodes one history line (without its newline). Surrounding
@@ -331,6 +354,8 @@ func parseGeneral(r *Record, line []byte, js string) error {
 			r.WarningEvents, err = counter("warning_events", v)
 		case "jobs":
 			jobs, err = parseJobs(jobs, v)
+		case "cluster":
+			r.Cluster, err = optString("cluster", v)
 		}
 		return err == nil
 	})
@@ -372,6 +397,10 @@ func parseJobs(jobs []Job, v gjson.Result) ([]Job, error) {
 				j.Health, err = optStringF(field("health"), f)
 			case "owner":
 				j.Owner, err = optStringF(field("owner"), f)
+			case "memory_peak_bytes":
+				j.MemoryPeak, err = counterUpTo(field("memory_peak_bytes").String(), f, 1<<53)
+			case "memory_limit_bytes":
+				j.MemoryLimit, err = counterUpTo(field("memory_limit_bytes").String(), f, 1<<53)
 			case "rules":
 				if f.Type == gjson.Null {
 					break
@@ -430,7 +459,10 @@ func optStringF(field fieldName, v gjson.Result) (string, error) {
 
 // counter reads a non-negative integer; null reads as 0 and a decimal string
 // as its number (old files written by hand or other tools).
-func counter(field string, v gjson.Result) (int, error) {
+func counter(field string, v gjson.Result) (int, error) { return counterUpTo(field, v, 1<<40) }
+
+// counterUpTo is counter with another upper bound (byte counts up to 2^53).
+func counterUpTo(field string, v gjson.Result, max int64) (int, error) {
 	switch v.Type {
 	case gjson.Null:
 		return 0, nil
@@ -444,7 +476,7 @@ func counter(field string, v gjson.Result) (int, error) {
 			}
 			n = int64(f)
 		}
-		if n < 0 || n > 1<<40 {
+		if n < 0 || n > max {
 			return 0, fieldErr(field, "%d is out of range", n)
 		}
 		return int(n), nil
@@ -490,6 +522,8 @@ type Input struct {
 	CaptureErrors int
 	WarningEvents int
 	Jobs          []Job
+	// Cluster names the cluster ("" writes no cluster key).
+	Cluster string
 }
 
 // NewRecord builds the record for in: the timestamp in TimeLayout, the job
@@ -508,6 +542,7 @@ func NewRecord(in Input) Record {
 		Ruleset:       in.Ruleset,
 		CaptureErrors: in.CaptureErrors,
 		WarningEvents: in.WarningEvents,
+		Cluster:       in.Cluster,
 	}
 	if len(in.Jobs) > 0 {
 		r.Jobs = make([]Job, len(in.Jobs))

@@ -151,6 +151,31 @@ func TestEncodeExact(t *testing.T) {
 	}
 }
 
+// The cluster is the last key, written only when set: a record without one
+// encodes exactly as before it existed.
+func TestEncodeCluster(t *testing.T) {
+	t.Parallel()
+	r := sampleRecord(mustTime(t, "2025-11-16T10:00:00Z"), "OK")
+	without := string(AppendJSON(nil, &r))
+	r.Cluster = "prod-eu-1"
+	got := string(AppendJSON(nil, &r))
+	if want := strings.TrimSuffix(without, "}") + `,"cluster":"prod-eu-1"}`; got != want {
+		t.Errorf("AppendJSON =\n%s\nwant\n%s", got, want)
+	}
+	for _, line := range []string{got, strings.Replace(got, `"prod-eu-1"`, `"prod-\u00e9"`, 1)} {
+		back, err := ParseLine([]byte(line))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(AppendJSON(nil, &back)) != strings.Replace(line, `\u00e9`, "\u00e9", 1) {
+			t.Errorf("round trip of %s = %s", line, AppendJSON(nil, &back))
+		}
+	}
+	if c := r.Clone(); c.Cluster != r.Cluster {
+		t.Errorf("Clone lost the cluster")
+	}
+}
+
 func TestEncodeOldRecordKeepsOldKeys(t *testing.T) {
 	t.Parallel()
 	r, err := ParseLine([]byte(seedLineOK))
@@ -275,4 +300,29 @@ func FuzzParseLine(f *testing.F) {
 			t.Fatalf("encoding not stable:\n%s\n%s", enc, enc2)
 		}
 	})
+}
+
+// TestEncodeMemoryPeak: the pod metrics keys are written after owner, only
+// when set, and read back, up to 2^53 bytes.
+func TestEncodeMemoryPeak(t *testing.T) {
+	t.Parallel()
+	r := sampleRecord(mustTime(t, "2025-11-16T10:00:00.5Z"), "WARN",
+		Job{Name: "hot", Phase: "RUNNING", Health: "WARN", Owner: "nightly", MemoryPeak: 120 << 20, MemoryLimit: 128 << 20},
+		Job{Name: "big", Phase: "RUNNING", Health: "OK", MemoryPeak: 1 << 53},
+		Job{Name: "none", Phase: "RUNNING", Health: "OK"},
+	)
+	line := string(AppendJSON(nil, &r))
+	want := `"jobs":[{"name":"hot","phase":"RUNNING","health":"WARN","rules":[],"owner":"nightly","memory_peak_bytes":125829120,"memory_limit_bytes":134217728},` +
+		`{"name":"big","phase":"RUNNING","health":"OK","rules":[],"memory_peak_bytes":9007199254740992},{"name":"none","phase":"RUNNING","health":"OK","rules":[]}]}`
+	if !strings.HasSuffix(line, want) {
+		t.Errorf("AppendJSON =\n%s\nwant suffix\n%s", line, want)
+	}
+	back, err := ParseLine([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, r) {
+		t.Errorf("round trip =\n%#v\nwant\n%#v", back, r)
+	}
+	checkCanonical(t, line)
 }

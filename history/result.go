@@ -16,6 +16,13 @@ type AppendResult struct {
 	// Torn is set when the store ended in a torn entry before the write
 	// (the JSONL file: a last line without a newline).
 	Torn *TornLine
+	// Spooled is set by an outbox store (history/spool) that could not
+	// reach its store: it names the local file the records were kept in for
+	// the next run, and SpoolCause says why.
+	Spooled    string
+	SpoolCause error
+	// Sent counts the records an outbox store sent from its spool first.
+	Sent int
 }
 
 // TornLine describes an unterminated fragment found at the end of a history
@@ -113,7 +120,7 @@ func (p *Parser) Reset() {
 // Scan callback keeps).
 func (r *Record) Clone() Record {
 	c := *r
-	for _, p := range []*string{&c.Timestamp, &c.Namespace, &c.Selector, &c.OverallHealth, &c.Bundle, &c.BundleSHA256, &c.Ruleset} {
+	for _, p := range []*string{&c.Timestamp, &c.Namespace, &c.Selector, &c.OverallHealth, &c.Bundle, &c.BundleSHA256, &c.Ruleset, &c.Cluster} {
 		*p = strings.Clone(*p)
 	}
 	if r.RawSnapshot != nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/ksnap/ksnap/analyze/model"
 )
 
 // DefaultEscalateAfter is J10's default N: a job (or CronJob) ERROR in this
@@ -74,8 +76,9 @@ type JobStat struct {
 type Finding struct {
 	// Rule is J10 (escalate) or J11 (downgrade).
 	Rule string `json:"rule"`
-	// Level is ERROR for J10 and WARN for J11.
-	Level string `json:"level"`
+	// Level is the rule's level (RuleEscalate: ERROR, RuleSuperseded: WARN),
+	// the analyzer's Level type: it encodes as "ERROR" / "WARN".
+	Level model.Level `json:"level"`
 	// Job is the job concerned; for J10 on a CronJob, its latest job.
 	Job string `json:"job"`
 	// Owner is the job's CronJob, if any.
@@ -388,16 +391,7 @@ func (fo *folder) add(r *Record) {
 	s := &fo.s
 	s.Total++
 	lvl := r.Level()
-	switch lvl {
-	case LevelOK:
-		s.Counts.OK++
-	case LevelWarn:
-		s.Counts.Warn++
-	case LevelError:
-		s.Counts.Error++
-	default:
-		s.Counts.Unknown++
-	}
+	s.Counts.add(lvl)
 	switch {
 	case idx == 0:
 		fo.first = r.Clone()
@@ -539,10 +533,10 @@ func (fo *folder) finish() *Summary {
 			if b := bestOK[acc.owner]; b != nil && laterJob(b, acc) {
 				st.Health, st.SupersededBy = LevelWarn, b.name
 				if acc.lastIdx == lastIdx {
-					s.Findings = append(s.Findings, Finding{
-						Rule: "J11", Level: LevelWarn, Job: acc.name, Owner: acc.owner, SupersededBy: b.name,
+					s.Findings = append(s.Findings, RuleSuperseded.finding(Finding{
+						Job: acc.name, Owner: acc.owner, SupersededBy: b.name,
 						Message: fmt.Sprintf("failed job %s is superseded by the later successful job %s of CronJob %s: downgraded to WARN", acc.name, b.name, acc.owner),
-					})
+					}))
 				}
 			}
 		}
@@ -551,19 +545,19 @@ func (fo *folder) finish() *Summary {
 		}
 		if acc.owner == "" && acc.run.lastIdx == lastIdx && acc.run.count >= fo.escalateAfter {
 			since := acc.run.since
-			s.Findings = append(s.Findings, Finding{
-				Rule: "J10", Level: LevelError, Job: acc.name, Records: acc.run.count, Since: &since,
+			s.Findings = append(s.Findings, RuleEscalate.finding(Finding{
+				Job: acc.name, Records: acc.run.count, Since: &since,
 				Message: fmt.Sprintf("job %s is ERROR in %d consecutive records since %s: escalate", acc.name, acc.run.count, since.Format(time.RFC3339)),
-			})
+			}))
 		}
 	}
 	for owner, run := range fo.owners {
 		if run.lastIdx == lastIdx && run.count >= fo.escalateAfter {
 			since := run.since
-			s.Findings = append(s.Findings, Finding{
-				Rule: "J10", Level: LevelError, Job: run.job, Owner: owner, Records: run.count, Since: &since,
+			s.Findings = append(s.Findings, RuleEscalate.finding(Finding{
+				Job: run.job, Owner: owner, Records: run.count, Since: &since,
 				Message: fmt.Sprintf("CronJob %s is ERROR in %d consecutive records since %s (latest job %s): escalate", owner, run.count, since.Format(time.RFC3339), run.job),
-			})
+			}))
 		}
 	}
 	sort.Slice(s.Jobs, func(i, j int) bool {

@@ -2,6 +2,7 @@ package history
 
 import (
 	"fmt"
+	"github.com/ksnap/ksnap/analyze/model"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -114,7 +115,7 @@ func TestSummarizeJ10J11(t *testing.T) {
 		{
 			name:     "job ERROR in 3 consecutive records escalates",
 			records:  [][]Job{{ok("a", "")}, {failed("a", "")}, {failed("a", "")}, {failed("a", "")}},
-			want:     []Finding{{Rule: "J10", Level: "ERROR", Job: "a", Records: 3, Since: since(1), Message: "job a is ERROR in 3 consecutive records since 2025-11-16T10:05:00Z: escalate"}},
+			want:     []Finding{{Rule: "J10", Level: model.LevelError, Job: "a", Records: 3, Since: since(1), Message: "job a is ERROR in 3 consecutive records since 2025-11-16T10:05:00Z: escalate"}},
 			wantJobs: []string{"a:3:ERROR"},
 		},
 		{
@@ -126,13 +127,13 @@ func TestSummarizeJ10J11(t *testing.T) {
 			name:     "N is configurable",
 			records:  [][]Job{{failed("a", "")}, {failed("a", "")}},
 			n:        2,
-			want:     []Finding{{Rule: "J10", Level: "ERROR", Job: "a", Records: 2, Since: since(0), Message: "job a is ERROR in 2 consecutive records since 2025-11-16T10:00:00Z: escalate"}},
+			want:     []Finding{{Rule: "J10", Level: model.LevelError, Job: "a", Records: 2, Since: since(0), Message: "job a is ERROR in 2 consecutive records since 2025-11-16T10:00:00Z: escalate"}},
 			wantJobs: []string{"a:2:ERROR"},
 		},
 		{
 			name:     "a record without the job neither extends nor breaks the run",
 			records:  [][]Job{{failed("a", "")}, {}, {failed("a", "")}, {failed("a", "")}},
-			want:     []Finding{{Rule: "J10", Level: "ERROR", Job: "a", Records: 3, Since: since(0), Message: "job a is ERROR in 3 consecutive records since 2025-11-16T10:00:00Z: escalate"}},
+			want:     []Finding{{Rule: "J10", Level: model.LevelError, Job: "a", Records: 3, Since: since(0), Message: "job a is ERROR in 3 consecutive records since 2025-11-16T10:00:00Z: escalate"}},
 			wantJobs: []string{"a:3:ERROR"},
 		},
 		{
@@ -147,7 +148,7 @@ func TestSummarizeJ10J11(t *testing.T) {
 				{failed("nightly-100", "nightly"), failed("nightly-160", "nightly")},
 				{failed("nightly-160", "nightly"), failed("nightly-220", "nightly")},
 			},
-			want:     []Finding{{Rule: "J10", Level: "ERROR", Job: "nightly-220", Owner: "nightly", Records: 3, Since: since(0), Message: "CronJob nightly is ERROR in 3 consecutive records since 2025-11-16T10:00:00Z (latest job nightly-220): escalate"}},
+			want:     []Finding{{Rule: "J10", Level: model.LevelError, Job: "nightly-220", Owner: "nightly", Records: 3, Since: since(0), Message: "CronJob nightly is ERROR in 3 consecutive records since 2025-11-16T10:00:00Z (latest job nightly-220): escalate"}},
 			wantJobs: []string{"nightly-100:2:ERROR", "nightly-160:2:ERROR", "nightly-220:1:ERROR"},
 		},
 		{
@@ -157,7 +158,7 @@ func TestSummarizeJ10J11(t *testing.T) {
 				{failed("nightly-100", "nightly")},
 				{failed("nightly-100", "nightly"), ok("nightly-160", "nightly")},
 			},
-			want:     []Finding{{Rule: "J11", Level: "WARN", Job: "nightly-100", Owner: "nightly", SupersededBy: "nightly-160", Message: "failed job nightly-100 is superseded by the later successful job nightly-160 of CronJob nightly: downgraded to WARN"}},
+			want:     []Finding{{Rule: "J11", Level: model.LevelWarn, Job: "nightly-100", Owner: "nightly", SupersededBy: "nightly-160", Message: "failed job nightly-100 is superseded by the later successful job nightly-160 of CronJob nightly: downgraded to WARN"}},
 			wantJobs: []string{"nightly-100:3:WARN"},
 		},
 		{

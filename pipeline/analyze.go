@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/rules"
+	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
 )
@@ -19,6 +21,9 @@ type Options struct {
 	// RuleSet judges the bundles; the zero value means the newest.
 	RuleSet rules.RuleSet
 	Analyze analyze.Options
+	// AfterCapture, when set, runs in Record once the bundle is written and
+	// before it is analyzed (e.g. to upload it to object storage).
+	AfterCapture func(context.Context, *capture.Result) error
 }
 
 // DefaultOptions are the settings record uses and rebuild reproduces: the
@@ -75,7 +80,7 @@ func Analyze(path string, opts Options) (*Analyzed, error) {
 		SHA256:     b.SHA256,
 		CapturedAt: at,
 		Report:     rep,
-		Record:     HistoryRecord(at, b.Name(), b.SHA256, rep),
+		Record:     HistoryRecord(at, b.Manifest.Cluster, b.Name(), b.SHA256, rep),
 	}, nil
 }
 
@@ -96,8 +101,9 @@ func openError(path string, err error) error {
 // record: the timestamp is the bundle's capture time, the job counters count
 // the report's jobs by health, each job keeps its phase, health, the
 // distinct rule codes of its findings (in the report's order) and its
-// CronJob owner. It is the only mapping record and rebuild use.
-func HistoryRecord(capturedAt time.Time, name, sha256 string, rep *analyze.Report) history.Record {
+// CronJob owner; cluster is the manifest's. It is the only mapping record
+// and rebuild use.
+func HistoryRecord(capturedAt time.Time, cluster, name, sha256 string, rep *analyze.Report) history.Record {
 	in := history.Input{
 		CapturedAt:    capturedAt,
 		Namespace:     rep.Namespace,
@@ -108,12 +114,14 @@ func HistoryRecord(capturedAt time.Time, name, sha256 string, rep *analyze.Repor
 		Ruleset:       rep.RuleSet,
 		CaptureErrors: len(rep.CaptureFailures),
 		WarningEvents: rep.Counts.WarningEvents,
+		Cluster:       cluster,
 	}
 	for _, j := range rep.Jobs {
 		hj := history.Job{Name: j.Name, Phase: j.Phase.String(), Health: j.Health.String()}
 		if owner, ok := strings.CutPrefix(j.Owner, "CronJob/"); ok {
 			hj.Owner = owner
 		}
+		hj.MemoryPeak, hj.MemoryLimit = memoryPeak(&j)
 		seen := map[string]bool{}
 		for _, f := range j.Findings {
 			if !seen[f.Rule] {
@@ -124,4 +132,38 @@ func HistoryRecord(capturedAt time.Time, name, sha256 string, rep *analyze.Repor
 		in.Jobs = append(in.Jobs, hj)
 	}
 	return history.NewRecord(in)
+}
+
+// memoryPeak is the sampled working set and limit of the Job's container
+// nearest its memory limit, or with no container limited, the largest
+// working set and 0; 0, 0 without pod metrics.
+func memoryPeak(j *analyze.JobResult) (peak, limit int) {
+	for _, p := range j.Pods {
+		if p.Usage == nil {
+			continue
+		}
+		for _, c := range p.Usage.Containers {
+			if !c.Memory.Set {
+				continue
+			}
+			m, l := int(c.Memory.Val), 0
+			if c.MemoryLimit.Set && c.MemoryLimit.Val > 0 {
+				l = int(c.MemoryLimit.Val)
+			}
+			switch {
+			case l > 0 && limit > 0: // the larger share of its limit
+				if float64(m)/float64(l) > float64(peak)/float64(limit) {
+					peak, limit = m, l
+				}
+			case l > 0: // a limited container beats any unlimited one
+				peak, limit = m, l
+			case limit == 0 && m > peak:
+				peak = m
+			}
+		}
+	}
+	if peak > 1<<53 || limit > 1<<53 {
+		return 0, 0 // beyond what a history record holds (history.Job)
+	}
+	return peak, limit
 }

@@ -65,11 +65,12 @@ func Ordered[T any](ctx context.Context, n, workers int, work func(ctx context.C
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		<-slots
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := emit(i, v); err != nil {
+		err := emit(i, v)
+		<-slots // the result is gone only once emit has returned
+		if err != nil {
 			cancel()
 			return err
 		}

@@ -30,6 +30,11 @@ func Record(ctx context.Context, copts capture.Options, r kubectl.Runner, st his
 		return nil, err
 	}
 	out := &RecordResult{Capture: res}
+	if opts.AfterCapture != nil {
+		if err := opts.AfterCapture(ctx, res); err != nil {
+			return out, err
+		}
+	}
 	out.Analyzed, err = Analyze(res.Path, opts)
 	if err != nil {
 		return out, err

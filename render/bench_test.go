@@ -10,6 +10,7 @@ import (
 	"github.com/ksnap/ksnap/internal/gen"
 	"github.com/ksnap/ksnap/render/json"
 	"github.com/ksnap/ksnap/render/junit"
+	"github.com/ksnap/ksnap/render/markdown"
 	"github.com/ksnap/ksnap/render/text"
 )
 
@@ -29,7 +30,8 @@ func BenchmarkRender(b *testing.B) {
 	for _, f := range []struct {
 		name string
 		w    func(io.Writer, *analyze.Report) error
-	}{{"text", text.Report}, {"json", json.Report}, {"junit", func(w io.Writer, r *analyze.Report) error { return junit.Reports(w, r) }}} {
+	}{{"text", text.Report}, {"text-all", func(w io.Writer, r *analyze.Report) error { return text.Write(w, r, text.Options{All: true}) }},
+		{"json", json.Report}, {"junit", func(w io.Writer, r *analyze.Report) error { return junit.Reports(w, r) }}, {"markdown", markdown.Report}} {
 		b.Run(f.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -20,6 +20,8 @@ import (
 	"github.com/ksnap/ksnap/internal/gen"
 	"github.com/ksnap/ksnap/render/json"
 	"github.com/ksnap/ksnap/render/junit"
+	"github.com/ksnap/ksnap/render/junit/junittest"
+	"github.com/ksnap/ksnap/render/markdown"
 	"github.com/ksnap/ksnap/render/text"
 )
 
@@ -91,6 +93,7 @@ func render(t *testing.T, rs rules.RuleSet, src analyze.Source) map[string][]byt
 		".txt":  func(b *bytes.Buffer) error { return text.Report(b, rep) },
 		".json": func(b *bytes.Buffer) error { return json.Report(b, rep) },
 		".xml":  func(b *bytes.Buffer) error { return junit.Reports(b, rep) },
+		".md":   func(b *bytes.Buffer) error { return markdown.Report(b, rep) },
 	} {
 		var buf bytes.Buffer
 		if err := w(&buf); err != nil {
@@ -118,6 +121,59 @@ func TestGolden(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestJUnitSchema checks the JUnit of every golden bundle, hostile names
+// included, with and without Strict and next to an unreadable bundle,
+// against the JUnit schema (junittest.Check: strict XML 1.0 decoding, the
+// schema's elements and attributes, consistent counts).
+func TestJUnitSchema(t *testing.T) {
+	var all []junit.Entry
+	for _, c := range goldenCases(t) {
+		all = append(all, junit.Entry{Path: c.name, Report: evaluate(t, rules.Default(), c.src)})
+	}
+	all = append(all, junit.Entry{Path: "broken\x1b.tar.zst", Err: fmt.Errorf("broken.tar.zst: member jobs.json: sha256 mismatch </testcase>\x00")})
+	for _, strict := range []bool{false, true} {
+		for _, e := range all {
+			var buf bytes.Buffer
+			if err := junit.Write(&buf, []junit.Entry{e}, junit.Options{Strict: strict}); err != nil {
+				t.Fatal(err)
+			}
+			if err := junittest.Check(buf.Bytes()); err != nil {
+				t.Errorf("%s (strict %v): %v", e.Path, strict, err)
+			}
+		}
+		var buf bytes.Buffer
+		if err := junit.Write(&buf, all, junit.Options{Strict: strict}); err != nil {
+			t.Fatal(err)
+		}
+		if err := junittest.Check(buf.Bytes()); err != nil {
+			t.Errorf("every bundle in one document (strict %v): %v", strict, err)
+		}
+	}
+}
+
+// TestTextOptions renders the incident bundle (scenarios/namespace) with
+// --brief and --all: brief is the first block of the full report, and all
+// adds the OK Job's block.
+func TestTextOptions(t *testing.T) {
+	var src analyze.Source
+	for _, c := range goldenCases(t) {
+		if c.name == "scenarios__namespace" {
+			src = c.src
+		}
+	}
+	rep := evaluate(t, rules.V1(), src)
+	for _, tt := range []struct {
+		ext string
+		o   text.Options
+	}{{".brief.txt", text.Options{Brief: true}}, {".all.txt", text.Options{All: true}}} {
+		var buf bytes.Buffer
+		if err := text.Write(&buf, rep, tt.o); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, filepath.Join("golden", "scenarios__namespace"+tt.ext), buf.Bytes())
 	}
 }
 

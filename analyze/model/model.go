@@ -452,3 +452,71 @@ func FormatTime(t time.Time) string {
 	b[19] = 'Z'
 	return string(b[:])
 }
+
+// Resources are a container's requests and limits from the pod spec
+// (spec.containers[].resources): CPU in millicores, memory in bytes, each
+// absent when the spec does not set it.
+type Resources struct {
+	CPURequest, CPULimit       OptInt
+	MemoryRequest, MemoryLimit OptInt
+}
+
+// ContainerUsage is one container's sampled usage from the metrics API
+// (metrics.k8s.io PodMetrics): CPU in millicores (rounded up), working-set
+// memory in bytes, joined with the container's Resources.
+type ContainerUsage struct {
+	Name   string
+	CPU    OptInt
+	Memory OptInt
+	Resources
+}
+
+// PodUsage is one PodMetrics object: the sample's time and window (the CPU
+// rate is averaged over the window), and its containers sorted by name.
+// It is usage sampled at capture time, not a history: a pod that finished
+// has none.
+type PodUsage struct {
+	Namespace, Name string
+	Timestamp       time.Time
+	Window          time.Duration
+	Containers      []ContainerUsage
+}
+
+// PodResources are the Resources of one pod's app containers, by name, in
+// spec order.
+type PodResources struct {
+	Namespace, Name string
+	Containers      []NamedResources
+}
+
+// NamedResources is one container's Resources.
+type NamedResources struct {
+	Name string
+	Resources
+}
+
+// FormatMilliCPU prints millicores as kubectl top does: "250m".
+func FormatMilliCPU(m int64) string { return strconv.FormatInt(m, 10) + "m" }
+
+// FormatBytes prints a byte count in the largest binary unit (Ki, Mi, Gi,
+// Ti) that leaves at least 1, with at most one decimal, rounded down:
+// "512", "1.5Ki", "118Mi", "2Gi".
+func FormatBytes(n int64) string {
+	units := [...]string{"Ki", "Mi", "Gi", "Ti"}
+	if n < 1<<10 && n > -(1<<10) {
+		return strconv.FormatInt(n, 10)
+	}
+	u, div := -1, int64(1)
+	for u+1 < len(units) && (n/div >= 1<<10 || n/div <= -(1<<10)) {
+		u, div = u+1, div<<10
+	}
+	whole, tenth := n/div, (n%div)*10/div
+	if tenth < 0 {
+		tenth = -tenth
+	}
+	s := strconv.FormatInt(whole, 10)
+	if tenth != 0 {
+		s += "." + strconv.FormatInt(tenth, 10)
+	}
+	return s + units[u]
+}

@@ -27,6 +27,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"items":null}`))
+	f.Add([]byte(podMetricsJSON))
 	f.Add([]byte(`[{"metadata":{"name":"a"},"status":{"containerStatuses":[{"state":{"terminated":{"exitCode":1e3}}}]}}]`))
 	f.Add([]byte(`{"items":[{"metadata":{"name":"a\u00e9\"","x":[1.5e+3,-0,true,false,null,{}]}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -72,6 +73,10 @@ func FuzzParse(f *testing.F) {
 		check(len(p), pe, err)
 		e, ee, err := Events("m.json", data)
 		check(len(e), ee, err)
+		u, ue, err := PodMetrics("m.json", data)
+		check(len(u), ue, err)
+		r, err := PodResources("m.json", data)
+		check(len(r), nil, err)
 		LogTail("p", "c", false, data)
 	})
 }

@@ -46,6 +46,10 @@ type Pod struct {
 	Pod    *model.Pod
 	Job    *Job
 	Events []*EventGroup
+	// Usage is the pod's sampled usage from the metrics API joined with its
+	// containers' requests and limits; nil when the bundle has no pod
+	// metrics or none for this pod (a finished pod has none).
+	Usage *model.PodUsage
 }
 
 // Problem is a member or item that could not be read. Index is -1 for a

@@ -117,8 +117,9 @@ func New(name, version string, rs []Rule) (RuleSet, error) {
 	return s, nil
 }
 
-// Derive returns a new rule set with this one's rules, each rule in replace
-// taking the place of the rule with its code (a new code is appended).
+// Derive returns a new rule set with this one's rules and Job phase
+// derivation, each rule in replace taking the place of the rule with its
+// code (a new code is appended).
 func (s RuleSet) Derive(name, version string, replace ...Rule) (RuleSet, error) {
 	rs := slices.Clone(s.rules)
 	for _, r := range replace {
@@ -128,7 +129,13 @@ func (s RuleSet) Derive(name, version string, replace ...Rule) (RuleSet, error) 
 			rs = append(rs, r)
 		}
 	}
-	return New(name, version, rs)
+	d, err := New(name, version, rs)
+	if err == nil {
+		// A derived set judges as its base does beyond the rules: phases,
+		// relations between Jobs (v2's supersession) and bare pods.
+		d.phase, d.relate, d.barePods = s.phase, s.relate, s.barePods
+	}
+	return d, err
 }
 
 // Name is the short name the set is selected by, e.g. "v1".

@@ -184,7 +184,7 @@ func TestV2(t *testing.T) {
 		codes = append(codes, r.Code)
 	}
 	want := []string{"O2", "O5", "O3", "J9", "J0", "J1", "J11", "J3", "J12", "J2", "J4", "J5", "J6", "J7", "J8", "J13", "E3", "J14",
-		"P2", "P15", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13", "P14", "P16", "P17", "P1",
+		"P2", "P15", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13", "P14", "P16", "P17", "M1", "M2", "M3", "P1",
 		"E4", "E5", "E1", "E2", "E6", "E7", "O1"}
 	if !reflect.DeepEqual(codes, want) {
 		t.Errorf("v2 order = %v\nwant %v", codes, want)

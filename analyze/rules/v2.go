@@ -20,7 +20,10 @@ import (
 //     its phase is not derived from counts as the built-in controller's is;
 //   - J9: --expect also matches the runs of a CronJob of that name;
 //   - O1: bare pods are listed but count in the verdict only with
-//     Options.IncludeBarePods.
+//     Options.IncludeBarePods;
+//   - M1–M3 (issue 15): a container's usage sampled by the metrics API
+//     (capture --metrics) near its memory limit, at its CPU limit, or far
+//     above its requests (metrics.go).
 //
 // Like v1 it never changes once released: declare v3 instead.
 var v2 = func() RuleSet {
@@ -39,7 +42,7 @@ func V2() RuleSet { return v2 }
 
 // v2Rules are v1's rules with J4, J8, J9, E4 and O1 replaced and J11–J14 added
 // after the v1 rules they sit with: J11 after J1, J12 after J3, J13 after
-// J8, J14 last of the Job rules (after E3).
+// J8, J14 last of the Job rules (after E3); M1–M3 follow P17.
 func v2Rules() []Rule {
 	replace := map[string]Rule{
 		"J4": {Code: "J4", Level: model.LevelWarn, Doc: "phase RUNNING or PENDING and `status.failed > 0`: retrying within backoffLimit; for an Indexed Job with `backoffLimitPerIndex`, retrying while no index is in `status.failedIndexes` (per-index limit quoted, not backoffLimit)",
@@ -70,6 +73,9 @@ func v2Rules() []Rule {
 		rs = append(rs, r)
 		if n, ok := after[r.Code]; ok {
 			rs = append(rs, n)
+		}
+		if r.Code == "P17" {
+			rs = append(rs, usageRules()...) // M1–M3 after the pod rules
 		}
 	}
 	return rs

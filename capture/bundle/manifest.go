@@ -34,6 +34,9 @@ const (
 	PodsMember     = "pods.json"
 	EventsMember   = "events.json"
 	LogsDir        = "logs/"
+	// PodMetricsMember holds `kubectl get podmetrics.metrics.k8s.io -o json`
+	// (capture --metrics).
+	PodMetricsMember = "metrics/podmetrics.json"
 )
 
 // Sources of a bundle.
@@ -50,6 +53,8 @@ const (
 	KindEvents      = "events"
 	KindLog         = "log"
 	KindPreviousLog = "previous-log"
+	// KindPodMetrics is the optional metrics.k8s.io pod metrics list.
+	KindPodMetrics = "podmetrics"
 )
 
 // Command statuses.
@@ -61,6 +66,11 @@ const (
 	StatusFailed = "failed"
 	// StatusNotCaptured: the command was never run (an import without that file).
 	StatusNotCaptured = "not_captured"
+	// StatusUnavailable: an optional command (podmetrics) ran and the cluster
+	// does not offer what it asked for (the API is not served, or Forbidden to
+	// this identity). Error gives the reason. It is not a failure: the
+	// capture is complete without it.
+	StatusUnavailable = "unavailable"
 )
 
 // MaxStderr caps the stderr kept per command in the manifest.
@@ -93,12 +103,16 @@ type Manifest struct {
 	// every analysis of the bundle.
 	CapturedAt string `json:"captured_at"`
 	// FinishedAt is the end of the capture in TimeLayout.
-	FinishedAt string   `json:"finished_at"`
-	Namespace  string   `json:"namespace"`
-	Selector   string   `json:"selector"`
-	Context    string   `json:"context"`
-	Kubectl    Versions `json:"kubectl"`
-	Options    Options  `json:"options"`
+	FinishedAt string `json:"finished_at"`
+	Namespace  string `json:"namespace"`
+	Selector   string `json:"selector"`
+	Context    string `json:"context"`
+	// Cluster names the cluster for a fleet's shared history and bundle
+	// store (ksnap --cluster, default the kube context). Optional: absent
+	// in bundles written before it existed or without a name.
+	Cluster string   `json:"cluster,omitempty"`
+	Kubectl Versions `json:"kubectl"`
+	Options Options  `json:"options"`
 	// Commands lists every kubectl call (or imported file) in a fixed order:
 	// version, jobs, pods, events, then logs sorted by member name.
 	Commands []Command `json:"commands"`
@@ -185,7 +199,8 @@ type Skip struct {
 }
 
 // Failed reports whether the command did not capture what it was asked for.
-func (c Command) Failed() bool { return c.Status != StatusOK }
+// An unavailable optional command is not a failure.
+func (c Command) Failed() bool { return c.Status != StatusOK && c.Status != StatusUnavailable }
 
 // Command returns the first command of the given kind.
 func (m *Manifest) Command(kind string) (Command, bool) {
@@ -287,7 +302,7 @@ func (m *Manifest) Validate() error {
 			return fmt.Errorf("commands[%d]: stdout_truncated and stdout_size disagree (size %d, stdout_size %d)", i, c.Size, c.StdoutSize)
 		}
 		switch c.Status {
-		case StatusOK, StatusFailed, StatusNotCaptured:
+		case StatusOK, StatusFailed, StatusNotCaptured, StatusUnavailable:
 		default:
 			return fmt.Errorf("commands[%d]: unknown status %q", i, c.Status)
 		}
@@ -338,6 +353,8 @@ var listMember = map[string]string{
 	KindJobs:    JobsMember,
 	KindPods:    PodsMember,
 	KindEvents:  EventsMember,
+	// capture --metrics
+	KindPodMetrics: PodMetricsMember,
 }
 
 // checkKind checks that a command's kind is known and agrees with its
@@ -345,7 +362,7 @@ var listMember = map[string]string{
 // two commands swapped kinds must not verify.
 func (c Command) checkKind() error {
 	switch c.Kind {
-	case KindVersion, KindJobs, KindPods, KindEvents:
+	case KindVersion, KindJobs, KindPods, KindEvents, KindPodMetrics:
 		if c.Member != "" && c.Member != listMember[c.Kind] {
 			return fmt.Errorf("kind %s with member %q, want %q", c.Kind, c.Member, listMember[c.Kind])
 		}
@@ -368,7 +385,7 @@ func (c Command) checkKind() error {
 // CheckMemberName rejects names that could escape an extraction directory or
 // are not in the format's member set: absolute paths, "..", backslashes,
 // empty elements, and anything but manifest.json, *.json at the top level,
-// logs/POD/CONTAINER[.previous].log and source/FILE.
+// logs/POD/CONTAINER[.previous].log, metrics/*.json and source/FILE.
 func CheckMemberName(name string) error {
 	if name == "" {
 		return fmt.Errorf("empty member name")
@@ -388,6 +405,8 @@ func CheckMemberName(name string) error {
 	case len(parts) == 3 && parts[0] == "logs" && strings.HasSuffix(parts[2], ".log"):
 		return nil
 	case len(parts) == 2 && parts[0] == "source":
+		return nil
+	case len(parts) == 2 && parts[0] == "metrics" && strings.HasSuffix(name, ".json"):
 		return nil
 	}
 	return fmt.Errorf("member name %q is not part of bundle format v%d", name, FormatVersion)

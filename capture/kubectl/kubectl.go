@@ -62,14 +62,16 @@ var (
 	boolFlags  = map[string]bool{"--previous": true}
 )
 
-// getResources are the only things ksnap lists.
-var getResources = map[string]bool{"jobs": true, "pods": true, "events": true}
+// getResources are the only things ksnap lists (pod metrics of the
+// metrics.k8s.io API with capture --metrics, fully qualified).
+var getResources = map[string]bool{"jobs": true, "pods": true, "events": true, "podmetrics.metrics.k8s.io": true}
 
 // CheckReadOnly returns an error unless args is a read-only command that
 // ksnap itself builds: its first element is one of readOnlyVerbs, every
 // flag is one ksnap passes (-o, -n, -l, -c, --tail=N, --previous,
 // --kubeconfig, --context), -n is a namespace name, the values of -n, -c
-// and -o never start with '-', "get" lists only jobs, pods or events, and
+// and -o never start with '-', "get" lists only jobs, pods, events or
+// podmetrics.metrics.k8s.io, and
 // "logs" names exactly one pod, a valid object name, after "--", so that
 // a name can never be read as a flag. Every Runner, the test fake
 // included, calls it first.
@@ -129,7 +131,7 @@ func CheckReadOnly(args []string) error {
 	switch verb {
 	case "get":
 		if len(positional) != 1 || !getResources[positional[0]] || dash {
-			return fmt.Errorf("%w: get lists only jobs, pods or events, got %q", ErrNotReadOnly, positional)
+			return fmt.Errorf("%w: get lists only jobs, pods, events or podmetrics.metrics.k8s.io, got %q", ErrNotReadOnly, positional)
 		}
 	case "logs":
 		if !dash || len(positional) != 1 {

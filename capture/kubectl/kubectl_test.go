@@ -16,6 +16,7 @@ func TestCheckReadOnly(t *testing.T) {
 	allowed := [][]string{
 		{"get", "jobs", "-o", "json", "-n", "ns", "-l", "app=x"},
 		{"get", "events", "-o", "json", "-n", "ns"},
+		{"get", "podmetrics.metrics.k8s.io", "-o", "json", "-n", "ns", "-l", "app=x"},
 		{"logs", "-n", "ns", "-c", "main", "--tail=100", "--", "pod-1"},
 		{"logs", "-n", "ns", "-c", "main", "--tail=100", "--previous", "--kubeconfig", "/k/cfg", "--context", "arn:aws:eks:eu-west-1:1:cluster/x", "--", "pod-1.x"},
 		{"version", "-o", "json"},
@@ -41,6 +42,7 @@ func TestCheckReadOnly(t *testing.T) {
 		{"get", "--raw", "/api/v1/namespaces/x/pods/y/exec"}, {"get", "pods", "--raw=/x"}, {"get", "pods", "--as", "admin"},
 		{"get", "pods", "--as=system:admin"}, {"get", "pods", "--token", "t"}, {"get", "pods", "--edit"},
 		{"get", "pods", "--save-config"}, {"logs", "p", "--as-group=system:masters"},
+		{"get", "podmetrics", "-o", "json", "-n", "ns"}, {"get", "nodemetrics.metrics.k8s.io", "-o", "json"},
 		// Names are data: a pod named like a flag, a namespace like a
 		// path, anything but the flags ksnap passes.
 		{"logs", "-n", "ns", "-c", "main", "--selector=app=x"}, {"logs", "-n", "ns", "-c", "main", "--", "--selector=app=x"},

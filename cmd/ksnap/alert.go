@@ -125,7 +125,11 @@ func runAlertCmd(cmd *cobra.Command, e *env, o *alertOptions) error {
 		return err
 	}
 	if cmd.Flags().Changed("history-file") || cfg.HistoryFile == "" {
-		cfg.HistoryFile = o.file.resolve(cmd, e)
+		p, err := o.file.resolve(cmd, e)
+		if err != nil {
+			return err
+		}
+		cfg.HistoryFile = p
 	}
 	run := alertRun{Config: cfg, DryRun: o.DryRun, Filter: history.Filter{Namespace: o.Namespace}}
 	if o.Since != "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/jsonl"
+	"github.com/ksnap/ksnap/history/postgres"
 	"github.com/ksnap/ksnap/notify"
 	"github.com/ksnap/ksnap/notify/alertmanager"
 	"github.com/ksnap/ksnap/notify/slack"
@@ -36,7 +37,29 @@ func (r *alertRun) do(ctx context.Context, e *env) ([]alert.SinkReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	st, err := e.openStore(ctx, c.HistoryFile, jsonl.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
 	ledgerPath := c.LedgerFile
+	if pg, ok := st.(*postgres.Store); ok {
+		// A database history is shared by machines: one alerter at a time
+		// (the advisory lock, on any machine), and its ledger named on purpose.
+		if ledgerPath == "" {
+			return nil, fmt.Errorf("%s: the history is a database: set ledger_file in the alert config (a file on the one alerting host)", st)
+		}
+		if !r.DryRun {
+			lk, err := pg.TryLock(ctx, "alert")
+			if err != nil {
+				if errors.Is(err, postgres.ErrLocked) {
+					return nil, fmt.Errorf("%s: another ksnap alert is running against this database (advisory lock \"alert\"); try again later", st)
+				}
+				return nil, err
+			}
+			defer lk.Release(context.WithoutCancel(ctx))
+		}
+	}
 	if ledgerPath == "" {
 		ledgerPath = alert.LedgerPath(c.HistoryFile)
 	}
@@ -54,11 +77,6 @@ func (r *alertRun) do(ctx context.Context, e *env) ([]alert.SinkReport, error) {
 	for _, le := range led.Corrupt {
 		e.warnf("%s (skipped)", le.Error())
 	}
-	st, err := e.openHistory(c.HistoryFile, jsonl.Options{})
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
 	res, _, err := alert.Evaluate(ctx, st, r.Filter, c.MachineOptions())
 	if err != nil {
 		return nil, err

@@ -5,37 +5,15 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/pipeline"
+	"github.com/ksnap/ksnap/render/junit"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
-
-// analyzeOptions are the parsed flags of `ksnap analyze`.
-type analyzeOptions struct {
-	Paths  []string
-	Output string
-	Strict bool
-
-	WarnOnPending       bool
-	TreatUnknownAsError bool
-	PendingAfter        time.Duration
-	MaxRuntime          time.Duration
-	RestartWarn         int64
-	AllowEmpty          bool
-	Expect              []string
-	IncludeBarePods     bool
-	RuleSet             string
-
-	// Analyze are the library options built from the flags.
-	Analyze analyze.Options
-	// Rules is the rule set named by --ruleset.
-	Rules rules.RuleSet
-}
 
 func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
 	def := analyze.DefaultOptions()
@@ -52,10 +30,16 @@ the clock: "now" is each bundle's capture time, so the same bundle always
 gives the same report, byte for byte, whatever the machine, TZ or locale.
 
 Output (-o): text (the default), json (schema in docs/report-schema.md; one
-document per bundle), or junit (one XML document, one testsuite per bundle,
-one testcase per Job; ERROR is a failure, WARN passes with its findings in
-system-out), or html (one self-contained page of every report, see
-docs/dashboard.md). With several bundles and text output, the reports are followed by
+document per bundle), junit (one XML document, one testsuite per bundle, one
+testcase per Job; ERROR is a failure, WARN passes with its findings in
+system-out, or fails with --strict; an unreadable bundle is an error), or
+markdown (GitHub-flavoured, for $GITHUB_STEP_SUMMARY: the verdict and a table
+of what is not OK), or html (one self-contained page of every report, see
+docs/dashboard.md). The text report starts with the verdict and one line per
+Job that is not OK with its cause (rule, age before the capture, message),
+then details of those Jobs only (--all: every Job; --brief: the first block
+only), with the last --log-lines captured log lines of each failing
+container. With several bundles and text output, the reports are followed by
 one summary line per bundle: "VERDICT FILE jobs=N ok=N warn=N error=N ...".
 
 The verdict of a bundle is the worst of its Jobs and bundle-level findings
@@ -68,11 +52,17 @@ cannot be read prints one line "ksnap: FILE: member M: what" on stderr and
 counts as UNKNOWN; the other bundles are still analyzed.
 ` + exitStatusHelp,
 		Example: `  ksnap analyze bundles/20251116T100000Z-trading-bots-1a2b3c4d.tar.zst
+  ksnap analyze --brief bundles/latest.tar.zst
+  ksnap analyze -o markdown bundles/latest.tar.zst >> "$GITHUB_STEP_SUMMARY"
   ksnap analyze --strict -o junit bundles/ > ksnap-junit.xml
   ksnap analyze --expect nightly-etl --max-runtime 2h -o json bundles/latest.tar.zst`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Paths = args
+			paths, err := e.localBundles(cmd.Context(), args, false)
+			if err != nil {
+				return err
+			}
+			opts.Paths = paths
 			if err := opts.complete(cmd, def); err != nil {
 				return err
 			}
@@ -84,7 +74,10 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.Output, "output", "o", formatText, "output format: "+formatNames(reportFormats))
-	f.BoolVar(&opts.Strict, "strict", false, "exit 1 on WARN instead of 0")
+	f.BoolVar(&opts.Strict, "strict", false, "exit 1 on WARN instead of 0 (and, in JUnit, WARN is a failure)")
+	f.BoolVar(&opts.All, "all", false, "text and markdown: also list the Jobs and pods that are OK")
+	f.BoolVar(&opts.Brief, "brief", false, "text: print only the first block (verdict, counts, one cause per Job that is not OK)")
+	f.IntVar(&opts.LogLines, "log-lines", def.LogLines, "captured log lines shown per failing or warning container (0: none)")
 	f.BoolVar(&opts.WarnOnPending, "warn-on-pending", def.WarnOnPending, "a Job that has not started is WARN (J8); false makes it OK")
 	f.BoolVar(&opts.TreatUnknownAsError, "treat-unknown-as-error", def.TreatUnknownAsError, "a Job whose phase is UNKNOWN is ERROR (J0); false makes it WARN")
 	durationVar(f, &opts.PendingAfter, "pending-after", def.PendingAfter, "J8 warns only about Jobs pending at least this long since creation")
@@ -94,32 +87,8 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	f.StringArrayVar(&opts.Expect, "expect", nil, "a Job that must be present, by its name or its CronJob's (J9, ERROR when absent); repeatable")
 	f.BoolVar(&opts.IncludeBarePods, "include-bare-pods", def.IncludeBarePods, "bare pods (owned by no captured Job) count in the verdict (O1; v1 always counts them)")
 	f.StringVar(&opts.RuleSet, "ruleset", rules.Default().Name(), "rule set to judge by: "+strings.Join(rules.Names(), ", "))
+	f.StringVar(&opts.RulesFile, "rules", "", "a user rules file extending the rule set (docs/replay.md); its sha256 is part of the rule-set version in every report")
 	return cmd
-}
-
-// complete checks flag values and combinations and builds the library options.
-func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error {
-	if _, ok := reportFormats[o.Output]; !ok {
-		return usageErrorf("-o %q: want one of %s", o.Output, formatNames(reportFormats))
-	}
-	a := def
-	a.WarnOnPending = o.WarnOnPending
-	a.TreatUnknownAsError = o.TreatUnknownAsError
-	a.PendingAfter = o.PendingAfter
-	a.MaxRuntime = o.MaxRuntime
-	a.RestartWarn = o.RestartWarn
-	a.AllowEmpty = o.AllowEmpty
-	a.Expect = append([]string(nil), o.Expect...)
-	a.IncludeBarePods = o.IncludeBarePods
-	if err := a.Validate(); err != nil {
-		return flagError(err)
-	}
-	rs, err := rules.Lookup(o.RuleSet)
-	if err != nil {
-		return usageErrorf("--ruleset: %v", err)
-	}
-	o.Analyze, o.Rules = a, rs
-	return nil
 }
 
 func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
@@ -127,7 +96,7 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	if err != nil {
 		return err
 	}
-	f := reportFormats[o.Output]
+	f := reportFormats[o.Output].bind(o.Output, renderOptions{Strict: o.Strict, All: o.All, Brief: o.Brief})
 	batch := len(files) > 1
 	p := e.startProgress("analyzing bundles", len(files))
 	defer p.end()
@@ -146,11 +115,16 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	}
 	overall := model.LevelOK
 	var reps []*analyze.Report // formats that render all reports at the end
+	var entries []junit.Entry  // formats that render every bundle at the end
 	var summaries []string
 	err = pipeline.AnalyzeAll(ctx, files, pipeline.Options{RuleSet: o.Rules, Analyze: o.Analyze}, bo, func(it pipeline.Item) error {
 		if it.Err != nil {
 			e.problem(it.Err)
 			overall = overall.Worst(model.LevelUnknown)
+			entries = append(entries, junit.Entry{Path: it.Path, Err: it.Err})
+			if f.unreadable != nil {
+				return f.unreadable(e.stdout, it.Path, it.Err)
+			}
 			return nil
 		}
 		rep := it.Analyzed.Report
@@ -165,6 +139,10 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 			r.summary = text.SummaryLine(rep)
 		}
 		summaries = append(summaries, r.summary)
+		if f.batch != nil {
+			entries = append(entries, junit.Entry{Path: it.Path, Report: rep})
+			return nil
+		}
 		if f.each == nil {
 			reps = append(reps, rep)
 			return nil
@@ -185,6 +163,10 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 		return err
 	}
 	switch {
+	case f.batch != nil && len(entries) > 0:
+		if err := f.batch(e.stdout, entries, renderOptions{Strict: o.Strict}); err != nil {
+			return err
+		}
 	case f.all != nil && len(reps) > 0:
 		if err := f.all(e.stdout, reps); err != nil {
 			return err

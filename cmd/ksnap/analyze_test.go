@@ -41,6 +41,8 @@ func TestNewAnalyzeCmd(t *testing.T) {
 		want    func(o *analyze.Options)
 		output  string
 		strict  bool
+		all     bool
+		brief   bool
 		ruleSet string // the version of the chosen rule set; "" is the newest
 		wantErr string
 	}{
@@ -51,7 +53,13 @@ func TestNewAnalyzeCmd(t *testing.T) {
 				o.WarnOnPending, o.TreatUnknownAsError, o.PendingAfter, o.MaxRuntime = false, false, 5*time.Minute, 2*time.Hour
 				o.RestartWarn, o.AllowEmpty, o.Expect, o.IncludeBarePods = 3, true, []string{"a", "b"}, true
 			}, output: "junit", strict: true},
-		{name: "bad output", args: []string{"-o", "yaml", "x"}, wantErr: `-o "yaml": want one of html, json, junit, text`},
+		{name: "bad output", args: []string{"-o", "yaml", "x"}, wantErr: `-o "yaml": want one of html, json, junit, markdown, text`},
+		{name: "report shape", args: []string{"--all", "--log-lines", "0", "-o", "markdown", "x"}, want: func(o *analyze.Options) { o.LogLines = 0 },
+			output: "markdown", all: true},
+		{name: "brief", args: []string{"--brief", "--log-lines", "3", "x"}, want: func(o *analyze.Options) { o.LogLines = 3 }, output: "text", brief: true},
+		{name: "brief needs text", args: []string{"--brief", "-o", "markdown", "x"}, wantErr: "--brief applies to -o text only"},
+		{name: "all needs text or markdown", args: []string{"--all", "-o", "json", "x"}, wantErr: "--all applies to -o text and markdown only"},
+		{name: "negative log lines", args: []string{"--log-lines", "-2", "x"}, wantErr: "--log-lines -2: want 0 or more"},
 		{name: "bad duration", args: []string{"--max-runtime", "0s", "x"}, wantErr: "--max-runtime 0s: must be positive"},
 		{name: "no args", args: nil, wantErr: "requires at least 1 arg(s), only received 0"},
 		{name: "ruleset by name", args: []string{"--ruleset", "v1", "x"}, want: func(*analyze.Options) {}, output: "text", ruleSet: "ksnap-rules/1"},
@@ -85,8 +93,8 @@ func TestNewAnalyzeCmd(t *testing.T) {
 			if got.Analyze.Expect == nil {
 				got.Analyze.Expect = []string{}
 			}
-			if !reflect.DeepEqual(got.Analyze, want) || got.Output != tt.output || got.Strict != tt.strict {
-				t.Errorf("options = %+v (output %s strict %v), want %+v", got.Analyze, got.Output, got.Strict, want)
+			if !reflect.DeepEqual(got.Analyze, want) || got.Output != tt.output || got.Strict != tt.strict || got.All != tt.all || got.Brief != tt.brief {
+				t.Errorf("options = %+v (output %s strict %v all %v brief %v), want %+v", got.Analyze, got.Output, got.Strict, got.All, got.Brief, want)
 			}
 			if tt.ruleSet == "" {
 				tt.ruleSet = rules.Default().Version()

@@ -19,7 +19,7 @@ from kubectl output files captured elsewhere.` + "\n" + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newBundleVerifyCmd(e), newBundleLsCmd(e), newBundleCatCmd(e), newBundleImportCmd(e, nil), newBundlePruneCmd(e, nil), newBundleRedactCmd(e))
+	cmd.AddCommand(newBundleVerifyCmd(e), newBundleSignCmd(e), newBundleLsCmd(e), newBundleCatCmd(e), newBundleImportCmd(e, nil), newBundlePruneCmd(e, nil), newBundleRedactCmd(e))
 	return cmd
 }
 

@@ -3,108 +3,11 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"time"
 
 	"github.com/ksnap/ksnap/capture"
-	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
-	"github.com/ksnap/ksnap/capture/redact"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
-
-// captureFlags are the flags shared by capture, record and watch.
-type captureFlags struct {
-	namespace   string
-	selector    string
-	kubeconfig  string
-	context     string
-	out         string
-	maxLogLines int
-	logs        string
-	timeout     time.Duration
-	kubectlPath string
-	redact      bool
-	redactRules string
-	// ownDir: --bundle-dir is bound to out (capture); record and watch
-	// bind and resolve their own.
-	ownDir bool
-}
-
-// addFlags binds the flags; withBundleDir adds --bundle-dir (capture's;
-// record and watch bind their own). The old tool's --label-selector is a
-// silent alias of --selector.
-func (f *captureFlags) addFlags(fs *pflag.FlagSet, withBundleDir bool) {
-	fs.StringVarP(&f.namespace, "namespace", "n", "", "namespace to capture (required)")
-	fs.StringVarP(&f.selector, "selector", "l", "", "label selector for jobs and pods, passed to kubectl -l as given (empty: all)")
-	compatAlias(fs, "label-selector", "selector")
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, as kubectl)")
-	fs.StringVar(&f.context, "context", "", "kube context (default: the kubeconfig's current-context)")
-	if withBundleDir {
-		f.ownDir = true
-		fs.StringVar(&f.out, "bundle-dir", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
-	}
-	fs.IntVar(&f.maxLogLines, "max-log-lines", 100, "lines of each container log tail (kubectl logs --tail); 0: no logs")
-	fs.StringVar(&f.logs, "logs", "all", "which containers' logs: all (every started container), failed (pods that failed, restarted or wait in an error state), none")
-	durationVar(fs, &f.timeout, "timeout", 30*time.Second, "timeout of each kubectl call")
-	fs.StringVar(&f.kubectlPath, "kubectl", "kubectl", "kubectl program: a path, or a name looked up in PATH ($KSNAP_KUBECTL)")
-	fs.BoolVar(&f.redact, "redact", false, "write only a redacted bundle (env values, secrets; see ksnap bundle redact), never the raw one")
-	fs.StringVar(&f.redactRules, "redact-rules", "", "rules file for --redact (implies it)")
-}
-
-// options converts the flags into capture options and the kubectl runner
-// configuration. cmd is used for flag > env > default precedence.
-func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kubectl.Exec, error) {
-	if f.namespace == "" {
-		return capture.Options{}, kubectl.Exec{}, usageErrorf("required flag -n/--namespace not set")
-	}
-	if f.ownDir {
-		f.out = resolveBundleDir(cmd, e, "bundle-dir", f.out)
-	}
-	if !cmd.Flags().Changed("kubectl") {
-		if v := e.getenv("KSNAP_KUBECTL"); v != "" {
-			f.kubectlPath = v
-		}
-	}
-	mode, err := capture.ParseLogMode(f.logs)
-	if err != nil {
-		return capture.Options{}, kubectl.Exec{}, usageErrorf("--logs %v", err)
-	}
-	if f.maxLogLines < 0 {
-		return capture.Options{}, kubectl.Exec{}, usageErrorf("--max-log-lines %d: must be 0 (no logs) or more", f.maxLogLines)
-	}
-	if f.timeout <= 0 {
-		return capture.Options{}, kubectl.Exec{}, usageErrorf("--timeout %s: must be positive", f.timeout)
-	}
-	ctxName := f.context
-	if ctxName == "" {
-		ctxName = capture.CurrentContext(capture.KubeconfigPaths(f.kubeconfig, e.getenv("KUBECONFIG"), e.getenv("HOME")))
-	}
-	opts := capture.Options{
-		Namespace:   f.namespace,
-		Selector:    f.selector,
-		ContextName: ctxName,
-		OutDir:      f.out,
-		MaxLogLines: f.maxLogLines,
-		Logs:        mode,
-		Timeout:     f.timeout,
-		Now:         e.now,
-		Log:         e.logger(),
-	}
-	if f.redact || f.redactRules != "" {
-		opts.Redact = true
-		if f.redactRules != "" {
-			if opts.RedactRules, err = redact.LoadRules(f.redactRules); err != nil {
-				return capture.Options{}, kubectl.Exec{}, err
-			}
-		}
-	}
-	x := kubectl.Exec{Path: f.kubectlPath, Kubeconfig: f.kubeconfig, Context: f.context, Timeout: f.timeout,
-		// One byte over the member limit tells an oversize list; twice the
-		// log tail lets capture cut it at a line.
-		MaxStdout: bundle.MaxMemberSize + 1, MaxLogStdout: 2 * bundle.MaxLogTail}
-	return opts, x, nil
-}
 
 // captureOptions are the parsed flags of capture: the flags, and the
 // library options and kubectl configuration built from them.
@@ -112,6 +15,8 @@ type captureOptions struct {
 	flags   captureFlags
 	Capture capture.Options
 	Kubectl kubectl.Exec
+	// SignKey is the private key that signs the bundle (--sign), if any.
+	SignKey string
 }
 
 func newCaptureCmd(e *env, runF func(*captureOptions) error) *cobra.Command {
@@ -134,6 +39,11 @@ Events are captured for the whole namespace: Event objects carry no labels of
 the objects they describe, so analysis joins them to the selected Jobs and
 Pods by involved object.
 
+With --metrics, pod CPU and memory usage at capture time are captured too
+(kubectl get podmetrics.metrics.k8s.io, served by metrics-server). A cluster
+without the metrics API, or an identity Forbidden to read it, records that
+command as unavailable: not a failure, exit status and verdict unchanged.
+
 Environment: KUBECONFIG (as kubectl), KSNAP_BUNDLE_DIR (--bundle-dir),
 KSNAP_KUBECTL (--kubectl).
 ` + exitStatusHelp,
@@ -153,10 +63,15 @@ KSNAP_KUBECTL (--kubectl).
 	}
 	o.flags.addFlags(cmd.Flags(), true)
 	deprecatedAlias(cmd.Flags(), e.stderr, "out", "", "bundle-dir")
+	cmd.Flags().StringVar(&o.SignKey, "sign", "", "private key file: also write BUNDLE.sig (see ksnap bundle sign)")
 	return cmd
 }
 
 func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
+	signBundle, err := bundleSigner(o.SignKey) // before kubectl runs: a bad key fails fast
+	if err != nil {
+		return err
+	}
 	p := e.startProgress("capturing namespace "+o.Capture.Namespace, 0)
 	res, err := capture.Run(cmd.Context(), o.Capture, e.kubectl(o.Kubectl))
 	p.end()
@@ -164,7 +79,13 @@ func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
 		return err
 	}
 	reportFailures(e, res)
+	if err := e.uploadBundle(cmd.Context(), o.flags.bundleURL, res); err != nil {
+		return err
+	}
 	fmt.Fprintln(e.stdout, res.Path)
+	if _, err := signBundle(res.Path); err != nil {
+		return err
+	}
 	if res.Partial() {
 		return silentExit(exitPartial)
 	}

@@ -17,10 +17,10 @@ import (
 // warnf and problemf. slog lines appear only with KSNAP_LOG=debug.
 
 // warnf prints one warning line: "ksnap: warning: " and the message, on
-// one line whatever it holds.
+// one line whatever it holds, terminal control characters escaped.
 func (e *env) warnf(format string, a ...any) {
 	e.clearProgress()
-	fmt.Fprintf(e.stderr, "ksnap: warning: %s\n", textutil.OneLine(fmt.Sprintf(format, a...)))
+	fmt.Fprintf(e.stderr, "ksnap: warning: %s\n", textutil.Terminal(textutil.OneLine(fmt.Sprintf(format, a...))))
 }
 
 // problem prints one line for an error that a command reports and goes on
@@ -28,7 +28,7 @@ func (e *env) warnf(format string, a ...any) {
 // "ksnap: " and the error, which names the file.
 func (e *env) problem(err error) {
 	e.clearProgress()
-	fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(err.Error()))
+	fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.Terminal(textutil.OneLine(err.Error())))
 }
 
 // logger returns the debug logger: slog text on stderr without time stamps

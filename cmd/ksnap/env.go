@@ -67,9 +67,9 @@ func (e *env) openHistory(path string, opts jsonl.Options) (*jsonl.Store, error)
 // openHistoryReader opens a history for reading: path, or standard input
 // when path is "-" (read whole into memory; corrupt lines are reported as
 // "-:N", N counting the non-blank lines).
-func (e *env) openHistoryReader(path string) (history.Store, error) {
+func (e *env) openHistoryReader(ctx context.Context, path string) (history.Store, error) {
 	if path != "-" {
-		return e.openHistory(path, jsonl.Options{})
+		return e.openStore(ctx, path, jsonl.Options{})
 	}
 	st := memstore.New("-", e.problem)
 	sc := bufio.NewScanner(e.stdin)
@@ -84,7 +84,7 @@ func (e *env) openHistoryReader(path string) (history.Store, error) {
 			st.AppendCorrupt(err)
 			continue
 		}
-		if _, err := st.Append(context.Background(), rec); err != nil {
+		if _, err := st.Append(ctx, rec); err != nil {
 			return nil, err
 		}
 	}

@@ -60,7 +60,11 @@ node_exporter's textfile collector. Otherwise the metrics go to stdout in
   ksnap export metrics -o openmetrics`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Path = o.file.resolve(cmd, e)
+			p, err := o.file.resolve(cmd, e)
+			if err != nil {
+				return err
+			}
+			o.Path = p
 			switch o.Output {
 			case formatPrometheus:
 			case formatOpenMetrics:
@@ -90,7 +94,7 @@ node_exporter's textfile collector. Otherwise the metrics go to stdout in
 }
 
 func runExportMetrics(cmd *cobra.Command, e *env, o *exportMetricsOptions) error {
-	s, err := e.openHistory(o.Path, jsonl.Options{})
+	s, err := e.openStore(cmd.Context(), o.Path, jsonl.Options{})
 	if err != nil {
 		return err
 	}

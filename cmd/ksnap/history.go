@@ -21,12 +21,14 @@ the old Python recorder read unchanged.
 
 The file is --history-file, else $KSNAP_HISTORY_FILE, else
 ` + defaultHistoryFile + `. Corrupt lines are skipped and listed on stderr;
-they never stop a command.
+they never stop a command. With --history-url (or $KSNAP_HISTORY_URL) the
+history is a PostgreSQL database instead (docs/fleet.md).
 ` + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newHistoryShowCmd(e, nil), newHistorySummaryCmd(e, nil), newHistoryPruneCmd(e, nil), newHistoryRebuildCmd(e, nil), newHistoryReportCmd(e, nil))
+	cmd.AddCommand(newHistoryShowCmd(e, nil), newHistorySummaryCmd(e, nil), newHistoryPruneCmd(e, nil), newHistoryRebuildCmd(e, nil), newHistoryReportCmd(e, nil),
+		newHistoryMigrateCmd(e), newHistoryExportCmd(e), newHistoryImportCmd(e), newHistoryClustersCmd(e))
 	return cmd
 }
 
@@ -44,7 +46,10 @@ type historyShowOptions struct {
 }
 
 func (o *historyShowOptions) complete(cmd *cobra.Command, e *env) error {
-	o.Path = o.file.resolve(cmd, e)
+	var err error
+	if o.Path, err = o.file.resolve(cmd, e); err != nil {
+		return err
+	}
 	if o.Limit <= 0 {
 		return usageErrorf("--limit %d: must be a positive number of records (there is no 0 for all; use history summary for totals)", o.Limit)
 	}
@@ -148,7 +153,7 @@ transition, the jobs with ERROR records and how many, and the history rules:
 }
 
 func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
-	st, err := e.openHistoryReader(o.Path)
+	st, err := e.openHistoryReader(ctx, o.Path)
 	if err != nil {
 		return err
 	}
@@ -165,7 +170,7 @@ func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
 }
 
 func runHistorySummary(ctx context.Context, e *env, o *historyShowOptions) error {
-	st, err := e.openHistoryReader(o.Path)
+	st, err := e.openHistoryReader(ctx, o.Path)
 	if err != nil {
 		return err
 	}

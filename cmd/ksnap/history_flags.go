@@ -13,10 +13,15 @@ import (
 const defaultHistoryFile = "outputs/k8s_health_history.jsonl"
 
 // historyFileFlag binds --history-file; resolve applies flag > env > default.
-type historyFileFlag struct{ path string }
+// With --history-url (history_url.go) the location is a database instead.
+type historyFileFlag struct {
+	path string
+	url  historyURLFlag
+}
 
 func (h *historyFileFlag) addFlag(fs *pflag.FlagSet) {
 	fs.StringVar(&h.path, "history-file", defaultHistoryFile, "history file (JSONL; - for stdin where it is only read) ($KSNAP_HISTORY_FILE)")
+	h.url.addFlags(fs)
 }
 
 // addLockTimeoutFlag binds --lock-timeout for the commands that write the
@@ -33,21 +38,22 @@ func checkLockTimeout(d time.Duration) error {
 	return nil
 }
 
-func (h *historyFileFlag) resolve(cmd *cobra.Command, e *env) string {
+func (h *historyFileFlag) resolve(cmd *cobra.Command, e *env) (string, error) {
 	if !cmd.Flags().Changed("history-file") {
 		if v := e.getenv("KSNAP_HISTORY_FILE"); v != "" {
-			return v
+			return h.url.resolve(cmd, e, v)
 		}
 	}
-	return h.path
+	return h.url.resolve(cmd, e, h.path)
 }
 
 // historyFilterFlags are the record filters shared by show and summary.
 type historyFilterFlags struct {
-	namespace, selector, since, until string
+	cluster, namespace, selector, since, until string
 }
 
 func (f *historyFilterFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&f.cluster, "cluster", "", "only records of this cluster")
 	fs.StringVarP(&f.namespace, "namespace", "n", "", "only records of this namespace")
 	fs.StringVarP(&f.selector, "selector", "l", "", "only records of this selector (exact text)")
 	compatAlias(fs, "label-selector", "selector")
@@ -56,7 +62,7 @@ func (f *historyFilterFlags) addFlags(fs *pflag.FlagSet) {
 }
 
 func (f *historyFilterFlags) filter() (history.Filter, error) {
-	out := history.Filter{Namespace: f.namespace, Selector: f.selector}
+	out := history.Filter{Cluster: f.cluster, Namespace: f.namespace, Selector: f.selector}
 	for _, p := range []struct {
 		name, val string
 		dst       *time.Time

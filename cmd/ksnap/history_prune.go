@@ -37,7 +37,10 @@ the replaced file. It waits at most --lock-timeout for the lock. --dry-run only 
   ksnap history prune --older-than 90d --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Path = o.file.resolve(cmd, e)
+			var err error
+			if o.Path, err = o.file.resolve(cmd, e); err != nil {
+				return err
+			}
 			if o.KeepLast < 0 || (cmd.Flags().Changed("keep-last") && o.KeepLast == 0) {
 				return usageErrorf("--keep-last %d: must be a positive number of records", o.KeepLast)
 			}
@@ -53,7 +56,7 @@ the replaced file. It waits at most --lock-timeout for the lock. --dry-run only 
 			if runF != nil {
 				return runF(o)
 			}
-			st, err := e.openHistory(o.Path, jsonl.Options{LockTimeout: o.LockTimeout})
+			st, err := e.openStore(cmd.Context(), o.Path, jsonl.Options{LockTimeout: o.LockTimeout})
 			if err != nil {
 				return err
 			}
@@ -72,7 +75,7 @@ the replaced file. It waits at most --lock-timeout for the lock. --dry-run only 
 				oldest = res.Oldest.UTC().Format(time.RFC3339)
 			}
 			fmt.Fprintf(e.stdout, "%s: kept %d records (oldest %s), %s %d records; corrupt lines: kept %d, %s %d; %d -> %d bytes\n",
-				o.Path, res.Kept, oldest, verb, res.Removed, res.CorruptKept, verb, res.CorruptRemoved, res.BytesBefore, res.BytesAfter)
+				st.String(), res.Kept, oldest, verb, res.Removed, res.CorruptKept, verb, res.CorruptRemoved, res.BytesBefore, res.BytesAfter)
 			return nil
 		},
 	}

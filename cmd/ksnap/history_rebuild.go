@@ -44,6 +44,11 @@ status is then 3, after the other bundles are written.
 			if runF != nil {
 				return runF(o)
 			}
+			from, err := e.localBundles(cmd.Context(), []string{o.BundleDir}, false)
+			if err != nil {
+				return err
+			}
+			o.BundleDir = from[0]
 			return runHistoryRebuild(cmd.Context(), e, o)
 		},
 	}

@@ -47,7 +47,11 @@ stays under 8 MiB for 10,000 captures of 200 owners.
   ksnap history report -n trading-bots --since 2025-11-01T00:00:00Z --html nov.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Path = o.file.resolve(cmd, e)
+			p, err := o.file.resolve(cmd, e)
+			if err != nil {
+				return err
+			}
+			o.Path = p
 			if o.HTML == "" {
 				return usageErrorf("--html FILE is required")
 			}
@@ -69,7 +73,7 @@ stays under 8 MiB for 10,000 captures of 200 owners.
 }
 
 func runHistoryReport(ctx context.Context, e *env, o *historyReportOptions) error {
-	s, err := e.openHistory(o.Path, jsonl.Options{})
+	s, err := e.openStore(ctx, o.Path, jsonl.Options{})
 	if err != nil {
 		return err
 	}

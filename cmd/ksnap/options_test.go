@@ -80,14 +80,15 @@ func TestNewCaptureCmd(t *testing.T) {
 	checkOptions(t, newCaptureCmd, clean, []optionCase[captureOptions]{
 		{name: "defaults", args: []string{"-n", "ns"}, want: with(func(*capture.Options, *kubectl.Exec) {})},
 		{name: "env", env: env, args: []string{"-n", "ns"}, want: with(func(o *capture.Options, x *kubectl.Exec) {
-			o.OutDir, o.ContextName, x.Path = "/env/bundles", "from-kubeconfig", "/env/kubectl"
+			o.OutDir, o.ContextName, o.Cluster, x.Path = "/env/bundles", "from-kubeconfig", "from-kubeconfig", "/env/kubectl"
 		})},
 		{name: "flags win over env", env: env, args: []string{"-n", "ns", "--label-selector", "app=x", "--out", "o", "--kubectl", "k",
 			"--context", "c", "--kubeconfig", kc, "--max-log-lines", "0", "--logs", "failed", "--timeout", "5s"},
 			want: with(func(o *capture.Options, x *kubectl.Exec) {
-				o.Selector, o.OutDir, o.ContextName, o.MaxLogLines, o.Logs, o.Timeout = "app=x", "o", "c", 0, capture.LogsFailed, 5*time.Second
+				o.Selector, o.OutDir, o.ContextName, o.Cluster, o.MaxLogLines, o.Logs, o.Timeout = "app=x", "o", "c", "c", 0, capture.LogsFailed, 5*time.Second
 				*x = kubectl.Exec{Path: "k", Kubeconfig: kc, Context: "c", Timeout: 5 * time.Second, MaxStdout: bundle.MaxMemberSize + 1, MaxLogStdout: 2 * bundle.MaxLogTail}
 			})},
+		{name: "metrics", args: []string{"-n", "ns", "--metrics"}, want: with(func(o *capture.Options, _ *kubectl.Exec) { o.Metrics = true })},
 		{name: "no namespace", wantErr: "required flag -n/--namespace not set"},
 		{name: "bad logs", args: []string{"-n", "ns", "--logs", "some"}, wantErr: `--logs "some": want all, failed or none`},
 		{name: "bad tail", args: []string{"-n", "ns", "--max-log-lines", "-1"}, wantErr: "--max-log-lines -1: must be 0 (no logs) or more"},

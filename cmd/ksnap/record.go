@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"time"
 
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/history/jsonl"
+	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/ksnap/ksnap/pipeline"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
@@ -66,7 +69,9 @@ commands make it at least WARN).
 				return err
 			}
 			o.Capture.OutDir = resolveBundleDir(cmd, e, "bundle-dir", o.bundleDir)
-			o.HistoryPath = o.file.resolve(cmd, e)
+			if o.HistoryPath, err = o.file.resolve(cmd, e); err != nil {
+				return err
+			}
 			if err := checkLockTimeout(o.LockTimeout); err != nil {
 				return err
 			}
@@ -87,20 +92,23 @@ commands make it at least WARN).
 
 func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	ctx := cmd.Context()
-	st, err := e.openHistory(o.HistoryPath, jsonl.Options{LockTimeout: o.LockTimeout})
-	if err != nil {
-		return err
-	}
+	st := e.recordStore(o.HistoryPath, o.Capture.OutDir, jsonl.Options{LockTimeout: o.LockTimeout})
 	defer st.Close()
-	res, err := pipeline.Record(ctx, o.Capture, e.kubectl(o.Kubectl), st, pipeline.DefaultOptions())
-	if res != nil && res.Capture != nil {
-		reportFailures(e, res.Capture)
+	opts := pipeline.DefaultOptions()
+	opts.AfterCapture = func(ctx context.Context, res *capture.Result) error {
+		reportFailures(e, res)
+		return e.uploadBundle(ctx, o.flags.bundleURL, res)
 	}
+	res, err := pipeline.Record(ctx, o.Capture, e.kubectl(o.Kubectl), st, opts)
 	if err != nil {
 		return err
 	}
-	rec := &res.Analyzed.Record
-	if err := text.RecordBlock(e.stdout, text.RecordSummary{Record: rec, BundlePath: res.Capture.Path, HistoryPath: o.HistoryPath}); err != nil {
+	where := st.String()
+	if sp := res.Append.Spooled; sp != "" {
+		fmt.Fprintf(e.stderr, "ksnap: warning: %s; the record is kept in %s for the next run\n", textutil.OneLine(res.Append.SpoolCause.Error()), sp)
+		where = sp
+	}
+	if err := text.RecordBlock(e.stdout, text.RecordSummary{Record: &res.Analyzed.Record, BundlePath: res.Capture.Path, HistoryPath: where}); err != nil {
 		return err
 	}
 	if o.Alert != "" {

@@ -178,12 +178,14 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 // tick is one pipeline.Record (appending to the alert's store, if any),
 // its output and the alert step, and returns the verdict.
 func (w *watchRun) tick(ctx context.Context, e *env) (model.Level, error) {
-	res, err := pipeline.Record(ctx, w.opts, w.runner, w.store, pipeline.DefaultOptions())
-	if res != nil && res.Capture != nil {
-		reportFailures(e, res.Capture)
-		if w.o.BundleDir == "" {
-			defer os.Remove(res.Capture.Path)
-		}
+	opts := pipeline.DefaultOptions()
+	opts.AfterCapture = func(ctx context.Context, res *capture.Result) error {
+		reportFailures(e, res)
+		return e.uploadBundle(ctx, w.o.flags.bundleURL, res)
+	}
+	res, err := pipeline.Record(ctx, w.opts, w.runner, w.store, opts)
+	if res != nil && res.Capture != nil && w.o.BundleDir == "" {
+		defer os.Remove(res.Capture.Path)
 	}
 	if err != nil {
 		return model.LevelUnknown, err

@@ -96,6 +96,8 @@ func FromDashboard(d *dashboard.Dashboard, o Options) []*dto.MetricFamily {
 		lastSeen  = gauge("ksnap_owner_last_seen_timestamp_seconds", "Time of the newest capture the owner was in.")
 		reason    = gauge("ksnap_owner_failure_reason", "1 for the reason (rule code) of the owner's non-OK verdict in the newest capture it was in.")
 		jobHealth = gauge("ksnap_job_health", "1 for the Job's verdict in the newest capture (one series per health value), else 0.")
+		memPeak   = gauge("ksnap_job_memory_peak_bytes", "Sampled working-set memory, at the newest capture, of the Job's container nearest its memory limit (capture --metrics); absent without pod metrics.")
+		memLimit  = gauge("ksnap_job_memory_limit_bytes", "Memory limit of that container; absent when it has none.")
 		corrupt   = gauge("ksnap_history_corrupt_entries", "Corrupt history entries skipped while reading.")
 	)
 	corrupt.add(float64(d.Corrupt))
@@ -141,12 +143,18 @@ func FromDashboard(d *dashboard.Dashboard, o Options) []*dto.MetricFamily {
 				for _, l := range levels {
 					jobHealth.add(b2f(lv == l), append(slices.Clone(jl), "health", l.String())...)
 				}
+				if j.MemoryPeak > 0 {
+					memPeak.add(float64(j.MemoryPeak), jl...)
+				}
+				if j.MemoryLimit > 0 {
+					memLimit.add(float64(j.MemoryLimit), jl...)
+				}
 			}
 		}
 	}
 	all := []*family{capTS, partial, capErrs, verdict, streak, captures, health, consec, lastOK, lastSeen, reason, corrupt}
 	if o.PerJob {
-		all = append(all, jobHealth)
+		all = append(all, jobHealth, memPeak, memLimit)
 	}
 	var out []*dto.MetricFamily
 	for _, f := range all {

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,4 +137,33 @@ func scenariosStore(t *testing.T) history.Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestJobMemory: with PerJob, a Job whose newest record carries pod metrics
+// (history memory_peak_bytes / memory_limit_bytes) gets the two gauges; one
+// without gets neither.
+func TestJobMemory(t *testing.T) {
+	s := memstore.New("m", nil)
+	_, err := s.Append(context.Background(), []history.Record{{Time: time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC), Namespace: "ns", Selector: "s",
+		OverallHealth: "WARN", Bundle: "b", Jobs: []history.Job{
+			{Name: "hot", Health: "WARN", MemoryPeak: 120 << 20, MemoryLimit: 128 << 20},
+			{Name: "free", Health: "OK", MemoryPeak: 20 << 20},
+			{Name: "none", Health: "OK"}}}}...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range strings.Split(string(render(t, s, Options{PerJob: true}, Text)), "\n") {
+		if strings.HasPrefix(l, "ksnap_job_memory_") {
+			got = append(got, l)
+		}
+	}
+	want := []string{
+		`ksnap_job_memory_limit_bytes{namespace="ns",selector="s",job_name="hot",owner_kind="<none>",owner_name="<none>"} 1.34217728e+08`,
+		`ksnap_job_memory_peak_bytes{namespace="ns",selector="s",job_name="free",owner_kind="<none>",owner_name="<none>"} 2.097152e+07`,
+		`ksnap_job_memory_peak_bytes{namespace="ns",selector="s",job_name="hot",owner_kind="<none>",owner_name="<none>"} 1.2582912e+08`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/ksnap/ksnap/history"
@@ -34,6 +35,14 @@ func (s *Store) Prune(ctx context.Context, opts history.PrunePolicy) (*history.P
 		return nil, err
 	}
 	defer f.Close()
+	// A prune that died mid-rewrite (kill -9, power loss) left its temp copy
+	// of the history beside it: remove it now, and say so.
+	stale, _ := atomicfile.CleanStale(filepath.Dir(path), time.Now())
+	for _, st := range stale {
+		if s.opts.Report != nil {
+			s.opts.Report(fmt.Errorf("%s: removed the temp file of an interrupted write (%d bytes)", st.Path, st.Size))
+		}
+	}
 	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("stat %s: %w", path, err)

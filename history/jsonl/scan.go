@@ -50,11 +50,14 @@ func (s *Store) Scan(ctx context.Context, f history.Filter, fn func(*history.Rec
 		return corrupt, err
 	}
 	path := s.path
-	file, _, err := s.openRead()
+	file, size, err := s.openRead()
 	if err != nil || file == nil {
 		return corrupt, err
 	}
 	defer file.Close()
+	// Read what was whole when the scan started; later appends are not
+	// half-read.
+	in := io.NewSectionReader(file, 0, size)
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *block, workers)
 	ordered := make(chan *block, 2*workers)
@@ -64,7 +67,7 @@ func (s *Store) Scan(ctx context.Context, f history.Filter, fn func(*history.Rec
 	stop := make(chan struct{})
 	readErr := make(chan error, 1)
 	go func() {
-		readErr <- splitBlocks(file, path, work, ordered, free, stop)
+		readErr <- splitBlocks(in, path, work, ordered, free, stop)
 		close(work)
 		close(ordered)
 	}()

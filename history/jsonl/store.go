@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ksnap/ksnap/history"
+	"github.com/ksnap/ksnap/internal/regfile"
 	"github.com/rogpeppe/go-internal/lockedfile"
 )
 
@@ -217,23 +218,31 @@ func stillAt(f *lockedfile.File, path string) (bool, error) {
 	return os.SameFile(held, now), nil
 }
 
-// openRead opens the file for reading; a missing file gives nil, nil.
+// openRead opens the file for reading; a missing file gives nil, nil. It
+// refuses anything but a regular file (a FIFO would block the reader) and
+// returns the size at a moment when no append was in progress: appends
+// write whole lines under the exclusive lock, so taking the shared lock
+// for an instant makes everything below that size whole lines (or the torn
+// tail a crash left). Readers then read only up to that size: a line being
+// appended meanwhile is not half-read as corrupt, and no reader holds the
+// lock while it reads.
 func (s *Store) openRead() (*os.File, int64, error) {
-	f, err := os.Open(s.path)
+	f, err := regfile.Open(s.path, os.O_RDONLY, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, 0, nil
 	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("open %s: %w", s.path, err)
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return nil, 0, fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
+	if err != nil {
+		return nil, 0, err
+	}
+	quiesce(f, s.opts.LockTimeout)
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, 0, fmt.Errorf("stat %s: %w", s.path, err)
-	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		return nil, 0, fmt.Errorf("%s: not a regular file", s.path)
 	}
 	return f, st.Size(), nil
 }

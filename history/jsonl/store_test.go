@@ -301,7 +301,7 @@ func TestScanNotARegularFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	_, err := open(t, dir, Options{}).Scan(context.Background(), history.Filter{}, func(*history.Record) error { return nil })
-	if err == nil || err.Error() != dir+": not a regular file" {
+	if err == nil || err.Error() != dir+": not a regular file (a directory)" {
 		t.Errorf("got %v", err)
 	}
 }

@@ -195,7 +195,7 @@ func TestLoadNotARegularFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	_, err := loadRecent(t, dir, 5)
-	if err == nil || err.Error() != dir+": not a regular file" {
+	if err == nil || err.Error() != dir+": not a regular file (a directory)" {
 		t.Errorf("got %v", err)
 	}
 }

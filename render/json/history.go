@@ -71,3 +71,18 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// ClustersSchema identifies the document HistoryClusters writes.
+const ClustersSchema = "ksnap.history.clusters/v1"
+
+// HistoryClusters writes {"schema", "clusters", "corrupt_lines"}.
+func HistoryClusters(w io.Writer, stats []history.ClusterStat, corrupt int) error {
+	if stats == nil {
+		stats = []history.ClusterStat{}
+	}
+	return writeJSON(w, struct {
+		Schema       string                `json:"schema"`
+		Clusters     []history.ClusterStat `json:"clusters"`
+		CorruptLines int                   `json:"corrupt_lines"`
+	}{ClustersSchema, stats, corrupt})
+}

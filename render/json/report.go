@@ -178,6 +178,7 @@ func (j *jsonWriter) report(r *analyze.Report) {
 	j.bool("allow_empty", o.AllowEmpty)
 	jsonList(j, "expect", o.Expect, func(s *string) { j.buf = textutil.AppendJSONString(j.buf, *s) })
 	j.int("event_rules", int64(o.EventRules))
+	j.int("log_lines", int64(o.LogLines))
 	j.close('}')
 
 	c := &r.Counts
@@ -216,6 +217,16 @@ func (j *jsonWriter) report(r *analyze.Report) {
 		j.str("problem", p.Problem)
 		j.close('}')
 	})
+	if m := r.Metrics; m != nil {
+		j.key("metrics")
+		j.open('{')
+		j.str("status", m.Status)
+		j.str("reason", m.Reason)
+		j.str("member", m.Member)
+		j.int("pods", int64(m.Pods))
+		j.int("joined", int64(m.Joined))
+		j.close('}')
+	}
 	j.close('}')
 }
 
@@ -252,6 +263,7 @@ func (j *jsonWriter) job(r *analyze.JobResult) {
 	j.text("phase", r.Phase)
 	j.str("phase_reason", r.PhaseReason)
 	j.text("health", r.Health)
+	j.cause(r.Cause)
 	j.optInt("completions", r.Completions)
 	j.optInt("parallelism", r.Parallelism)
 	j.optInt("backoff_limit", r.BackoffLimit)
@@ -287,6 +299,7 @@ func (j *jsonWriter) pod(r *analyze.PodResult) {
 	j.str("start_time", r.StartTime)
 	j.int("restarts", r.Restarts)
 	j.text("health", r.Health)
+	j.cause(r.Cause)
 	jsonList(j, "containers", r.Containers, func(c *analyze.ContainerResult) {
 		j.open('{')
 		j.str("name", c.Name)
@@ -300,6 +313,56 @@ func (j *jsonWriter) pod(r *analyze.PodResult) {
 	})
 	jsonList(j, "findings", r.Findings, j.finding)
 	jsonList(j, "events", r.Events, j.event)
+	jsonList(j, "log_tails", r.LogTails, func(t *analyze.LogTail) {
+		j.open('{')
+		j.str("container", t.Container)
+		j.bool("previous", t.Previous)
+		j.str("member", t.Member)
+		j.str("status", t.Status)
+		j.str("note", t.Note)
+		j.int("captured", int64(t.Captured))
+		jsonList(j, "lines", t.Lines, func(s *string) { j.buf = textutil.AppendJSONString(j.buf, *s) })
+		j.close('}')
+	})
+	if u := r.Usage; u != nil {
+		j.key("usage")
+		j.open('{')
+		j.str("timestamp", u.Timestamp)
+		j.str("window", u.Window)
+		jsonList(j, "containers", u.Containers, func(c *analyze.ContainerUsage) {
+			j.open('{')
+			j.str("name", c.Name)
+			j.optInt("cpu_millicores", c.CPU)
+			j.optInt("cpu_request_millicores", c.CPURequest)
+			j.optInt("cpu_limit_millicores", c.CPULimit)
+			j.optInt("memory_bytes", c.Memory)
+			j.optInt("memory_request_bytes", c.MemoryRequest)
+			j.optInt("memory_limit_bytes", c.MemoryLimit)
+			j.close('}')
+		})
+		j.close('}')
+	}
+	j.close('}')
+}
+
+// cause writes a Job's or pod's cause, or null.
+func (j *jsonWriter) cause(c *analyze.Cause) {
+	j.key("cause")
+	if c == nil {
+		j.buf = append(j.buf, "null"...)
+		return
+	}
+	j.open('{')
+	j.str("rule", c.Rule)
+	j.text("level", c.Level)
+	j.str("message", c.Message)
+	j.str("pod", c.Pod)
+	j.str("container", c.Container)
+	j.str("reason", c.Reason)
+	j.optInt("exit_code", c.ExitCode)
+	j.str("detail", c.Detail)
+	j.str("since", c.Since)
+	j.str("age", c.Age)
 	j.close('}')
 }
 

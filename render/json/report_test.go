@@ -46,6 +46,12 @@ func TestReportMatchesEncodingJSON(t *testing.T) {
 		})
 	}
 	reps = append(reps, &analyze.Report{}) // every list nil
+	// Pod metrics (capture --metrics): the optional members.
+	usage := &analyze.PodUsage{Timestamp: "2025-11-16T09:59:50Z", Window: "10s", Containers: []analyze.ContainerUsage{
+		{Name: "main", CPU: analyze.OptInt{Val: 500, Set: true}, CPULimit: analyze.OptInt{Val: 500, Set: true}, Memory: analyze.OptInt{Val: 120 << 20, Set: true}}, {}}}
+	reps = append(reps, &analyze.Report{Metrics: &analyze.MetricsStatus{Status: "ok", Member: "metrics/podmetrics.json", Pods: 2, Joined: 1},
+		Jobs: []analyze.JobResult{{Pods: []analyze.PodResult{{Name: "p", Usage: usage}, {Usage: &analyze.PodUsage{}}}}}},
+		&analyze.Report{Metrics: &analyze.MetricsStatus{Status: "unavailable", Reason: "the metrics API (metrics.k8s.io) is not served by this cluster"}})
 	for i, rep := range reps {
 		want, err := encodingJSON(rep)
 		if err != nil {

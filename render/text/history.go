@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -28,20 +27,12 @@ func HistoryTable(w io.Writer, recs []history.Record) error {
 	for i := range recs {
 		r := &recs[i]
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", i+1, displayTime(r.Time), r.Level(),
-			r.JobsOK, r.JobsWarn, r.JobsError, dash(tabSafe(r.Namespace)), dash(tabSafe(r.Selector)), dash(tabSafe(r.Bundle)))
+			r.JobsOK, r.JobsWarn, r.JobsError, dash(esc(r.Namespace)), dash(esc(r.Selector)), dash(esc(r.Bundle)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	return bw.Flush()
-}
-
-// tabSafe keeps a value on its cell: tabs and newlines would break the table.
-func tabSafe(s string) string {
-	if !strings.ContainsAny(s, "\t\n\r") {
-		return s
-	}
-	return strings.NewReplacer("\t", `\t`, "\n", `\n`, "\r", `\r`).Replace(s)
 }
 
 // HistorySummary writes the summary block: the old tool's layout (counts,
@@ -70,7 +61,7 @@ func HistorySummary(w io.Writer, s *history.Summary, maxJobs int) error {
 		p("%s%d\n", label(2, "Jobs WARN"), s.Last.JobsWarn)
 		p("%s%d\n", label(2, "Jobs ERROR"), s.Last.JobsError)
 		if s.Last.Bundle != "" {
-			p("%s%s\n", label(2, "Bundle"), s.Last.Bundle)
+			p("%s%s\n", label(2, "Bundle"), esc(s.Last.Bundle))
 		}
 		p("\n%s%s for %d record(s) since %s\n", label(0, "Current Streak"), s.Streak.Level, s.Streak.Records, displayTime(s.Streak.Since))
 		if s.LastTransition != nil {
@@ -89,12 +80,12 @@ func HistorySummary(w io.Writer, s *history.Summary, maxJobs int) error {
 			n = maxJobs
 		}
 		for _, j := range s.Jobs[:n] {
-			h := j.Health
+			h := esc(j.Health)
 			if j.SupersededBy != "" {
 				h += " (J11)"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\n", tabSafe(j.Name), dash(tabSafe(j.Owner)), j.Errors, j.Records,
-				dash(j.LastHealth), h, displayTime(j.LastSeen))
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\n", esc(j.Name), dash(esc(j.Owner)), j.Errors, j.Records,
+				dash(esc(j.LastHealth)), h, displayTime(j.LastSeen))
 		}
 		tw.Flush()
 		if n < len(s.Jobs) {
@@ -104,7 +95,7 @@ func HistorySummary(w io.Writer, s *history.Summary, maxJobs int) error {
 	if len(s.Findings) > 0 {
 		p("\nFindings:\n")
 		for _, f := range s.Findings {
-			p("  [%s] %-5s %s\n", f.Rule, f.Level, f.Message)
+			p("  [%s] %-5s %s\n", esc(f.Rule), f.Level, esc(f.Message))
 		}
 	}
 	if s.Corrupt.Count > 0 {
@@ -129,14 +120,14 @@ func RecordBlock(w io.Writer, rs RecordSummary) error {
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 	r := rs.Record
 	p("\n%s\n[KSNAP_RECORD] HEALTH RECORD SUMMARY\n%s\n\n", rule80, rule80)
-	p("%s%s\n", label(0, "Namespace"), r.Namespace)
+	p("%s%s\n", label(0, "Namespace"), esc(r.Namespace))
 	sel := r.Selector
 	if sel == "" {
 		sel = "(none: every object)" // as analyze prints it
 	}
-	p("%s%s\n", label(0, "Label Selector"), sel)
+	p("%s%s\n", label(0, "Label Selector"), esc(sel))
 	p("%s%s\n", label(0, "Timestamp"), displayTime(r.Time))
-	p("%s%s\n\n", label(0, "Overall Health"), r.OverallHealth)
+	p("%s%s\n\n", label(0, "Overall Health"), esc(r.OverallHealth))
 	p("Job Counts:\n")
 	p("%s%d\n", label(2, "OK"), r.JobsOK)
 	p("%s%d\n", label(2, "WARN"), r.JobsWarn)
@@ -144,8 +135,8 @@ func RecordBlock(w io.Writer, rs RecordSummary) error {
 	if r.CaptureErrors > 0 {
 		p("%s%d\n", label(0, "Capture Errors"), r.CaptureErrors)
 	}
-	p("%s%s\n", label(0, "Bundle"), rs.BundlePath)
-	p("%s%s\n", label(0, "History File"), rs.HistoryPath)
+	p("%s%s\n", label(0, "Bundle"), esc(rs.BundlePath))
+	p("%s%s\n", label(0, "History File"), esc(rs.HistoryPath))
 	p("%s\n\n", rule80)
 	return bw.Flush()
 }
@@ -154,6 +145,27 @@ func RecordBlock(w io.Writer, rs RecordSummary) error {
 // time, level, counts, namespace and bundle.
 func CompactLine(w io.Writer, r *history.Record) error {
 	_, err := fmt.Fprintf(w, "%s %-7s ok=%d warn=%d error=%d capture_errors=%d ns=%s bundle=%s\n",
-		displayTime(r.Time), r.OverallHealth, r.JobsOK, r.JobsWarn, r.JobsError, r.CaptureErrors, r.Namespace, dash(r.Bundle))
+		displayTime(r.Time), esc(r.OverallHealth), r.JobsOK, r.JobsWarn, r.JobsError, r.CaptureErrors, esc(r.Namespace), dash(esc(r.Bundle)))
 	return err
+}
+
+// HistoryClusters writes the fleet view as an aligned table, one row per
+// cluster ("-" for records without a cluster).
+func HistoryClusters(w io.Writer, stats []history.ClusterStat) error {
+	bw := bufio.NewWriter(w)
+	if len(stats) == 0 {
+		fmt.Fprintln(bw, "No records found.")
+		return bw.Flush()
+	}
+	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLUSTER\tRECORDS\tOK\tWARN\tERROR\tUNKNOWN\tLAST\tHEALTH\tSTREAK\tSINCE")
+	for _, s := range stats {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%s\n", dash(esc(s.Cluster)), s.Records,
+			s.Counts.OK, s.Counts.Warn, s.Counts.Error, s.Counts.Unknown, displayTime(s.Last), s.Level,
+			s.Streak.Records, displayTime(s.Streak.Since))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }

@@ -2,14 +2,27 @@ package text
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/internal/textutil"
 )
+
+// Options shape the text report.
+type Options struct {
+	// All lists OK Jobs, OK bare pods and the OK pods of a Job in the
+	// details; by default the details hold only what is not OK.
+	All bool
+	// Brief stops after the first block: the verdict, the counts and one
+	// line per cause.
+	Brief bool
+}
 
 // textWriter buffers a report; the bufio.Writer keeps the first write
 // error and Flush returns it.
@@ -17,8 +30,12 @@ type textWriter struct {
 	w *bufio.Writer
 }
 
+// line writes s and a newline. Every string from a bundle reaches the
+// output through here, escaped (textutil.Terminal): one report line per
+// call, whatever a name or message holds. The report's own text has no
+// character Terminal changes.
 func (t *textWriter) line(s string) {
-	t.w.WriteString(s)
+	t.w.WriteString(textutil.Terminal(s))
 	t.w.WriteByte('\n')
 }
 
@@ -29,41 +46,115 @@ func (t *textWriter) kv(indent int, name, value string) {
 	t.line(dash(value))
 }
 
-func (t *textWriter) finding(indent int, f model.Finding) {
-	t.line(fmt.Sprintf("%s%-7s %-4s %s", strings.Repeat(" ", indent), f.Level, f.Rule, f.Message))
+func (t *textWriter) finding(indent int, f *model.Finding) {
+	t.findingText(indent, f, analyze.FullMessage(f))
 }
 
-// Report renders rep as the human-readable report: the seed tool's D33
-// sections ([HEADER], [JOBS], ...), values aligned at column 26, times in
-// RFC 3339 UTC, absent values as "-". Sections without content are left out,
-// except [JOBS], which says "(No jobs)".
-func Report(w io.Writer, rep *analyze.Report) error {
+func (t *textWriter) findingText(indent int, f *model.Finding, msg string) {
+	t.line(fmt.Sprintf("%s%-7s %-4s %s", spaces[:min(indent, len(spaces))], f.Level, f.Rule, msg))
+}
+
+// findings writes one object's findings, each fact once: a finding that
+// quotes an event whose message an earlier finding already holds says so
+// instead of repeating it (E4 after P11 quoting the same scheduler
+// message), and a container's termination message that a finding's
+// evidence holds but its message does not follows on its own line. cause
+// is the object's cause (nil for none): its termination message is shown
+// under the finding it came from.
+func (t *textWriter) findings(indent int, fs []model.Finding, cause *analyze.Cause) {
+	full := make([]string, len(fs))
+	for i := range fs {
+		full[i] = analyze.FullMessage(&fs[i])
+	}
+	pad := spaces[:min(indent+13, len(spaces))]
+	for i := range fs {
+		f := &fs[i]
+		msg := full[i]
+		if em := fieldValue(f, "message"); analyze.QuotesEvent(f) && em != "" && strings.HasSuffix(msg, ": "+em) {
+			for k := range i {
+				if strings.Contains(full[k], em) {
+					msg = strings.TrimSuffix(msg, ": "+em) + " (message as " + fs[k].Rule + ")"
+					break
+				}
+			}
+		}
+		t.findingText(indent, f, msg)
+		var details []string
+		for _, fl := range f.Evidence.Fields {
+			if strings.HasSuffix(fl.Path, "terminated.message") && fl.Value != "" {
+				details = append(details, fl.Value)
+			}
+		}
+		if cause != nil && cause.Detail != "" && f.Rule == cause.Rule && full[i] == cause.Message && !slices.Contains(details, cause.Detail) {
+			details = append(details, cause.Detail)
+		}
+		for _, d := range details {
+			if !strings.Contains(msg, d) {
+				t.line(pad + "message: " + d)
+			}
+		}
+	}
+}
+
+// fieldValue is the value of the evidence field whose path is path, or "".
+func fieldValue(f *model.Finding, path string) string {
+	for _, fl := range f.Evidence.Fields {
+		if fl.Path == path {
+			return fl.Value
+		}
+	}
+	return ""
+}
+
+// Report renders rep with the default Options.
+func Report(w io.Writer, rep *analyze.Report) error { return Write(w, rep, Options{}) }
+
+// Write renders rep as the human-readable report. It leads with the
+// incident: the verdict and counts, then one line per cause (bundle-level
+// findings, Jobs, bare pods that are not OK, worst first, then by name:
+// level, object, rule, age before the capture, the finding's whole
+// message). Then come the seed tool's D33 sections: [FINDINGS] (the
+// bundle-level findings of level OK), [JOBS] and [BARE PODS] with the
+// details of those that are not OK (all with o.All), worst first, then by
+// namespace and name, [CAPTURE FAILURES], [INPUT PROBLEMS], and last
+// [HEADER] (bundle, sha256, source, capture time, namespace, selector,
+// rule set: reference, after what needs reading first); each pod that
+// is not OK lists its findings, the Warning events no finding already
+// states, and the tails of its failing containers' logs. Values are
+// aligned at column 26, times are RFC 3339 UTC, absent values print "-",
+// messages are never cut. Sections without content are left out, except
+// [JOBS], which says "(No jobs)".
+func Write(w io.Writer, rep *analyze.Report, o Options) error {
 	t := &textWriter{w: bufio.NewWriter(w)}
+	c := rep.Counts
+	t.kv(0, "Overall Health", rep.Verdict.String())
+	t.kv(0, "Bundle", rep.Bundle.File+" (captured "+rep.CapturedAt+")")
+	t.kv(0, "Jobs", fmt.Sprintf("%d (OK %d, WARN %d, ERROR %d)", c.Jobs, c.JobsOK, c.JobsWarn, c.JobsError))
+	t.kv(0, "Pods", fmt.Sprintf("%d (bare %d)", c.Pods, c.BarePods))
+	t.kv(0, "Events", fmt.Sprintf("%d (Warning %d)", c.Events, c.WarningEvents))
+	if rep.Metrics != nil {
+		t.kv(0, "Pod Metrics", metricsLine(rep.Metrics))
+	}
+	t.causes(rep)
+	if o.Brief {
+		return t.w.Flush()
+	}
+	t.line("")
 	t.line(rule80)
 	t.line("[KSNAP ANALYZE] KUBERNETES JOB HEALTH REPORT")
 	t.line(rule80)
 	t.line("")
-	t.line("[HEADER]")
-	t.kv(0, "Bundle", rep.Bundle.File)
-	t.kv(0, "SHA256", rep.Bundle.SHA256)
-	t.kv(0, "Source", rep.Bundle.Source)
-	t.kv(0, "Captured At", rep.CapturedAt)
-	t.kv(0, "Namespace", rep.Namespace)
-	sel := rep.Selector
-	if sel == "" {
-		sel = "(none: every object)"
+	// Bundle-level findings that are not OK are rows of the first block;
+	// [FINDINGS] has the rest.
+	var okFindings []*model.Finding
+	for i := range rep.Findings {
+		if rep.Findings[i].Level == model.LevelOK {
+			okFindings = append(okFindings, &rep.Findings[i])
+		}
 	}
-	t.kv(0, "Label Selector", sel)
-	t.kv(0, "Rule Set", rep.RuleSet)
-	t.kv(0, "Overall Health", rep.Verdict.String())
-	c := rep.Counts
-	t.kv(0, "Jobs", fmt.Sprintf("%d (OK %d, WARN %d, ERROR %d)", c.Jobs, c.JobsOK, c.JobsWarn, c.JobsError))
-	t.kv(0, "Pods", fmt.Sprintf("%d (bare %d)", c.Pods, c.BarePods))
-	t.kv(0, "Events", fmt.Sprintf("%d (Warning %d)", c.Events, c.WarningEvents))
-	t.line("")
-	if len(rep.Findings) > 0 {
+	if len(okFindings) > 0 {
 		t.line("[FINDINGS]")
-		for _, f := range rep.Findings {
+		for _, f := range okFindings {
 			t.finding(2, f)
 		}
 		t.line("")
@@ -72,14 +163,32 @@ func Report(w io.Writer, rep *analyze.Report) error {
 	if len(rep.Jobs) == 0 {
 		t.line("  (No jobs)")
 	}
-	for i := range rep.Jobs {
-		t.job(&rep.Jobs[i])
+	hidden := 0
+	for _, j := range worstFirst(rep.Jobs, func(j *analyze.JobResult) (model.Level, string, string) { return j.Health, j.Namespace, j.Name }) {
+		if j.Health == model.LevelOK && !o.All {
+			hidden++
+			continue
+		}
+		t.job(rep, j, o)
+	}
+	if hidden > 0 {
+		t.line("")
+		t.line(fmt.Sprintf("  (%s not shown)", plural(hidden, "OK job")))
 	}
 	t.line("")
 	if len(rep.BarePods) > 0 {
 		t.line("[BARE PODS]")
-		for i := range rep.BarePods {
-			t.barePod(&rep.BarePods[i])
+		hidden := 0
+		for _, p := range worstFirst(rep.BarePods, podKey) {
+			if p.Health == model.LevelOK && !o.All {
+				hidden++
+				continue
+			}
+			t.barePod(rep, p)
+		}
+		if hidden > 0 {
+			t.line("")
+			t.line(fmt.Sprintf("  (%s not shown)", plural(hidden, "OK bare pod")))
 		}
 		t.line("")
 	}
@@ -97,10 +206,86 @@ func Report(w io.Writer, rep *analyze.Report) error {
 		}
 		t.line("")
 	}
+	t.line("[HEADER]")
+	t.kv(0, "Bundle", rep.Bundle.File)
+	t.kv(0, "SHA256", rep.Bundle.SHA256)
+	t.kv(0, "Source", rep.Bundle.Source)
+	t.kv(0, "Captured At", rep.CapturedAt)
+	t.kv(0, "Namespace", rep.Namespace)
+	sel := rep.Selector
+	if sel == "" {
+		sel = "(none: every object)"
+	}
+	t.kv(0, "Label Selector", sel)
+	t.kv(0, "Rule Set", rep.RuleSet)
+	t.line("")
 	t.line(rule80)
 	t.line("[KSNAP ANALYZE] END OF REPORT")
 	t.line(rule80)
 	return t.w.Flush()
+}
+
+func podKey(p *analyze.PodResult) (model.Level, string, string) { return p.Health, p.Namespace, p.Name }
+
+// worstFirst returns pointers to the items, worst level first, then by
+// namespace and name (stable: the report's order breaks ties).
+func worstFirst[T any](items []T, key func(*T) (model.Level, string, string)) []*T {
+	out := make([]*T, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	slices.SortStableFunc(out, func(a, b *T) int {
+		la, nsa, na := key(a)
+		lb, nsb, nb := key(b)
+		if la != lb {
+			return cmp.Compare(lb, la)
+		}
+		if c := strings.Compare(nsa, nsb); c != 0 {
+			return c
+		}
+		return strings.Compare(na, nb)
+	})
+	return out
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// causes writes the first block's table of causes (nothing when all is OK).
+func (t *textWriter) causes(rep *analyze.Report) {
+	rows := rep.CauseRows()
+	if len(rows) == 0 {
+		return
+	}
+	cells := [][4]string{{"LEVEL", "OBJECT", "RULE", "AGE"}}
+	for _, r := range rows {
+		cells = append(cells, [4]string{r.Level.String(), textutil.Terminal(r.Object), textutil.Terminal(r.Rule), dash(r.Age)})
+	}
+	var width [4]int
+	for _, c := range cells {
+		for i, s := range c {
+			width[i] = max(width[i], utf8.RuneCountInString(s))
+		}
+	}
+	t.line("")
+	for k, c := range cells {
+		var b strings.Builder
+		b.WriteString("  ")
+		for i, s := range c {
+			b.WriteString(s)
+			b.WriteString(strings.Repeat(" ", width[i]-utf8.RuneCountInString(s)+2))
+		}
+		if k == 0 {
+			b.WriteString("CAUSE")
+		} else {
+			b.WriteString(rows[k-1].Message)
+		}
+		t.line(b.String())
+	}
 }
 
 func captureLine(f analyze.CaptureFailure) string {
@@ -145,7 +330,7 @@ func phaseText(p model.JobPhase, reason string) string {
 	return p.String() + " (" + reason + ")"
 }
 
-func (t *textWriter) job(j *analyze.JobResult) {
+func (t *textWriter) job(rep *analyze.Report, j *analyze.JobResult, o Options) {
 	t.line("")
 	t.line("  Job: " + j.Name)
 	t.kv(4, "Namespace", j.Namespace)
@@ -161,11 +346,23 @@ func (t *textWriter) job(j *analyze.JobResult) {
 	t.kv(4, "Backoff Limit", model.OptInt(j.BackoffLimit).String())
 	t.kv(4, "Start Time", j.StartTime)
 	t.kv(4, "Completion Time", j.CompletionTime)
-	t.findingsAndEvents(j.Findings, j.Events)
+	t.findingsAndEvents(j.Findings, j.Events, j.Cause)
 	if len(j.Pods) > 0 {
 		t.line(fmt.Sprintf("    Pods (%d):", len(j.Pods)))
-		for i := range j.Pods {
-			t.podLine(6, &j.Pods[i])
+		hidden := 0
+		for _, p := range worstFirst(j.Pods, podKey) {
+			if p.Health == model.LevelOK && !o.All {
+				hidden++
+				continue
+			}
+			var cause *analyze.Cause
+			if j.Cause != nil && j.Cause.Pod == p.Name {
+				cause = j.Cause
+			}
+			t.podLine(rep, 6, p, cause)
+		}
+		if hidden > 0 {
+			t.line(fmt.Sprintf("      (%s not shown)", plural(hidden, "OK pod")))
 		}
 	}
 	if len(j.Labels) > 0 {
@@ -177,13 +374,35 @@ func (t *textWriter) job(j *analyze.JobResult) {
 }
 
 // eventLine is "<last> <reason> <kind>/<name> x<count>: <message>", the
-// message on one line and cut at 200 bytes, as in findings.
+// whole message on one line.
 func eventLine(e analyze.EventResult) string {
 	s := fmt.Sprintf("%s %s %s/%s x%d", dash(e.Last), e.Reason, e.Kind, e.Name, e.Count)
 	if m := textutil.OneLine(e.Message); m != "" {
-		s += ": " + textutil.Truncate(m, 200)
+		s += ": " + m
 	}
 	return s
+}
+
+// unstated returns the events that no finding states already: an event
+// is left out when some finding's whole message holds both its reason and
+// its message (J1 quoting the Job's condition, E4 quoting the event).
+func unstated(fs []model.Finding, es []analyze.EventResult) []analyze.EventResult {
+	var out []analyze.EventResult
+	for _, e := range es {
+		m := textutil.OneLine(e.Message)
+		stated := false
+		for i := range fs {
+			full := analyze.FullMessage(&fs[i])
+			if strings.Contains(full, e.Reason) && strings.Contains(full, m) {
+				stated = true
+				break
+			}
+		}
+		if !stated {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func podSummary(p *analyze.PodResult) string {
@@ -197,18 +416,50 @@ func podSummary(p *analyze.PodResult) string {
 	return fmt.Sprintf("%s: %s, %s, restarts %d", p.Name, phase, p.Health, p.Restarts)
 }
 
-func (t *textWriter) podLine(indent int, p *analyze.PodResult) {
-	pad := strings.Repeat(" ", indent)
+func (t *textWriter) podLine(rep *analyze.Report, indent int, p *analyze.PodResult, cause *analyze.Cause) {
+	pad := spaces[:min(indent, len(spaces))]
 	t.line(pad + "- " + podSummary(p))
-	for _, f := range p.Findings {
-		t.finding(indent+4, f)
-	}
-	for _, e := range p.Events {
+	t.usageLines(pad+"    ", p)
+	t.findings(indent+4, p.Findings, cause)
+	for _, e := range unstated(p.Findings, p.Events) {
 		t.line(pad + "    event " + eventLine(e))
+	}
+	t.logTails(rep, indent+4, p.LogTails)
+}
+
+// logTails writes each tail as a heading, then its lines prefixed "| ",
+// so a log line never reads as a report line.
+func (t *textWriter) logTails(rep *analyze.Report, indent int, tails []analyze.LogTail) {
+	pad := spaces[:min(indent, len(spaces))]
+	for _, lt := range tails {
+		t.line(pad + logHeading(rep.Bundle.File, lt))
+		for _, l := range lt.Lines {
+			t.line(pad + "| " + l)
+		}
 	}
 }
 
-func (t *textWriter) barePod(p *analyze.PodResult) {
+// logHeading describes a tail: which log, how many of its lines follow,
+// and the command that prints it whole.
+func logHeading(bundleFile string, lt analyze.LogTail) string {
+	what := "log of " + lt.Container
+	if lt.Previous {
+		what = "previous log of " + lt.Container
+	}
+	switch {
+	case lt.Status != "ok":
+		s := what + ": not captured (" + strings.ReplaceAll(lt.Status, "_", " ")
+		if lt.Note != "" {
+			s += ": " + lt.Note
+		}
+		return s + ")"
+	case lt.Captured == 0:
+		return what + ": empty (" + lt.Member + ")"
+	}
+	return fmt.Sprintf("%s: last %d of %d lines (all: ksnap bundle cat %s %s)", what, len(lt.Lines), lt.Captured, bundleFile, lt.Member)
+}
+
+func (t *textWriter) barePod(rep *analyze.Report, p *analyze.PodResult) {
 	t.line("")
 	t.line("  Pod: " + p.Name)
 	t.kv(4, "Namespace", p.Namespace)
@@ -224,27 +475,31 @@ func (t *textWriter) barePod(p *analyze.PodResult) {
 	t.kv(4, "Node", p.Node)
 	t.kv(4, "Start Time", p.StartTime)
 	t.kv(4, "Restarts", fmt.Sprint(p.Restarts))
-	t.findingsAndEvents(p.Findings, p.Events)
+	t.usageLines("    ", p)
+	t.findingsAndEvents(p.Findings, p.Events, p.Cause)
+	if len(p.LogTails) > 0 {
+		t.line("    Logs:")
+		t.logTails(rep, 6, p.LogTails)
+	}
 }
 
 // SummaryLine is the one-line verdict printed per bundle after several
 // reports: "<VERDICT> <file> jobs=N ok=N warn=N error=N bare_pods=N",
-// the verdict padded to 7 columns.
+// the verdict padded to 7 columns, the file name escaped.
 func SummaryLine(rep *analyze.Report) string {
 	c := rep.Counts
-	return fmt.Sprintf("%-7s %s jobs=%d ok=%d warn=%d error=%d bare_pods=%d", rep.Verdict, rep.Bundle.File, c.Jobs, c.JobsOK, c.JobsWarn, c.JobsError, c.BarePods)
+	return fmt.Sprintf("%-7s %s jobs=%d ok=%d warn=%d error=%d bare_pods=%d", rep.Verdict, textutil.Terminal(rep.Bundle.File), c.Jobs, c.JobsOK, c.JobsWarn, c.JobsError, c.BarePods)
 }
 
 // findingsAndEvents writes a Job's or bare pod's "Findings:" and "Warning
-// Events:" lists, each left out when empty.
-func (t *textWriter) findingsAndEvents(fs []model.Finding, es []analyze.EventResult) {
+// Events:" lists, each left out when empty; events a finding already
+// states are not repeated.
+func (t *textWriter) findingsAndEvents(fs []model.Finding, es []analyze.EventResult, cause *analyze.Cause) {
 	if len(fs) > 0 {
 		t.line("    Findings:")
-		for _, f := range fs {
-			t.finding(6, f)
-		}
+		t.findings(6, fs, cause)
 	}
-	if len(es) > 0 {
+	if es = unstated(fs, es); len(es) > 0 {
 		t.line("    Warning Events:")
 		for _, e := range es {
 			t.line("      " + eventLine(e))

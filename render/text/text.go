@@ -7,7 +7,9 @@
 // Layout rules shared by all of them: "Label:" values start at column 26
 // (the seed tool's reports), an absent value prints "-", times print as
 // RFC 3339 UTC, and nothing depends on the wall clock, the time zone or map
-// order.
+// order. Every string from a bundle or a history is escaped with
+// textutil.Terminal, so control characters show as \x1b-style escapes and
+// no name or message can start a line of its own.
 //
 // It may import analyze, analyze/model, history and internal/*; it never
 // imports os, net or capture, and neither analyze nor history imports it.
@@ -16,7 +18,13 @@ package text
 import (
 	"io"
 	"strings"
+
+	"github.com/ksnap/ksnap/internal/textutil"
 )
+
+// esc escapes a string from a bundle or a history for one field of one
+// line (textutil.Terminal).
+var esc = textutil.Terminal
 
 // rule80 frames every block.
 const rule80 = "================================================================================"

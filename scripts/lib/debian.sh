@@ -14,10 +14,7 @@ ensure_debs() {
 		echo "ensure_debs: need root to install: ${missing[*]}" >&2
 		return 1
 	fi
-	if [[ ${KSNAP_APT_UPDATED:-} != 1 ]]; then
-		apt-get update -qq >&2
-		export KSNAP_APT_UPDATED=1
-	fi
+	apt_update_once
 	local policy=/usr/sbin/policy-rc.d had_policy=0
 	[[ -e $policy ]] && had_policy=1
 	if ((had_policy == 0)); then
@@ -28,4 +25,13 @@ ensure_debs() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || rc=$?
 	((had_policy == 0)) && rm -f "$policy"
 	return "$rc"
+}
+
+# apt_update_once refreshes the package lists at most once per CI run (or
+# shell), for `apt-get download` and installs alike.
+apt_update_once() {
+	if [[ ${KSNAP_APT_UPDATED:-} != 1 ]]; then
+		apt-get update -qq >&2
+		export KSNAP_APT_UPDATED=1
+	fi
 }
