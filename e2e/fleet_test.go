@@ -91,7 +91,7 @@ func TestFleetRecord(t *testing.T) {
 	if r := run("history", "rebuild", "--bundle-dir", bundles, "--history-file", fromDisk); r.code != 0 {
 		t.Fatalf("rebuild: %s", r)
 	}
-	if r := run("history", "import", "--from", fromDisk); r.code != 0 || string(r.stdout) != postgres.Name(u)+": 4 records read, 0 added, 4 already present, 0 corrupt lines skipped\n" {
+	if r := run("history", "import", "--file", fromDisk); r.code != 0 || string(r.stdout) != postgres.Name(u)+": 4 records read, 0 added, 4 already present, 0 corrupt lines skipped\n" {
 		t.Errorf("replay: %s", r)
 	}
 	if bundleURL == "" {

@@ -18,21 +18,21 @@ func newHistoryExportCmd(e *env) *cobra.Command {
 	var filters historyFilterFlags
 	var to string
 	cmd := &cobra.Command{
-		Use:   "export --to FILE [--history-url URL | --history-file F] [filters]",
+		Use:   "export --file FILE [--history-url URL | --history-file F] [filters]",
 		Short: "Write the history (or the records matching the filters) as a JSONL file",
 		Long: `Export writes every record of the history store that matches the filters to
---to as JSONL, in store order (- for stdout). From a database each record's
+--file as JSONL, in store order (- for stdout). From a database each record's
 line is written exactly as it was imported or recorded, so a JSONL file
 imported and exported again is byte-identical (see docs/fleet.md). The file
 is written under a temporary name and linked into place, never over an
 existing file.
 ` + exitStatusHelp,
-		Example: `  ksnap history export --history-url postgres://ksnap@db/ksnap --cluster prod-eu --to prod-eu.jsonl
-  ksnap history export --history-url-file /etc/ksnap/history-url --to - | gzip > backup.jsonl.gz`,
+		Example: `  ksnap history export --history-url postgres://ksnap@db/ksnap --cluster prod-eu --file prod-eu.jsonl
+  ksnap history export --history-url-file /etc/ksnap/history-url --file - | gzip > backup.jsonl.gz`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
-				return usageErrorf("set --to FILE (or - for stdout)")
+				return usageErrorf("set --file FILE (or - for stdout)")
 			}
 			st, f, err := openFiltered(cmd, e, &file, &filters)
 			if err != nil {
@@ -54,7 +54,8 @@ existing file.
 	}
 	file.addFlag(cmd.Flags())
 	filters.addFlags(cmd.Flags())
-	cmd.Flags().StringVar(&to, "to", "", "JSONL file to write (must not exist), - for stdout")
+	cmd.Flags().StringVar(&to, "file", "", "JSONL file to write (must not exist), - for stdout")
+	deprecatedAlias(cmd.Flags(), e.stderr, "to", "", "file")
 	return cmd
 }
 
@@ -114,7 +115,7 @@ func newHistoryImportCmd(e *env) *cobra.Command {
 	var file historyFileFlag
 	var from string
 	cmd := &cobra.Command{
-		Use:   "import --from FILE [--history-url URL | --history-file F]",
+		Use:   "import --file FILE [--history-url URL | --history-file F]",
 		Short: "Append the records of a JSONL history file to the history store",
 		Long: `Import reads a JSONL history file (written by ksnap or by the old recorder;
 - for stdin) and appends its records, in order, to the history store. A
@@ -126,11 +127,11 @@ missing records. Corrupt lines are listed on stderr and skipped.
 It prints one line: records read, added, already present, corrupt lines.
 ` + exitStatusHelp,
 		Example: `  ksnap history migrate --history-url postgres://ksnap@db/ksnap
-  ksnap history import --history-url postgres://ksnap@db/ksnap --from outputs/k8s_health_history.jsonl`,
+  ksnap history import --history-url postgres://ksnap@db/ksnap --file outputs/k8s_health_history.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if from == "" {
-				return usageErrorf("set --from FILE (or - for stdin)")
+				return usageErrorf("set --file FILE (or - for stdin)")
 			}
 			loc, err := file.resolve(cmd, e)
 			if err != nil {
@@ -158,7 +159,8 @@ It prints one line: records read, added, already present, corrupt lines.
 		},
 	}
 	file.addFlag(cmd.Flags())
-	cmd.Flags().StringVar(&from, "from", "", "JSONL history file to read, - for stdin")
+	cmd.Flags().StringVar(&from, "file", "", "JSONL history file to read, - for stdin")
+	deprecatedAlias(cmd.Flags(), e.stderr, "from", "", "file")
 	return cmd
 }
 
