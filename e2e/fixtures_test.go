@@ -218,14 +218,15 @@ func lookFixtures(ctx context.Context) (*fixtureState, error) {
 	return &s, nil
 }
 
-// setupFixtureScenarios creates the selected fixtureScenarios whose objects
-// do not exist yet (scripts/record-fixtures creates them before the e2e setup,
+// setupFixtureScenarios creates the fixtureScenarios whose bundle names want
+// accepts (selected, for scripts/record-fixtures) and whose objects do not
+// exist yet (scripts/record-fixtures creates them before the e2e setup,
 // so both settle at the same time), drives those that need it and waits until
 // each is ready and nothing in the namespace changes any more.
-func setupFixtureScenarios(ctx context.Context, jobsDir string) error {
+func setupFixtureScenarios(ctx context.Context, jobsDir string, want func(name string) bool) error {
 	var chosen []*fixtureScenario
 	for i := range fixtureScenarios {
-		if sc := &fixtureScenarios[i]; selected(sc.name()) || slices.ContainsFunc(sc.also, selected) {
+		if sc := &fixtureScenarios[i]; want(sc.name()) || slices.ContainsFunc(sc.also, want) {
 			chosen = append(chosen, sc)
 		}
 	}
@@ -448,7 +449,7 @@ func TestRecordFixtures(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
-	if err := setupFixtureScenarios(ctx, jobsDir); err != nil {
+	if err := setupFixtureScenarios(ctx, jobsDir, selected); err != nil {
 		dumpState()
 		t.Fatalf("fixture scenarios: %v", err)
 	}
