@@ -110,6 +110,11 @@ func serveScenario(t *testing.T, selector string) {
 		real[i] = kubectlRun(t, env.roKubeconfig, c.args)
 	}
 	kc := startServe(t, path)
+	var compared []string
+	for _, c := range calls {
+		compared = append(compared, strings.Join(c.args, " "))
+	}
+	t.Logf("compared: kubectl %s", strings.Join(compared, "; kubectl "))
 	for i, c := range calls {
 		got := kubectlRun(t, kc, c.args)
 		want := real[i]
@@ -317,4 +322,62 @@ func lineDiff(want, got string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestServeNormalize pins what the comparison of TestServe forgives (ages,
+// and the column widths they change) and what it does not; it needs no
+// cluster.
+func TestServeNormalize(t *testing.T) {
+	cluster := "NAME                      STATUS    COMPLETIONS   DURATION   AGE\n" +
+		"job.batch/e2e-crashloop   Running   0/1           100s       100s\n" +
+		"\n" +
+		"NAME                      READY   STATUS             RESTARTS       AGE\n" +
+		"pod/e2e-crashloop-zcjw6   0/1     CrashLoopBackOff   3 (98s ago)    100s\n"
+	served := "NAME                      STATUS    COMPLETIONS   DURATION   AGE\n" +
+		"job.batch/e2e-crashloop   Running   0/1           29s        29s\n" +
+		"\n" +
+		"NAME                      READY   STATUS             RESTARTS      AGE\n" +
+		"pod/e2e-crashloop-zcjw6   0/1     CrashLoopBackOff   3 (27s ago)   29s\n"
+	want := "NAME | STATUS | COMPLETIONS | DURATION | AGE\n" +
+		"job.batch/e2e-crashloop | Running | 0/1 | <age> | <age>\n" +
+		"\n" +
+		"NAME | READY | STATUS | RESTARTS | AGE\n" +
+		"pod/e2e-crashloop-zcjw6 | 0/1 | CrashLoopBackOff | 3 (<age> ago) | <age>\n" +
+		"\n"
+	for _, in := range []string{cluster, served} {
+		if got := normalizeGet(in); got != want {
+			t.Errorf("normalizeGet:\n%s\nwant:\n%s", got, want)
+		}
+	}
+	for _, changed := range []string{
+		strings.Replace(served, "3 (27s ago)", "4 (27s ago)", 1),
+		strings.Replace(served, "Running   0/1", "Failed    0/1", 1),
+		strings.Replace(served, "   AGE\n", "   AGO\n", 1),
+	} {
+		if normalizeGet(changed) == want {
+			t.Errorf("normalizeGet forgave a change:\n%s", changed)
+		}
+	}
+
+	describe := "Name:             e2e-backoff\n" +
+		"Start Time:       Mon, 23 Nov 2026 09:26:13 +0000\n" +
+		"Events:\n" +
+		"  Type     Reason                Age   From            Message\n" +
+		"  ----     ------                ----  ----            -------\n" +
+		"  Normal   SuccessfulCreate      %s   job-controller  Created pod: e2e-backoff-6dhvs\n"
+	wantDescribe := "Name:             e2e-backoff\n" +
+		"Start Time:       Mon, 23 Nov 2026 09:26:13 +0000\n" +
+		"Events:\n" +
+		"  Type | Reason | Age | From | Message\n" +
+		"  ---- | ------ | ---- | ---- | -------\n" +
+		"  Normal | SuccessfulCreate | <age> | job-controller | Created pod: e2e-backoff-6dhvs\n" +
+		"\n"
+	for _, age := range []string{"29s", "3m12s"} {
+		if got := normalizeDescribe(fmt.Sprintf(describe, age)); got != wantDescribe {
+			t.Errorf("normalizeDescribe (age %s):\n%s\nwant:\n%s", age, got, wantDescribe)
+		}
+	}
+	if got := normalizeDescribe(strings.Replace(fmt.Sprintf(describe, "29s"), "09:26:13", "09:26:14", 1)); got == wantDescribe {
+		t.Error("normalizeDescribe forgave a changed Start Time")
+	}
 }
