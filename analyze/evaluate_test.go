@@ -183,7 +183,7 @@ func TestEvaluateErrors(t *testing.T) {
 	}
 	o := DefaultOptions()
 	o.RestartWarn = 0
-	if _, err := Evaluate(src(t, nil), rules.Default(), o); err == nil || !strings.Contains(err.Error(), "restart-warn 0") {
+	if _, err := Evaluate(src(t, nil), rules.Default(), o); err == nil || !strings.Contains(err.Error(), "RestartWarn 0: must be at least 1") {
 		t.Errorf("err = %v", err)
 	}
 }

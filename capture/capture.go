@@ -45,13 +45,13 @@ const (
 	LogsNone LogMode = "none"
 )
 
-// ParseLogMode parses the --logs flag value.
+// ParseLogMode parses a log mode name; the error names the value, not a flag.
 func ParseLogMode(s string) (LogMode, error) {
 	switch m := LogMode(s); m {
 	case LogsAll, LogsFailed, LogsNone:
 		return m, nil
 	}
-	return "", fmt.Errorf("--logs %q: want all, failed or none", s)
+	return "", fmt.Errorf("%q: want all, failed or none", s)
 }
 
 // Options configure one capture.
@@ -106,7 +106,7 @@ func (r *Result) Partial() bool { return len(r.Failed) > 0 }
 // Validate checks the options that do not depend on the cluster.
 func (o *Options) Validate() error {
 	if o.Namespace == "" {
-		return errors.New("a namespace is required (-n NAMESPACE)")
+		return errors.New("a namespace is required")
 	}
 	// Names are data: the namespace becomes part of the bundle's file
 	// name, and every value goes into a kubectl argv.
@@ -122,13 +122,13 @@ func (o *Options) Validate() error {
 		}
 	}
 	if o.MaxLogLines < 0 {
-		return fmt.Errorf("--max-log-lines %d: must be 0 (no logs) or more", o.MaxLogLines)
+		return fmt.Errorf("max log lines %d: must be 0 (no logs) or more", o.MaxLogLines)
 	}
 	if _, err := ParseLogMode(string(o.Logs)); err != nil {
-		return err
+		return fmt.Errorf("log mode %w", err)
 	}
 	if o.OutDir == "" {
-		return errors.New("an output directory is required (--out DIR)")
+		return errors.New("an output directory (Options.OutDir) is required")
 	}
 	return nil
 }

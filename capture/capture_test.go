@@ -339,11 +339,11 @@ func TestRunRejectsBadOptionsAndUnwritableDir(t *testing.T) {
 		wantErr string
 	}{
 		{"no namespace", func(o *Options) { o.Namespace = "" }, "a namespace is required"},
-		{"negative tail", func(o *Options) { o.MaxLogLines = -1 }, "--max-log-lines -1"},
-		{"bad log mode", func(o *Options) { o.Logs = "some" }, `--logs "some"`},
+		{"negative tail", func(o *Options) { o.MaxLogLines = -1 }, "max log lines -1"},
+		{"bad log mode", func(o *Options) { o.Logs = "some" }, `log mode "some"`},
 		{"out is a file", func(o *Options) { o.OutDir = filepath.Join(file, "sub") }, "create output directory"},
 		// The namespace is part of the bundle's file name: this one wrote
-		// the bundle outside --out.
+		// the bundle outside the output directory.
 		{"namespace is a path", func(o *Options) { o.Namespace = "x/../../../ESCAPED" },
 			`namespace "x/../../../ESCAPED" is not a valid namespace name (lowercase letters, digits and '-', at most 63, starting and ending with a letter or digit)`},
 		{"namespace is a flag", func(o *Options) { o.Namespace = "--all-namespaces" }, `namespace "--all-namespaces" is not a valid namespace name`},

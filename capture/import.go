@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"sort"
@@ -34,17 +35,21 @@ type ImportOptions struct {
 	CapturedAt time.Time
 	// Out is a directory, or a file path ending in .tar.zst.
 	Out string
+	// Stdin is read for the one input whose file name is "-".
+	Stdin io.Reader
 }
 
-// ImportError names the input file and what is wrong with it.
+// ImportError names the input file and what is wrong with it. Input is
+// the list it was given as (bundle.KindJobs, KindPods, KindEvents) or
+// "logs" for a file of LogsDir.
 type ImportError struct {
-	Flag string
-	Path string
-	Err  error
+	Input string
+	Path  string
+	Err   error
 }
 
 func (e *ImportError) Error() string {
-	return fmt.Sprintf("import %s %s: %v", e.Flag, e.Path, e.Err)
+	return fmt.Sprintf("%s: %v", e.Path, e.Err)
 }
 
 func (e *ImportError) Unwrap() error { return e.Err }
@@ -62,7 +67,7 @@ var importKinds = map[string]struct{ list, item string }{
 // source/FILE.
 func Import(opts ImportOptions) (string, error) {
 	if opts.Namespace == "" {
-		return "", errors.New("a namespace is required (-n NAMESPACE)")
+		return "", errors.New("a namespace is required")
 	}
 	if err := k8sname.Namespace(opts.Namespace); err != nil {
 		return "", err
@@ -76,21 +81,22 @@ func Import(opts ImportOptions) (string, error) {
 		}
 	}
 	if opts.CapturedAt.IsZero() {
-		return "", errors.New("the capture time is required (--captured-at RFC3339)")
+		return "", errors.New("the capture time is required")
 	}
 	if opts.Out == "" {
-		return "", errors.New("an output is required (-o DIR or FILE.tar.zst)")
+		return "", errors.New("an output directory or FILE.tar.zst is required")
 	}
 	if opts.JobsFile == "" && opts.PodsFile == "" && opts.EventsFile == "" {
-		return "", errors.New("nothing to import: give at least one of --jobs, --pods, --events")
+		return "", errors.New("nothing to import: no jobs, pods or events file")
 	}
 	var members []bundle.Member
 	var cmds []bundle.Command
-	inputs := []struct{ kind, flag, path, member string }{
-		{bundle.KindJobs, "--jobs", opts.JobsFile, bundle.JobsMember},
-		{bundle.KindPods, "--pods", opts.PodsFile, bundle.PodsMember},
-		{bundle.KindEvents, "--events", opts.EventsFile, bundle.EventsMember},
+	inputs := []struct{ kind, path, member string }{
+		{bundle.KindJobs, opts.JobsFile, bundle.JobsMember},
+		{bundle.KindPods, opts.PodsFile, bundle.PodsMember},
+		{bundle.KindEvents, opts.EventsFile, bundle.EventsMember},
 	}
+	stdinUsed := false
 	sources := map[string]bool{}
 	for _, in := range inputs {
 		c := bundle.Command{Kind: in.kind, Argv: []string{}, Status: bundle.StatusNotCaptured, ExitCode: -1,
@@ -99,16 +105,27 @@ func Import(opts ImportOptions) (string, error) {
 			cmds = append(cmds, c)
 			continue
 		}
-		raw, err := regfile.ReadFile(in.path, bundle.MaxMemberSize)
+		var raw []byte
+		var err error
+		if in.path == "-" {
+			if stdinUsed || opts.Stdin == nil {
+				err = errors.New("standard input can be read for one input only")
+			} else {
+				stdinUsed = true
+				raw, err = readBounded(opts.Stdin, bundle.MaxMemberSize)
+			}
+		} else {
+			raw, err = regfile.ReadFile(in.path, bundle.MaxMemberSize)
+		}
 		if err != nil {
-			return "", &ImportError{Flag: in.flag, Path: in.path, Err: err}
+			return "", &ImportError{Input: in.kind, Path: in.path, Err: err}
 		}
 		data, format, err := toJSON(raw)
 		if err != nil {
-			return "", &ImportError{Flag: in.flag, Path: in.path, Err: err}
+			return "", &ImportError{Input: in.kind, Path: in.path, Err: err}
 		}
 		if err := checkKind(data, importKinds[in.kind].list, importKinds[in.kind].item); err != nil {
-			return "", &ImportError{Flag: in.flag, Path: in.path, Err: err}
+			return "", &ImportError{Input: in.kind, Path: in.path, Err: err}
 		}
 		c.Status, c.ExitCode, c.Error = bundle.StatusOK, 0, ""
 		c.Member = in.member
@@ -118,7 +135,7 @@ func Import(opts ImportOptions) (string, error) {
 		if format == "yaml" {
 			src := "source/" + in.kind + "-" + sanitize(filepath.Base(in.path))
 			if sources[src] {
-				return "", &ImportError{Flag: in.flag, Path: in.path, Err: errors.New("the same file name is given twice")}
+				return "", &ImportError{Input: in.kind, Path: in.path, Err: errors.New("the same file name is given twice")}
 			}
 			sources[src] = true
 			members = append(members, bundle.Member{Name: src, Data: raw})
@@ -286,7 +303,7 @@ func importLogs(dir string) ([]bundle.Command, []bundle.Member, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, nil, &ImportError{Flag: "--logs", Path: dir, Err: err}
+		return nil, nil, &ImportError{Input: "logs", Path: dir, Err: err}
 	}
 	sort.Strings(names)
 	var cmds []bundle.Command
@@ -294,7 +311,7 @@ func importLogs(dir string) ([]bundle.Command, []bundle.Member, error) {
 	for _, rel := range names {
 		parts := strings.Split(rel, "/")
 		if len(parts) != 2 || !strings.HasSuffix(parts[1], ".log") {
-			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel),
+			return nil, nil, &ImportError{Input: "logs", Path: filepath.Join(dir, rel),
 				Err: errors.New("unexpected file: want POD/CONTAINER.log or POD/CONTAINER.previous.log")}
 		}
 		pod, file := parts[0], parts[1]
@@ -303,18 +320,18 @@ func importLogs(dir string) ([]bundle.Command, []bundle.Member, error) {
 			kind, container = bundle.KindPreviousLog, strings.TrimSuffix(container, ".previous")
 		}
 		if err := k8sname.Object("pod", pod); err != nil {
-			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel), Err: err}
+			return nil, nil, &ImportError{Input: "logs", Path: filepath.Join(dir, rel), Err: err}
 		}
 		if err := k8sname.Container(container); err != nil {
-			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel), Err: err}
+			return nil, nil, &ImportError{Input: "logs", Path: filepath.Join(dir, rel), Err: err}
 		}
 		member := bundle.LogMember(pod, container, kind == bundle.KindPreviousLog)
 		if err := bundle.CheckMemberName(member); err != nil {
-			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel), Err: err}
+			return nil, nil, &ImportError{Input: "logs", Path: filepath.Join(dir, rel), Err: err}
 		}
 		data, err := regfile.ReadFile(filepath.Join(dir, rel), bundle.MaxMemberSize)
 		if err != nil {
-			return nil, nil, &ImportError{Flag: "--logs", Path: filepath.Join(dir, rel), Err: err}
+			return nil, nil, &ImportError{Input: "logs", Path: filepath.Join(dir, rel), Err: err}
 		}
 		cmds = append(cmds, bundle.Command{Kind: kind, Member: member, Argv: []string{}, SourceFile: rel,
 			Pod: pod, Container: container, Status: bundle.StatusOK})
@@ -326,4 +343,16 @@ func importLogs(dir string) ([]bundle.Command, []bundle.Member, error) {
 	}
 	cutLogs(cmds, ptrs, bundle.MaxLogTail, bundle.MaxLogTotal)
 	return cmds, members, nil
+}
+
+// readBounded reads r whole, refusing more than limit bytes.
+func readBounded(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return data, nil
 }

@@ -28,9 +28,9 @@ func TestImportRefusesHostileFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct{ file, want string }{
-		{deep, "import --jobs " + deep + ": JSON nests deeper than 512 levels at byte 512"},
-		{deepYAML, "import --jobs " + deepYAML + ": converted from YAML: JSON nests deeper than 512 levels at byte 520"},
-		{fifo, "import --jobs " + fifo + ": open " + fifo + ": not a regular file (a FIFO)"},
+		{deep, deep + ": JSON nests deeper than 512 levels at byte 512"},
+		{deepYAML, deepYAML + ": converted from YAML: JSON nests deeper than 512 levels at byte 520"},
+		{fifo, fifo + ": open " + fifo + ": not a regular file (a FIFO)"},
 	}
 	for _, tt := range tests {
 		_, err := Import(ImportOptions{JobsFile: tt.file, Namespace: "ns", CapturedAt: time.Unix(0, 0), Out: t.TempDir()})

@@ -35,7 +35,7 @@ const wantLog = "ksnap-e2e: container started\nksnap-e2e: working\nksnap-e2e: la
 func capture(t *testing.T, kubeconfig string, extra ...string) (result, string) {
 	t.Helper()
 	out := t.TempDir()
-	args := append([]string{"capture", "-n", env.namespace, "--kubeconfig", kubeconfig, "--out", out, "--timeout", "20s"}, extra...)
+	args := append([]string{"capture", "-n", env.namespace, "--kubeconfig", kubeconfig, "--bundle-dir", out, "--timeout", "20s"}, extra...)
 	r := ksnap(t, args...)
 	path := strings.TrimSpace(string(r.stdout))
 	if path == "" || strings.Contains(path, "\n") {

@@ -218,14 +218,15 @@ func lookFixtures(ctx context.Context) (*fixtureState, error) {
 	return &s, nil
 }
 
-// setupFixtureScenarios creates the selected fixtureScenarios whose objects
-// do not exist yet (scripts/record-fixtures creates them before the e2e setup,
+// setupFixtureScenarios creates the fixtureScenarios whose bundle names want
+// accepts (selected, for scripts/record-fixtures) and whose objects do not
+// exist yet (scripts/record-fixtures creates them before the e2e setup,
 // so both settle at the same time), drives those that need it and waits until
 // each is ready and nothing in the namespace changes any more.
-func setupFixtureScenarios(ctx context.Context, jobsDir string) error {
+func setupFixtureScenarios(ctx context.Context, jobsDir string, want func(name string) bool) error {
 	var chosen []*fixtureScenario
 	for i := range fixtureScenarios {
-		if sc := &fixtureScenarios[i]; selected(sc.name()) || slices.ContainsFunc(sc.also, selected) {
+		if sc := &fixtureScenarios[i]; want(sc.name()) || slices.ContainsFunc(sc.also, want) {
 			chosen = append(chosen, sc)
 		}
 	}
@@ -428,12 +429,38 @@ type fixture struct {
 	jobFile    string // testdata/jobs file copied to DIR/jobs/<name>.yaml, "" for none
 }
 
+// recordKubectlGet writes what the real kubectl prints for `kubectl get
+// jobs,pods` in the fixture's namespace and selector, with its identity,
+// right after its capture, to DIR/kubectl/<name>.txt: the reference
+// `ksnap serve` of the bundle is compared with (fixtures/SOURCES.md).
+func recordKubectlGet(t *testing.T, dir string, f fixture) {
+	t.Helper()
+	args := []string{env.kubectl, "get", "jobs,pods", "-n", env.namespace}
+	if f.selector != "" {
+		args = append(args, "-l", f.selector)
+	}
+	r, err := runProg(t.Context(), 30*time.Second, args, "KUBECONFIG="+f.kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.code != 0 {
+		t.Fatalf("kubectl get jobs,pods: %s", r)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "kubectl"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kubectl", f.name+".txt"), r.stdout, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestRecordFixtures captures each scenario with the read-only identities
 // into DIR/<name>.tar.zst (fixed names: `ksnap analyze DIR` reads DIR/*.tar.zst
-// and the goldens are named after them) and copies the Job definitions to
-// DIR/jobs/<name>.yaml. KUBECONFIG is passed through the environment rather
-// than --kubeconfig so that the argv recorded in the manifests holds no
-// temporary paths.
+// and the goldens are named after them), copies the Job definitions to
+// DIR/jobs/<name>.yaml and writes what the real kubectl get jobs,pods printed
+// right after each capture to DIR/kubectl/<name>.txt. KUBECONFIG is passed
+// through the environment rather than --kubeconfig so that the argv recorded
+// in the manifests holds no temporary paths.
 func TestRecordFixtures(t *testing.T) {
 	if *recordFixtures == "" {
 		t.Skip("only with -record-fixtures DIR (scripts/record-fixtures)")
@@ -448,7 +475,7 @@ func TestRecordFixtures(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
-	if err := setupFixtureScenarios(ctx, jobsDir); err != nil {
+	if err := setupFixtureScenarios(ctx, jobsDir, selected); err != nil {
 		dumpState()
 		t.Fatalf("fixture scenarios: %v", err)
 	}
@@ -505,7 +532,7 @@ func TestRecordFixtures(t *testing.T) {
 	for _, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {
 			tmp := t.TempDir()
-			args := []string{env.ksnap, "capture", "-n", env.namespace, "--logs", "all", "--out", tmp}
+			args := []string{env.ksnap, "capture", "-n", env.namespace, "--logs", "all", "--bundle-dir", tmp}
 			if f.selector != "" {
 				args = append(args, "-l", f.selector)
 			}
@@ -537,6 +564,9 @@ func TestRecordFixtures(t *testing.T) {
 				if err := os.WriteFile(filepath.Join(dir, "jobs", f.name+".yaml"), job, 0o644); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if !slices.Contains(f.extra, "--context") {
+				recordKubectlGet(t, dir, f)
 			}
 			verify(t, out)
 			b := openBundle(t, out)

@@ -88,17 +88,17 @@ func TestFleetRecord(t *testing.T) {
 	}
 	// Replaying the same bundles into the database adds nothing.
 	fromDisk := filepath.Join(dir, "disk.jsonl")
-	if r := run("history", "rebuild", "--from", bundles, "-o", fromDisk); r.code != 0 {
+	if r := run("history", "rebuild", "--bundle-dir", bundles, "--history-file", fromDisk); r.code != 0 {
 		t.Fatalf("rebuild: %s", r)
 	}
-	if r := run("history", "import", "--from", fromDisk); r.code != 0 || string(r.stdout) != postgres.Name(u)+": 4 records read, 0 added, 4 already present, 0 corrupt lines skipped\n" {
+	if r := run("history", "import", "--file", fromDisk); r.code != 0 || string(r.stdout) != postgres.Name(u)+": 4 records read, 0 added, 4 already present, 0 corrupt lines skipped\n" {
 		t.Errorf("replay: %s", r)
 	}
 	if bundleURL == "" {
 		return
 	}
 	fromS3 := filepath.Join(dir, "s3.jsonl")
-	if r := run("history", "rebuild", "--from", bundleURL, "-o", fromS3); r.code != 0 {
+	if r := run("history", "rebuild", "--bundle-dir", bundleURL, "--history-file", fromS3); r.code != 0 {
 		t.Fatalf("rebuild from S3: %s", r)
 	}
 	a, _ := os.ReadFile(fromDisk)

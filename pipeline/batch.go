@@ -14,6 +14,9 @@ type BatchOptions struct {
 	// bundle can be freed while the result waits for its turn. What it
 	// returns is handed to emit as Item.Prepared.
 	Prepare func(a *Analyzed) (any, error)
+	// Progress, when set, is called with the number of bundles done so
+	// far, from the goroutine that emits, before each emit.
+	Progress func(done int)
 }
 
 // Item is the outcome of one bundle of a batch.
@@ -45,5 +48,10 @@ func AnalyzeAll(ctx context.Context, files []string, opts Options, bo BatchOptio
 			it.Prepared, it.PrepareErr = bo.Prepare(it.Analyzed)
 		}
 		return it
-	}, func(_ int, it Item) error { return emit(it) })
+	}, func(i int, it Item) error {
+		if bo.Progress != nil {
+			bo.Progress(i + 1)
+		}
+		return emit(it)
+	})
 }

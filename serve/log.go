@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/tidwall/gjson"
 )
 
 // log answers pods/log from the captured tail: container (defaulted when
@@ -48,11 +49,21 @@ func (h *Handler) log(w http.ResponseWriter, r *http.Request, pod *item) {
 		badRequest(fmt.Sprintf("container %s is not valid for pod %s", container, pod.name)).write(w)
 		return
 	}
+	if pod.obj.Get("spec.nodeName").String() == "" {
+		// The API server's answer for a pod not yet scheduled: no node to
+		// ask, so an empty log (kubectl logs prints nothing, exit 0).
+		writeBody(w, http.StatusOK, "text/plain", nil)
+		return
+	}
 	previous := q.Get("previous") == "true" || q.Get("previous") == "1"
 	data, err := h.b.Member(bundle.LogMember(pod.name, container, previous))
 	if err != nil {
 		if !errors.Is(err, bundle.ErrNoMember) {
 			(&status{Code: 500, Reason: "InternalError", Message: err.Error()}).write(w)
+			return
+		}
+		if msg := kubeletRefusal(pod, container, previous); msg != "" {
+			badRequest(msg).write(w)
 			return
 		}
 		h.noLog(pod.name, container, previous).write(w)
@@ -77,6 +88,57 @@ func (h *Handler) log(w http.ResponseWriter, r *http.Request, pod *item) {
 		}
 	}
 	writeBody(w, http.StatusOK, "text/plain", data)
+}
+
+// kubeletRefusal is the kubelet's refusal of the log of container for the
+// container status the pod recorded (its validateContainerLogStatus, relayed
+// by the API server as 400 BadRequest), or "" when the kubelet would have
+// served a log. A bundle without a log of a container that never started
+// (capture skips those) answers as the cluster would have: `kubectl logs`
+// prints "Error from server (BadRequest): container "main" in pod "x" is
+// waiting to start: trying and failing to pull image".
+func kubeletRefusal(pod *item, container string, previous bool) string {
+	var st gjson.Result
+	for _, path := range []string{"status.containerStatuses", "status.initContainerStatuses", "status.ephemeralContainerStatuses"} {
+		for _, c := range pod.obj.Get(path).Array() {
+			if c.Get("name").String() == container && !st.Exists() {
+				st = c
+			}
+		}
+	}
+	if !st.Exists() {
+		return fmt.Sprintf("container %q in pod %q is not available", container, pod.name)
+	}
+	last := st.Get("lastState.terminated")
+	lastID := last.Get("containerID").String()
+	state := st.Get("state")
+	switch {
+	case previous:
+		if lastID == "" {
+			return fmt.Sprintf("previous terminated container %q in pod %q not found", container, pod.name)
+		}
+	case state.Get("running").Exists():
+	case state.Get("terminated").Exists():
+		if state.Get("terminated.containerID").String() == "" && lastID == "" {
+			return fmt.Sprintf("container %q in pod %q is terminated", container, pod.name)
+		}
+	case last.Exists():
+		if lastID == "" {
+			return fmt.Sprintf("container %q in pod %q is terminated", container, pod.name)
+		}
+	case state.Get("waiting").Exists():
+		switch reason := state.Get("waiting.reason").String(); reason {
+		case "ErrImagePull":
+			return fmt.Sprintf("container %q in pod %q is waiting to start: image can't be pulled", container, pod.name)
+		case "ImagePullBackOff":
+			return fmt.Sprintf("container %q in pod %q is waiting to start: trying and failing to pull image", container, pod.name)
+		default:
+			return fmt.Sprintf("container %q in pod %q is waiting to start: %s", container, pod.name, reason)
+		}
+	default:
+		return fmt.Sprintf("container %q in pod %q is waiting to start - no logs yet", container, pod.name)
+	}
+	return ""
 }
 
 // tail is the last n lines of data (a final line without a newline counts).

@@ -361,8 +361,17 @@ func TestLogs(t *testing.T) {
 	}
 	img := fixtureHandler(t, "scenarios/imagepull.tar.zst")
 	code, body := do(t, img, "GET", "/api/v1/namespaces/ksnap-e2e/pods/e2e-imagepull-pkcfh/log", "")
-	if want := "this is a ksnap bundle: no log of container main in pod e2e-imagepull-pkcfh: capture skipped it: container has not started"; code != 404 || gjson.Get(body, "message").String() != want {
-		t.Errorf("skipped log: %d %s", code, body)
+	if want := `container "main" in pod "e2e-imagepull-pkcfh" is waiting to start: trying and failing to pull image`; code != 400 || gjson.Get(body, "message").String() != want {
+		t.Errorf("log of a container that never started: %d %s", code, body)
+	}
+	pending := fixtureHandler(t, "scenarios/pending.tar.zst")
+	pods, err := pending.b.Member("pods.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := gjson.GetBytes(pods, "items.0.metadata.name").String()
+	if code, body := do(t, pending, "GET", "/api/v1/namespaces/ksnap-e2e/pods/"+pod+"/log", ""); code != 200 || body != "" {
+		t.Errorf("log of an unscheduled pod: %d %q, want 200 and empty (the API server's answer)", code, body)
 	}
 	code, body = do(t, h, "GET", "/api/v1/namespaces/ksnap-e2e/pods/nope/log", "")
 	if code != 404 || gjson.Get(body, "message").String() != `pods "nope" not found` {

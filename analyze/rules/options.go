@@ -87,19 +87,27 @@ func DefaultOptions() Options {
 	}
 }
 
-// Validate checks the options' ranges.
+// OptionError is an option value out of its range: Option is the Options
+// field name, Value the value as text.
+type OptionError struct {
+	Option, Value, Problem string
+}
+
+func (e *OptionError) Error() string { return e.Option + " " + e.Value + ": " + e.Problem }
+
+// Validate checks the options' ranges; an *OptionError names the field.
 func (o *Options) Validate() error {
 	switch {
 	case o.PendingAfter < 0:
-		return fmt.Errorf("pending-after %s is negative", o.PendingAfter)
+		return &OptionError{Option: "PendingAfter", Value: o.PendingAfter.String(), Problem: "must not be negative"}
 	case o.MaxRuntime <= 0:
-		return fmt.Errorf("max-runtime %s must be positive", o.MaxRuntime)
+		return &OptionError{Option: "MaxRuntime", Value: o.MaxRuntime.String(), Problem: "must be positive"}
 	case o.DeadlineWarnPercent < 1 || o.DeadlineWarnPercent > 100:
 		return fmt.Errorf("deadline warn percent %d is not in 1..100", o.DeadlineWarnPercent)
 	case o.SuspendedLevel != model.LevelOK && o.SuspendedLevel != model.LevelWarn:
 		return fmt.Errorf("suspended level %s must be OK or WARN", o.SuspendedLevel)
 	case o.RestartWarn < 1:
-		return fmt.Errorf("restart-warn %d must be at least 1", o.RestartWarn)
+		return &OptionError{Option: "RestartWarn", Value: fmt.Sprint(o.RestartWarn), Problem: "must be at least 1"}
 	case o.WaitingWarnAfter < 0, o.UnschedulableErrorAfter < 0, o.TerminatingWarnAfter < 0:
 		return fmt.Errorf("durations must not be negative")
 	}

@@ -76,7 +76,7 @@ Exit status 3 when a sink could not be reached (the transitions stay pending).
 	f.IntVar(&o.For, "for", 0, "bad records in a row before firing (default: config, else 1)")
 	f.IntVar(&o.KeepFiringFor, "keep-firing-for", 0, "OK records in a row before resolving (default: config, else 1)")
 	f.IntVar(&o.StaleAfter, "stale-after", 0, "inconclusive captures in a row that raise a stale alert (default: config, else 3)")
-	f.DurationVar(&o.Interval, "capture-interval", 0, "time between captures; a firing alert ends 4 intervals after its last capture unless re-posted (default: config, else 5m)")
+	durationVar(f, &o.Interval, "capture-interval", 0, "time between captures; a firing alert ends 4 intervals after its last capture unless re-posted (default: config, else 5m)")
 	f.IntVar(&o.MaxAlerts, "max-alerts", 0, "transitions per message; the rest wait for the next runs (default: config, else 20)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print what would be sent; send and record nothing")
 	f.StringVar(&o.Since, "since", "", "leave out transitions before this RFC 3339 time")

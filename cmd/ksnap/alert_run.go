@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ksnap/ksnap/internal/textutil"
 	"math/rand/v2"
 	"path/filepath"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/ksnap/ksnap/alert"
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/history"
-	"github.com/ksnap/ksnap/history/jsonl"
 	"github.com/ksnap/ksnap/history/postgres"
 	"github.com/ksnap/ksnap/notify"
 	"github.com/ksnap/ksnap/notify/alertmanager"
@@ -79,7 +77,7 @@ func (r *alertRun) do(ctx context.Context, e *env) ([]alert.SinkReport, error) {
 		return nil, err
 	}
 	for _, le := range led.Corrupt {
-		fmt.Fprintf(e.stderr, "ksnap: warning: %s (skipped)\n", textutil.OneLine(le.Error()))
+		e.warnf("%s (skipped)", le.Error())
 	}
 	res, _, err := alert.Evaluate(ctx, st, r.Filter, c.MachineOptions())
 	if err != nil {
@@ -180,31 +178,17 @@ func runAlertAfterRecord(ctx context.Context, e *env, configPath, historyPath, b
 	return alertAfterAppend(ctx, e, cfg, historyPath, bundleDir)
 }
 
-// runAlertAfterTick is the alert step of watch --alert: watch keeps no
-// history of its own, so the tick's record is appended to the config's
-// history_file (else $KSNAP_HISTORY_FILE, else the default history file),
-// then the alert step runs as after record.
-func runAlertAfterTick(ctx context.Context, e *env, configPath string, rec history.Record, bundleDir string) error {
-	cfg, err := alert.LoadConfig(configPath)
-	if err != nil {
-		return err
+// alertHistoryPath is the history file watch --alert appends each tick to
+// (watch keeps no history of its own): the config's history_file, else
+// $KSNAP_HISTORY_FILE, else the default history file.
+func alertHistoryPath(e *env, cfg *alert.Config) string {
+	if cfg.HistoryFile != "" {
+		return cfg.HistoryFile
 	}
-	path := cfg.HistoryFile
-	if path == "" {
-		path = e.getenv("KSNAP_HISTORY_FILE")
+	if v := e.getenv("KSNAP_HISTORY_FILE"); v != "" {
+		return v
 	}
-	if path == "" {
-		path = defaultHistoryFile
-	}
-	st, err := e.openHistory(path, jsonl.Options{})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if _, err := st.Append(ctx, rec); err != nil {
-		return err
-	}
-	return alertAfterAppend(ctx, e, cfg, path, bundleDir)
+	return defaultHistoryFile
 }
 
 func alertAfterAppend(ctx context.Context, e *env, cfg *alert.Config, historyPath, bundleDir string) error {
@@ -217,7 +201,7 @@ func alertAfterAppend(ctx context.Context, e *env, cfg *alert.Config, historyPat
 	if errors.Is(err, alert.ErrDelivery) {
 		for _, r := range reports {
 			if r.Err != nil {
-				fmt.Fprintf(e.stderr, "ksnap: warning: alert: %s (pending, retried next run)\n", textutil.OneLine(r.Err.Error()))
+				e.warnf("alert: %s (pending, retried next run)", r.Err)
 			}
 		}
 		return nil

@@ -40,7 +40,7 @@ func alertHistory(t *testing.T) (dir, hist string) {
 		}
 	}
 	e, _, errb := testEnv(t)
-	if code := run(context.Background(), []string{"history", "rebuild", "--from", from, "-o", hist}, e); code != 0 {
+	if code := run(context.Background(), []string{"history", "rebuild", "--bundle-dir", from, "--history-file", hist}, e); code != 0 {
 		t.Fatalf("rebuild: exit %d: %s", code, errb)
 	}
 	var jobs []history.Job

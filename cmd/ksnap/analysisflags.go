@@ -31,8 +31,8 @@ type analysisFlags struct {
 func (a *analysisFlags) addFlags(f *pflag.FlagSet, def analyze.Options) {
 	f.BoolVar(&a.WarnOnPending, "warn-on-pending", def.WarnOnPending, "a Job that has not started is WARN (J8); false makes it OK")
 	f.BoolVar(&a.TreatUnknownAsError, "treat-unknown-as-error", def.TreatUnknownAsError, "a Job whose phase is UNKNOWN is ERROR (J0); false makes it WARN")
-	f.DurationVar(&a.PendingAfter, "pending-after", def.PendingAfter, "J8 warns only about Jobs pending at least this long since creation")
-	f.DurationVar(&a.MaxRuntime, "max-runtime", def.MaxRuntime, "J6 warns about Jobs active longer than this")
+	durationVar(f, &a.PendingAfter, "pending-after", def.PendingAfter, "J8 warns only about Jobs pending at least this long since creation")
+	durationVar(f, &a.MaxRuntime, "max-runtime", def.MaxRuntime, "J6 warns about Jobs active longer than this")
 	f.Int64Var(&a.RestartWarn, "restart-warn", def.RestartWarn, "P14 warns about containers restarted at least this many times")
 	f.BoolVar(&a.AllowEmpty, "allow-empty", def.AllowEmpty, "zero matched Jobs is OK instead of WARN (O3)")
 	f.StringArrayVar(&a.Expect, "expect", nil, "a Job that must be present, by its name or its CronJob's (J9, ERROR when absent); repeatable")
@@ -54,7 +54,7 @@ func (a *analysisFlags) options(def analyze.Options) (pipeline.Options, error) {
 	o.Expect = append([]string(nil), a.Expect...)
 	o.IncludeBarePods = a.IncludeBarePods
 	if err := o.Validate(); err != nil {
-		return pipeline.Options{}, usageErrorf("%v", err)
+		return pipeline.Options{}, flagError(err)
 	}
 	for _, n := range a.Expect {
 		if strings.Contains(n, ",") {

@@ -4,38 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/analyze/rules"
-	"github.com/ksnap/ksnap/capture/bundle"
-	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/ksnap/ksnap/pipeline"
 	"github.com/ksnap/ksnap/render/junit"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 )
-
-// analyzeOptions are the parsed flags of `ksnap analyze`.
-type analyzeOptions struct {
-	Paths  []string
-	Output string
-	Strict bool
-	// All, Brief and LogLines shape the report, not the verdict.
-	All      bool
-	Brief    bool
-	LogLines int
-
-	// analysisFlags are the options that shape the verdict (shared with
-	// record and watch).
-	analysisFlags
-
-	// Analyze are the library options built from the flags.
-	Analyze analyze.Options
-	// Rules is the rule set named by --ruleset.
-	Rules rules.RuleSet
-}
 
 func newAnalyzeCmd(e *env, runF func(*analyzeOptions) error) *cobra.Command {
 	def := analyze.DefaultOptions()
@@ -104,69 +81,6 @@ counts as UNKNOWN; the other bundles are still analyzed.
 	return cmd
 }
 
-// complete checks flag values and combinations and builds the library options.
-func (o *analyzeOptions) complete(cmd *cobra.Command, def analyze.Options) error {
-	if _, ok := reportFormats[o.Output]; !ok {
-		return usageErrorf("-o %q: want one of %s", o.Output, formatNames(reportFormats))
-	}
-	if o.Brief && o.Output != formatText {
-		return usageErrorf("--brief applies to -o %s only", formatText)
-	}
-	if o.All && o.Output != formatText && o.Output != formatMarkdown {
-		return usageErrorf("--all applies to -o %s and %s only", formatText, formatMarkdown)
-	}
-	if o.LogLines < 0 {
-		return usageErrorf("--log-lines %d: want 0 or more", o.LogLines)
-	}
-	p, err := o.analysisFlags.options(def)
-	if err != nil {
-		return err
-	}
-	p.Analyze.LogLines = o.LogLines
-	o.Analyze, o.Rules = p.Analyze, p.RuleSet
-	return nil
-}
-
-// expandPaths turns the arguments into bundle files: a directory stands for
-// the bundles bundle.List finds in it, in capture order. A directory with
-// no bundle is a usage error.
-func expandPaths(paths []string) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil || !fi.IsDir() {
-			out = append(out, p) // a file, or an error reported when it is opened
-			continue
-		}
-		ents, err := bundle.List(p)
-		if err != nil {
-			return nil, err
-		}
-		if len(ents) == 0 {
-			return nil, usageErrorf("%s: no *%s bundle in this directory", p, bundle.Extension)
-		}
-		for _, en := range ents {
-			out = append(out, en.Path)
-		}
-	}
-	return out, nil
-}
-
-// verdictCode maps a verdict to its exit code (exit.go's table).
-func verdictCode(v model.Level, strict bool) int {
-	switch v {
-	case model.LevelError:
-		return exitError
-	case model.LevelUnknown:
-		return exitUnknown
-	case model.LevelWarn:
-		if strict {
-			return exitWarn
-		}
-	}
-	return exitOK
-}
-
 func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	files, err := expandPaths(o.Paths)
 	if err != nil {
@@ -174,7 +88,9 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	}
 	f := reportFormats[o.Output].bind(o.Output, renderOptions{Strict: o.Strict, All: o.All, Brief: o.Brief})
 	batch := len(files) > 1
-	bo := pipeline.BatchOptions{}
+	p := e.startProgress("analyzing bundles", len(files))
+	defer p.end()
+	bo := pipeline.BatchOptions{Progress: p.set}
 	if batch && f.each != nil {
 		// Render in the worker and keep only what is still needed (verdict,
 		// input problems, summary line): the full report shares memory with
@@ -193,7 +109,7 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	var summaries []string
 	err = pipeline.AnalyzeAll(ctx, files, pipeline.Options{RuleSet: o.Rules, Analyze: o.Analyze}, bo, func(it pipeline.Item) error {
 		if it.Err != nil {
-			fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.Terminal(textutil.OneLine(it.Err.Error())))
+			e.problem(it.Err)
 			overall = overall.Worst(model.LevelUnknown)
 			entries = append(entries, junit.Entry{Path: it.Path, Err: it.Err})
 			if f.unreadable != nil {
@@ -205,7 +121,7 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 		overall = overall.Worst(rep.Verdict)
 		for _, p := range rep.InputProblems {
 			if p.Index < 0 { // a member that could not be read at all: say so on stderr too
-				fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.Terminal(it.Path+": member "+p.Member+": "+textutil.OneLine(p.Problem)))
+				e.problem(fmt.Errorf("%s: member %s: %s", it.Path, p.Member, p.Problem))
 			}
 		}
 		r, prepared := it.Prepared.(rendered)

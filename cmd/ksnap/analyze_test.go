@@ -60,7 +60,7 @@ func TestNewAnalyzeCmd(t *testing.T) {
 		{name: "brief needs text", args: []string{"--brief", "-o", "markdown", "x"}, wantErr: "--brief applies to -o text only"},
 		{name: "all needs text or markdown", args: []string{"--all", "-o", "json", "x"}, wantErr: "--all applies to -o text and markdown only"},
 		{name: "negative log lines", args: []string{"--log-lines", "-2", "x"}, wantErr: "--log-lines -2: want 0 or more"},
-		{name: "bad duration", args: []string{"--max-runtime", "0s", "x"}, wantErr: "max-runtime 0s must be positive"},
+		{name: "bad duration", args: []string{"--max-runtime", "0s", "x"}, wantErr: "--max-runtime 0s: must be positive"},
 		{name: "no args", args: nil, wantErr: "requires at least 1 arg(s), only received 0"},
 		{name: "ruleset by name", args: []string{"--ruleset", "v1", "x"}, want: func(*analyze.Options) {}, output: "text", ruleSet: "ksnap-rules/1"},
 		{name: "ruleset by version", args: []string{"--ruleset", "ksnap-rules/1", "x"}, want: func(*analyze.Options) {}, output: "text", ruleSet: "ksnap-rules/1"},

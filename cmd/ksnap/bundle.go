@@ -1,16 +1,11 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/bundle"
-	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/spf13/cobra"
 )
 
@@ -24,113 +19,7 @@ from kubectl output files captured elsewhere.` + "\n" + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newBundleVerifyCmd(e), newBundleSignCmd(e), newBundleLsCmd(e), newBundleCatCmd(e), newBundleImportCmd(e), newBundlePruneCmd(e, nil), newBundleRedactCmd(e))
-	return cmd
-}
-
-// verifyResult is one line of `bundle verify --json`.
-type verifyResult struct {
-	File    string `json:"file"`
-	OK      bool   `json:"ok"`
-	SHA256  string `json:"sha256,omitempty"`
-	Members int    `json:"members"`
-	Partial bool   `json:"partial"`
-	Member  string `json:"member,omitempty"`
-	Error   string `json:"error,omitempty"`
-	// SignedBy, KeyID and KeyFile name the trusted signer (--trusted-keys).
-	SignedBy string `json:"signed_by,omitempty"`
-	KeyID    string `json:"key_id,omitempty"`
-	KeyFile  string `json:"key_file,omitempty"`
-}
-
-func newBundleVerifyCmd(e *env) *cobra.Command {
-	var asJSON bool
-	var trusted string
-	cmd := &cobra.Command{
-		Use:   "verify [--trusted-keys DIR] FILE...",
-		Short: "Check bundles: zstd, tar structure, member names, manifest, sizes and sha256",
-		Long: `Verify reads each bundle completely and checks its zstd frames and checksums,
-its tar structure, that every entry is a regular file with an allowed name
-(no "..", absolute path or link) under the size caps, the manifest schema,
-and every member's size and sha256 against the manifest.
-
-One line per bundle on stdout: "ok FILE ..." or "FAIL FILE: member M: what".
-A bundle whose capture was partial verifies fine: it is intact, and says so.
-
-With --trusted-keys DIR, each bundle must also carry a signature FILE.sig
-(ksnap bundle sign) that matches the whole file and was made by a key in
-DIR (*.pub files, one ssh-ed25519 key per line); "ok" then names the signer.
-A changed byte, a re-sealed bundle, a missing, foreign or untrusted
-signature is one FAIL line.` + "\n" + exitStatusHelp,
-		Example: `  ksnap bundle verify bundles/*.tar.zst
-  ksnap bundle verify --json incoming/20251116T100000Z-trading-bots-1a2b3c4d.tar.zst
-  ksnap bundle verify --trusted-keys /media/audit/trusted-keys incoming/*.tar.zst`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := loadTrusted(trusted)
-			if err != nil {
-				return err
-			}
-			var results []verifyResult
-			failed := false
-			args, err = e.localBundles(cmd.Context(), args, true)
-			if err != nil {
-				return err
-			}
-			for _, path := range args {
-				r := verifyResult{File: path}
-				if !checkSignature(kr, path, &r) {
-					failed = true
-					results = append(results, r)
-					continue
-				}
-				b, err := bundle.Open(path)
-				if err != nil {
-					failed = true
-					r.Error = textutil.OneLine(err.Error())
-					var ce *bundle.CorruptError
-					if errors.As(err, &ce) {
-						r.Member, r.Error = ce.Member, textutil.OneLine(ce.Err.Error())
-					}
-				} else {
-					r.OK, r.SHA256, r.Members = true, b.SHA256, len(b.Names())+1
-					r.Partial = len(b.Manifest.FailedCommands()) > 0
-				}
-				results = append(results, r)
-			}
-			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(results); err != nil {
-					return err
-				}
-			} else {
-				for _, r := range results {
-					switch {
-					case r.OK:
-						note := ""
-						if r.Partial {
-							note = ", partial capture"
-						}
-						if r.SignedBy != "" {
-							note += fmt.Sprintf(", signed by %s %s", r.SignedBy, r.KeyID)
-						}
-						fmt.Fprintf(e.stdout, "ok   %s (%d members, sha256 %s%s)\n", r.File, r.Members, r.SHA256, note)
-					case r.Member != "":
-						fmt.Fprintf(e.stdout, "FAIL %s: member %s: %s\n", r.File, r.Member, r.Error)
-					default:
-						fmt.Fprintf(e.stdout, "FAIL %s: %s\n", r.File, strings.TrimPrefix(r.Error, r.File+": "))
-					}
-				}
-			}
-			if failed {
-				return silentExit(exitUnknown)
-			}
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of results")
-	cmd.Flags().StringVar(&trusted, "trusted-keys", "", "directory of trusted public keys (*.pub): require a valid FILE.sig by one of them")
+	cmd.AddCommand(newBundleVerifyCmd(e), newBundleSignCmd(e), newBundleLsCmd(e), newBundleCatCmd(e), newBundleImportCmd(e, nil), newBundlePruneCmd(e, nil), newBundleRedactCmd(e))
 	return cmd
 }
 
@@ -221,62 +110,4 @@ events.json, manifest.json, logs/POD/CONTAINER.log.` + "\n" + exitStatusHelp,
 			return err
 		},
 	}
-}
-
-func newBundleImportCmd(e *env) *cobra.Command {
-	var o capture.ImportOptions
-	var capturedAt string
-	cmd := &cobra.Command{
-		Use:   "import --jobs F --pods F --events F [--logs DIR] -n NS [-l SEL] --captured-at RFC3339 -o OUT",
-		Short: "Build a bundle from kubectl output files captured elsewhere",
-		Long: `Import builds a bundle from files made with "kubectl get jobs|pods|events -o json"
-(or -o yaml) elsewhere, e.g. at an air-gapped site. Each file may hold a List,
-a typed list (JobList, PodList, EventList), a bare array, or a single object;
-its kind is checked. A file not given is recorded as not captured, so the
-analysis says so. JSON is stored byte for byte; YAML is stored converted to
-JSON with the original kept under source/. --logs DIR holds
-POD/CONTAINER.log files. The same inputs always give the same bundle.
-
--o is a directory (the bundle gets its usual time-stamped name) or a path
-ending in .tar.zst. The bundle path is printed on stdout.` + "\n" + exitStatusHelp,
-		Example: `  ksnap bundle import --jobs jobs.json --pods pods.json --events events.json \
-      -n trading-bots -l app=arbitrage-tuning --captured-at 2025-11-16T10:00:00Z -o bundles/`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.Namespace == "" {
-				return usageErrorf("required flag -n/--namespace not set")
-			}
-			if capturedAt == "" {
-				return usageErrorf("required flag --captured-at not set (the time the files were captured, RFC 3339)")
-			}
-			t, err := time.Parse(time.RFC3339Nano, capturedAt)
-			if err != nil {
-				return usageErrorf("--captured-at %q: not an RFC 3339 time such as 2025-11-16T10:00:00Z", capturedAt)
-			}
-			if o.Out == "" {
-				return usageErrorf("required flag -o/--out not set")
-			}
-			if o.JobsFile == "" && o.PodsFile == "" && o.EventsFile == "" {
-				return usageErrorf("nothing to import: give at least one of --jobs, --pods, --events")
-			}
-			o.CapturedAt = t
-			path, err := capture.Import(o)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintln(e.stdout, path)
-			return err
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&o.JobsFile, "jobs", "", "kubectl get jobs output (JSON or YAML)")
-	f.StringVar(&o.PodsFile, "pods", "", "kubectl get pods output (JSON or YAML)")
-	f.StringVar(&o.EventsFile, "events", "", "kubectl get events output (JSON or YAML)")
-	f.StringVar(&o.LogsDir, "logs", "", "directory of POD/CONTAINER.log files")
-	f.StringVarP(&o.Namespace, "namespace", "n", "", "namespace the files were captured from (required)")
-	f.StringVarP(&o.Selector, "selector", "l", "", "label selector the files were captured with")
-	f.StringVar(&o.Context, "context", "", "kube context the files were captured from, for the record")
-	f.StringVar(&capturedAt, "captured-at", "", "when the files were captured, RFC 3339 (required): the analysis clock")
-	f.StringVarP(&o.Out, "out", "o", "", "output directory, or a file path ending in .tar.zst (required)")
-	return cmd
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"github.com/ksnap/ksnap/internal/textutil"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -71,7 +70,7 @@ func runBundlePrune(e *env, o *bundlePruneOptions) error {
 	}
 	for _, en := range ents {
 		if en.Err != nil {
-			fmt.Fprintf(e.stderr, "ksnap: warning: %s; left alone\n", textutil.OneLine(en.Err.Error()))
+			e.warnf("%s; left alone", en.Err)
 		}
 	}
 	ds, err := bundle.ApplyRetention(ents, o.Policy)

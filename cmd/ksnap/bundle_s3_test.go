@@ -84,8 +84,8 @@ func TestAnalyzeFromS3(t *testing.T) {
 		}
 	}
 	a, b := filepath.Join(t.TempDir(), "a.jsonl"), filepath.Join(t.TempDir(), "b.jsonl")
-	runIn("history", "rebuild", "--from", dir, "-o", a)
-	runIn("history", "rebuild", "--from", url, "-o", b)
+	runIn("history", "rebuild", "--bundle-dir", dir, "--history-file", a)
+	runIn("history", "rebuild", "--bundle-dir", url, "--history-file", b)
 	ab, _ := os.ReadFile(a)
 	bb, _ := os.ReadFile(b)
 	if len(ab) == 0 || !bytes.Equal(ab, bb) {

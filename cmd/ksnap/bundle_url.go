@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"github.com/ksnap/ksnap/internal/textutil"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -98,7 +96,7 @@ func (e *env) uploadBundle(ctx context.Context, u string, res *capture.Result) e
 	}
 	spool := s3store.Spool{Dir: filepath.Join(filepath.Dir(res.Path), ".spool")}
 	if _, err := spool.Flush(ctx, st); err != nil {
-		fmt.Fprintf(e.stderr, "ksnap: warning: %s: spooled bundles not sent: %s\n", spool.Dir, textutil.OneLine(err.Error()))
+		e.warnf("%s: spooled bundles not sent: %v", spool.Dir, err)
 	}
 	t, err := res.Manifest.CaptureTime()
 	if err != nil {
@@ -106,7 +104,7 @@ func (e *env) uploadBundle(ctx context.Context, u string, res *capture.Result) e
 	}
 	if _, err := spool.Put(ctx, st, res.Path, res.Manifest.Cluster, t); err != nil {
 		if errors.Is(err, s3store.ErrSpooled) {
-			fmt.Fprintf(e.stderr, "ksnap: warning: %s\n", textutil.OneLine(err.Error()))
+			e.warnf("%v", err)
 			return nil
 		}
 		return err

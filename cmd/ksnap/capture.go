@@ -3,113 +3,11 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"time"
 
 	"github.com/ksnap/ksnap/capture"
-	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
-	"github.com/ksnap/ksnap/capture/redact"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
-
-// captureFlags are the flags shared by capture, record and watch.
-type captureFlags struct {
-	namespace   string
-	selector    string
-	kubeconfig  string
-	context     string
-	cluster     string
-	bundleURL   string
-	out         string
-	maxLogLines int
-	logs        string
-	timeout     time.Duration
-	kubectlPath string
-	metrics     bool
-	redact      bool
-	redactRules string
-}
-
-func (f *captureFlags) addFlags(fs *pflag.FlagSet, withOut bool) {
-	fs.StringVarP(&f.namespace, "namespace", "n", "", "namespace to capture (required)")
-	fs.StringVarP(&f.selector, "selector", "l", "", "label selector for jobs and pods, passed to kubectl -l as given (empty: all)")
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, as kubectl)")
-	fs.StringVar(&f.context, "context", "", "kube context (default: the kubeconfig's current-context)")
-	fs.StringVar(&f.cluster, "cluster", "", "cluster name recorded in the bundle and its history record (default: the kube context name; $KSNAP_CLUSTER)")
-	if withOut {
-		fs.StringVar(&f.out, "out", "bundles", "directory for bundles, created when missing ($KSNAP_BUNDLE_DIR)")
-	}
-	fs.StringVar(&f.bundleURL, "bundle-url", "", "also store each bundle in S3: s3://BUCKET[/PREFIX] (credentials and endpoint from the AWS environment; $KSNAP_BUNDLE_URL)")
-	fs.IntVar(&f.maxLogLines, "max-log-lines", 100, "lines of each container log tail (kubectl logs --tail); 0: no logs")
-	fs.StringVar(&f.logs, "logs", "all", "which containers' logs: all (every started container), failed (pods that failed, restarted or wait in an error state), none")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of each kubectl call")
-	fs.StringVar(&f.kubectlPath, "kubectl", "kubectl", "kubectl program: a path, or a name looked up in PATH ($KSNAP_KUBECTL)")
-	fs.BoolVar(&f.metrics, "metrics", false, "also capture pod CPU and memory usage (kubectl get podmetrics.metrics.k8s.io); a cluster without the metrics API records it as unavailable")
-	fs.BoolVar(&f.redact, "redact", false, "write only a redacted bundle (env values, secrets; see ksnap bundle redact), never the raw one")
-	fs.StringVar(&f.redactRules, "redact-rules", "", "rules file for --redact (implies it)")
-}
-
-// options converts the flags into capture options and the kubectl runner
-// configuration. cmd is used for flag > env > default precedence.
-func (f *captureFlags) options(cmd *cobra.Command, e *env) (capture.Options, kubectl.Exec, error) {
-	if f.namespace == "" {
-		return capture.Options{}, kubectl.Exec{}, usageErrorf("required flag -n/--namespace not set")
-	}
-	if cmd.Flags().Lookup("out") != nil && !cmd.Flags().Changed("out") {
-		if v := e.getenv("KSNAP_BUNDLE_DIR"); v != "" {
-			f.out = v
-		}
-	}
-	if !cmd.Flags().Changed("kubectl") {
-		if v := e.getenv("KSNAP_KUBECTL"); v != "" {
-			f.kubectlPath = v
-		}
-	}
-	mode, err := capture.ParseLogMode(f.logs)
-	if err != nil {
-		return capture.Options{}, kubectl.Exec{}, &usageError{err}
-	}
-	if f.maxLogLines < 0 {
-		return capture.Options{}, kubectl.Exec{}, usageErrorf("--max-log-lines %d: must be 0 (no logs) or more", f.maxLogLines)
-	}
-	if f.bundleURL, err = bundleURL(f.bundleURL, e); err != nil {
-		return capture.Options{}, kubectl.Exec{}, err
-	}
-	if f.timeout <= 0 {
-		return capture.Options{}, kubectl.Exec{}, usageErrorf("--timeout %s: must be positive", f.timeout)
-	}
-	ctxName := f.context
-	if ctxName == "" {
-		ctxName = capture.CurrentContext(capture.KubeconfigPaths(f.kubeconfig, e.getenv("KUBECONFIG"), e.getenv("HOME")))
-	}
-	opts := capture.Options{
-		Namespace:   f.namespace,
-		Selector:    f.selector,
-		ContextName: ctxName,
-		Cluster:     clusterName(cmd, e, f.cluster, ctxName),
-		OutDir:      f.out,
-		MaxLogLines: f.maxLogLines,
-		Logs:        mode,
-		Timeout:     f.timeout,
-		Metrics:     f.metrics,
-		Now:         e.now,
-		Log:         e.logger(),
-	}
-	if f.redact || f.redactRules != "" {
-		opts.Redact = true
-		if f.redactRules != "" {
-			if opts.RedactRules, err = redact.LoadRules(f.redactRules); err != nil {
-				return capture.Options{}, kubectl.Exec{}, err
-			}
-		}
-	}
-	x := kubectl.Exec{Path: f.kubectlPath, Kubeconfig: f.kubeconfig, Context: f.context, Timeout: f.timeout,
-		// One byte over the member limit tells an oversize list; twice the
-		// log tail lets capture cut it at a line.
-		MaxStdout: bundle.MaxMemberSize + 1, MaxLogStdout: 2 * bundle.MaxLogTail}
-	return opts, x, nil
-}
 
 // captureOptions are the parsed flags of capture: the flags, and the
 // library options and kubectl configuration built from them.
@@ -146,11 +44,11 @@ With --metrics, pod CPU and memory usage at capture time are captured too
 without the metrics API, or an identity Forbidden to read it, records that
 command as unavailable: not a failure, exit status and verdict unchanged.
 
-Environment: KUBECONFIG (as kubectl), KSNAP_BUNDLE_DIR (--out),
+Environment: KUBECONFIG (as kubectl), KSNAP_BUNDLE_DIR (--bundle-dir),
 KSNAP_KUBECTL (--kubectl).
 ` + exitStatusHelp,
 		Example: `  ksnap capture -n trading-bots -l app=arbitrage-tuning
-  ksnap capture -n batch --context prod --out /var/lib/ksnap/bundles --logs failed`,
+  ksnap capture -n batch --context prod --bundle-dir /var/lib/ksnap/bundles --logs failed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -164,6 +62,7 @@ KSNAP_KUBECTL (--kubectl).
 		},
 	}
 	o.flags.addFlags(cmd.Flags(), true)
+	deprecatedAlias(cmd.Flags(), e.stderr, "out", "", "bundle-dir")
 	cmd.Flags().StringVar(&o.SignKey, "sign", "", "private key file: also write BUNDLE.sig (see ksnap bundle sign)")
 	return cmd
 }
@@ -173,7 +72,9 @@ func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
 	if err != nil {
 		return err
 	}
+	p := e.startProgress("capturing namespace "+o.Capture.Namespace, 0)
 	res, err := capture.Run(cmd.Context(), o.Capture, e.kubectl(o.Kubectl))
+	p.end()
 	if err != nil {
 		return err
 	}
@@ -191,21 +92,22 @@ func runCapture(cmd *cobra.Command, e *env, o *captureOptions) error {
 	return nil
 }
 
-// reportFailures prints one line per failed command on stderr, after one
-// line for the stale temp files the capture removed, if any.
+// reportFailures prints one line per failed command on stderr,
+// "ksnap: BUNDLE: member M: what" (or "kubectl KIND" for a command with no
+// member), after one warning for the stale temp files the capture removed.
 func reportFailures(e *env, res *capture.Result) {
 	if n := len(res.Stale); n > 0 {
 		var size int64
 		for _, s := range res.Stale {
 			size += s.Size
 		}
-		fmt.Fprintf(e.stderr, "ksnap: warning: %s: removed %d stale temp file(s) of interrupted writes (%d bytes)\n", filepath.Dir(res.Stale[0].Path), n, size)
+		e.warnf("%s: removed %d stale temp file(s) of interrupted writes (%d bytes)", filepath.Dir(res.Stale[0].Path), n, size)
 	}
 	for _, c := range res.Failed {
-		what := c.Member
-		if what == "" {
-			what = c.Kind
+		what := "member " + c.Member
+		if c.Member == "" {
+			what = "kubectl " + c.Kind
 		}
-		fmt.Fprintf(e.stderr, "ksnap: capture %s: %s\n", what, c.Error)
+		e.problem(fmt.Errorf("%s: %s: %s", res.Path, what, c.Error))
 	}
 }

@@ -10,8 +10,9 @@ import (
 // deprecatedAlias registers oldName (and its one-letter shorthand, if any)
 // as a hidden alias of the flag newName in fs: setting it sets newName
 // (Changed included, so flag > env > default still holds) and prints one
-// line on w, once per process, naming the new spelling. Old command lines
-// keep working; help shows only the new name.
+// line on w, once per process, naming the new spelling (nothing when w is
+// nil: see compatAlias). Old command lines keep working; help shows only
+// the new name.
 func deprecatedAlias(fs *pflag.FlagSet, w io.Writer, oldName, shorthand, newName string) {
 	target := fs.Lookup(newName)
 	if target == nil {
@@ -41,7 +42,7 @@ func (a *aliasValue) String() string { return a.lastSeen }
 func (a *aliasValue) Type() string   { return a.typ }
 
 func (a *aliasValue) Set(s string) error {
-	if !a.warned {
+	if !a.warned && a.w != nil {
 		a.warned = true
 		spelling := "--" + a.old
 		if a.short != "" {

@@ -2,69 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"github.com/ksnap/ksnap/pipeline"
-	"os"
-	"path/filepath"
-	"time"
 
-	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/history"
-	"github.com/ksnap/ksnap/history/jsonl"
-	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/ksnap/ksnap/render/json"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
-
-// defaultHistoryFile is the old tool's default history path.
-const defaultHistoryFile = "outputs/k8s_health_history.jsonl"
-
-// historyFileFlag binds --history-file; resolve applies flag > env > default.
-// With --history-url (history_url.go) the location is a database instead.
-// The commands that only read the history also bind --allow-missing.
-type historyFileFlag struct {
-	path         string
-	url          historyURLFlag
-	allowMissing bool
-}
-
-func (h *historyFileFlag) addFlag(fs *pflag.FlagSet) {
-	fs.StringVar(&h.path, "history-file", defaultHistoryFile, "history file (JSONL) ($KSNAP_HISTORY_FILE)")
-	h.url.addFlags(fs)
-}
-
-// addReadFlags is addFlag and --allow-missing, for the commands that only
-// read the history (see env.openReadStore).
-func (h *historyFileFlag) addReadFlags(fs *pflag.FlagSet) {
-	h.addFlag(fs)
-	fs.BoolVar(&h.allowMissing, "allow-missing", false, "a history file that does not exist reads as empty (default: an error, exit 3)")
-}
-
-// addLockTimeoutFlag binds --lock-timeout for the commands that write the
-// history file under its lock.
-func addLockTimeoutFlag(fs *pflag.FlagSet, d *time.Duration) {
-	fs.DurationVar(d, "lock-timeout", jsonl.DefaultLockTimeout, "give up (exit 3) when another process holds the history file's lock this long")
-}
-
-// checkLockTimeout refuses a --lock-timeout that is not positive.
-func checkLockTimeout(d time.Duration) error {
-	if d <= 0 {
-		return usageErrorf("--lock-timeout %s: must be a positive duration", d)
-	}
-	return nil
-}
-
-func (h *historyFileFlag) resolve(cmd *cobra.Command, e *env) (string, error) {
-	if !cmd.Flags().Changed("history-file") {
-		if v := e.getenv("KSNAP_HISTORY_FILE"); v != "" {
-			return h.url.resolve(cmd, e, v)
-		}
-	}
-	return h.url.resolve(cmd, e, h.path)
-}
 
 func newHistoryCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
@@ -86,41 +30,6 @@ history is a PostgreSQL database instead (docs/fleet.md).
 	cmd.AddCommand(newHistoryShowCmd(e, nil), newHistorySummaryCmd(e, nil), newHistoryPruneCmd(e, nil), newHistoryRebuildCmd(e, nil), newHistoryReportCmd(e, nil),
 		newHistoryMigrateCmd(e), newHistoryExportCmd(e), newHistoryImportCmd(e), newHistoryClustersCmd(e))
 	return cmd
-}
-
-// historyFilterFlags are the record filters shared by show and summary.
-type historyFilterFlags struct {
-	cluster, namespace, selector, since, until, job string
-}
-
-func (f *historyFilterFlags) addFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&f.cluster, "cluster", "", "only records of this cluster")
-	fs.StringVarP(&f.namespace, "namespace", "n", "", "only records of this namespace")
-	fs.StringVarP(&f.selector, "selector", "l", "", "only records of this selector (exact text)")
-	fs.StringVar(&f.since, "since", "", "only records at or after this time (RFC 3339; a time without offset is UTC)")
-	fs.StringVar(&f.until, "until", "", "only records at or before this time (RFC 3339; a time without offset is UTC)")
-	fs.StringVar(&f.job, "job", "", "only records listing this Job, or a Job of this CronJob (summary: only its statistics)")
-}
-
-func (f *historyFilterFlags) filter() (history.Filter, error) {
-	out := history.Filter{Cluster: f.cluster, Namespace: f.namespace, Selector: f.selector, Job: f.job}
-	for _, p := range []struct {
-		name, val string
-		dst       *time.Time
-	}{{"--since", f.since, &out.Since}, {"--until", f.until, &out.Until}} {
-		if p.val == "" {
-			continue
-		}
-		t, err := history.ParseTimestamp(p.val)
-		if err != nil {
-			return out, usageErrorf("%s %q: want an RFC 3339 time such as 2025-11-16T10:00:00Z", p.name, p.val)
-		}
-		*p.dst = t
-	}
-	if !out.Since.IsZero() && !out.Until.IsZero() && out.Until.Before(out.Since) {
-		return out, usageErrorf("--until %s is before --since %s", f.until, f.since)
-	}
-	return out, nil
 }
 
 // historyShowOptions are the parsed flags of history show and summary.
@@ -263,7 +172,7 @@ func runHistoryShow(ctx context.Context, e *env, o *historyShowOptions) error {
 	if err != nil {
 		return err
 	}
-	reportCorrupt(e, l.Corrupt)
+	reportCorrupt(e, o.Path, l.Corrupt)
 	history.SortByTarget(l.Records)
 	if o.Output == formatJSON {
 		return json.HistoryRecords(e.stdout, l.Records, l.Corrupt.Count)
@@ -281,189 +190,9 @@ func runHistorySummary(ctx context.Context, e *env, o *historyShowOptions) error
 	if err != nil {
 		return err
 	}
-	reportCorrupt(e, s.Corrupt)
+	reportCorrupt(e, o.Path, s.Corrupt)
 	if o.Output == formatJSON {
 		return json.HistorySummary(e.stdout, s)
 	}
 	return text.HistorySummary(e.stdout, s, 10)
-}
-
-// reportCorrupt prints one stderr line with the count when more corrupt
-// lines were met than the store reported.
-func reportCorrupt(e *env, c history.Corrupt) {
-	if c.Count > len(c.Lines) {
-		fmt.Fprintf(e.stderr, "ksnap: %d corrupt history lines skipped (the first %d are listed above)\n", c.Count, len(c.Lines))
-	}
-}
-
-// historyPruneOptions are the parsed flags of history prune.
-type historyPruneOptions struct {
-	file        historyFileFlag
-	Path        string
-	KeepLast    int
-	OlderThan   time.Duration
-	DryRun      bool
-	LockTimeout time.Duration
-}
-
-func newHistoryPruneCmd(e *env, runF func(*historyPruneOptions) error) *cobra.Command {
-	o := &historyPruneOptions{}
-	cmd := &cobra.Command{
-		Use:   "prune --keep-last N | --older-than DURATION [--dry-run]",
-		Short: "Remove old records from the history file",
-		Long: `Prune keeps the last --keep-last records and/or the records not older than
---older-than (measured from now); with both, a record must pass both. Kept
-lines are copied byte for byte. Corrupt lines are kept, except those before
-the first kept record.
-
-The file is rewritten atomically (new file, fsync, rename) under the same
-lock as record, so concurrent recorders neither lose records nor write into
-the replaced file. It waits at most --lock-timeout for the lock. --dry-run only reports what would be removed.
-` + exitStatusHelp,
-		Example: `  ksnap history prune --keep-last 105120
-  ksnap history prune --older-than 2160h --dry-run`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			if o.Path, err = o.file.resolve(cmd, e); err != nil {
-				return err
-			}
-			if o.KeepLast < 0 || (cmd.Flags().Changed("keep-last") && o.KeepLast == 0) {
-				return usageErrorf("--keep-last %d: must be a positive number of records", o.KeepLast)
-			}
-			if o.OlderThan < 0 || (cmd.Flags().Changed("older-than") && o.OlderThan == 0) {
-				return usageErrorf("--older-than %s: must be a positive duration", o.OlderThan)
-			}
-			if o.KeepLast == 0 && o.OlderThan == 0 {
-				return usageErrorf("set --keep-last N or --older-than DURATION")
-			}
-			if err := checkLockTimeout(o.LockTimeout); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			st, err := e.openStore(cmd.Context(), o.Path, jsonl.Options{LockTimeout: o.LockTimeout})
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			res, err := st.Prune(cmd.Context(), history.PrunePolicy{KeepLast: o.KeepLast, OlderThan: o.OlderThan, Now: e.now(), DryRun: o.DryRun})
-			if err != nil {
-				return err
-			}
-			reportCorrupt(e, res.Corrupt)
-			verb := "removed"
-			if o.DryRun {
-				verb = "would remove"
-			}
-			oldest := "none"
-			if !res.Oldest.IsZero() {
-				oldest = res.Oldest.UTC().Format(time.RFC3339)
-			}
-			fmt.Fprintf(e.stdout, "%s: kept %d records (oldest %s), %s %d records; corrupt lines: kept %d, %s %d; %d -> %d bytes\n",
-				st.String(), res.Kept, oldest, verb, res.Removed, res.CorruptKept, verb, res.CorruptRemoved, res.BytesBefore, res.BytesAfter)
-			return nil
-		},
-	}
-	o.file.addFlag(cmd.Flags())
-	cmd.Flags().IntVar(&o.KeepLast, "keep-last", 0, "keep the last N records")
-	cmd.Flags().DurationVar(&o.OlderThan, "older-than", 0, "remove records older than this duration, e.g. 2160h (90 days)")
-	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "report what would be removed without changing the file")
-	addLockTimeoutFlag(cmd.Flags(), &o.LockTimeout)
-	return cmd
-}
-
-// historyRebuildOptions are the parsed flags of history rebuild.
-type historyRebuildOptions struct {
-	From string
-	Out  string
-}
-
-func newHistoryRebuildCmd(e *env, runF func(*historyRebuildOptions) error) *cobra.Command {
-	o := &historyRebuildOptions{}
-	cmd := &cobra.Command{
-		Use:   "rebuild --from DIR -o FILE",
-		Short: "Rebuild a history file from the bundles in a directory",
-		Long: `Rebuild analyzes every bundle in --from (the *.tar.zst regular files, not
-dot-files; a symlink by its target, in capture order: docs/bundle-format.md), with the
-same analysis options as ksnap record, and writes one record per bundle to a
-NEW history file -o. For the same bundles, the file is byte for byte the
-history that ksnap record appended. -o must not exist; the file appears only
-when complete.
-
-A bundle that cannot be read is reported on stderr and skipped; the exit
-status is then 3, after the other bundles are written.
-` + exitStatusHelp,
-		Example: `  ksnap history rebuild --from bundles -o rebuilt.jsonl`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.From == "" || o.Out == "" {
-				return usageErrorf("both --from DIR and -o FILE are required")
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			from, err := e.localBundles(cmd.Context(), []string{o.From}, false)
-			if err != nil {
-				return err
-			}
-			o.From = from[0]
-			return runHistoryRebuild(cmd.Context(), e, o)
-		},
-	}
-	cmd.Flags().StringVar(&o.From, "from", "", "directory of bundles")
-	cmd.Flags().StringVarP(&o.Out, "output", "o", "", "new history file to write")
-	return cmd
-}
-
-func runHistoryRebuild(ctx context.Context, e *env, o *historyRebuildOptions) error {
-	if _, err := os.Lstat(o.Out); err == nil {
-		return usageErrorf("%s already exists: rebuild writes a new file", o.Out)
-	}
-	ents, err := bundle.List(o.From)
-	if err != nil {
-		return err
-	}
-	if len(ents) == 0 {
-		return usageErrorf("%s: no *%s bundle in this directory", o.From, bundle.Extension)
-	}
-	files := make([]string, len(ents))
-	for i, en := range ents {
-		files[i] = en.Path
-	}
-	if err := os.MkdirAll(filepath.Dir(o.Out), 0o755); err != nil {
-		return fmt.Errorf("create directory for %s: %w", o.Out, err)
-	}
-	tmp := filepath.Join(filepath.Dir(o.Out), "."+filepath.Base(o.Out)+".rebuild-"+fmt.Sprint(os.Getpid()))
-	os.Remove(tmp) // left over by a crashed rebuild of the same pid
-	defer os.Remove(tmp)
-	st, err := e.openHistory(tmp, jsonl.Options{NoSync: true})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	res, err := pipeline.Rebuild(ctx, files, st, historyOptions(), pipeline.BatchOptions{}, func(it pipeline.Item) {
-		fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(it.Err.Error()))
-	})
-	if err != nil {
-		return err
-	}
-	if res.Written == 0 {
-		return fmt.Errorf("%s: no bundle could be read; %s not written", o.From, o.Out)
-	}
-	if err := st.Sync(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp, o.Out); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%s appeared while rebuilding; the rebuilt history was not written", o.Out)
-		}
-		return fmt.Errorf("create %s: %w", o.Out, err)
-	}
-	fmt.Fprintf(e.stdout, "%s: %d records from %d bundles in %s\n", o.Out, res.Written, len(ents), o.From)
-	if len(res.Failed) > 0 {
-		return silentExit(exitUnknown)
-	}
-	return nil
 }

@@ -39,7 +39,7 @@ the history once; the filters apply first.
 			if err != nil {
 				return err
 			}
-			reportCorrupt(e, c)
+			reportCorrupt(e, st.String(), c)
 			if output == formatJSON {
 				return json.HistoryClusters(e.stdout, stats, c.Count)
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/ksnap/ksnap/internal/textutil"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,21 +18,21 @@ func newHistoryExportCmd(e *env) *cobra.Command {
 	var filters historyFilterFlags
 	var to string
 	cmd := &cobra.Command{
-		Use:   "export --to FILE [--history-url URL | --history-file F] [filters]",
+		Use:   "export --file FILE [--history-url URL | --history-file F] [filters]",
 		Short: "Write the history (or the records matching the filters) as a JSONL file",
 		Long: `Export writes every record of the history store that matches the filters to
---to as JSONL, in store order (- for stdout). From a database each record's
+--file as JSONL, in store order (- for stdout). From a database each record's
 line is written exactly as it was imported or recorded, so a JSONL file
 imported and exported again is byte-identical (see docs/fleet.md). The file
 is written under a temporary name and linked into place, never over an
 existing file.
 ` + exitStatusHelp,
-		Example: `  ksnap history export --history-url postgres://ksnap@db/ksnap --cluster prod-eu --to prod-eu.jsonl
-  ksnap history export --history-url-file /etc/ksnap/history-url --to - | gzip > backup.jsonl.gz`,
+		Example: `  ksnap history export --history-url postgres://ksnap@db/ksnap --cluster prod-eu --file prod-eu.jsonl
+  ksnap history export --history-url-file /etc/ksnap/history-url --file - | gzip > backup.jsonl.gz`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
-				return usageErrorf("set --to FILE (or - for stdout)")
+				return usageErrorf("set --file FILE (or - for stdout)")
 			}
 			st, f, err := openFiltered(cmd, e, &file, &filters)
 			if err != nil {
@@ -45,7 +44,7 @@ existing file.
 				res, err = transfer.Export(cmd.Context(), w, st, f)
 				return err
 			})
-			reportCorrupt(e, res.Corrupt)
+			reportCorrupt(e, st.String(), res.Corrupt)
 			if err != nil {
 				return err
 			}
@@ -55,7 +54,8 @@ existing file.
 	}
 	file.addReadFlags(cmd.Flags())
 	filters.addFlags(cmd.Flags())
-	cmd.Flags().StringVar(&to, "to", "", "JSONL file to write (must not exist), - for stdout")
+	cmd.Flags().StringVar(&to, "file", "", "JSONL file to write (must not exist), - for stdout")
+	deprecatedAlias(cmd.Flags(), e.stderr, "to", "", "file")
 	return cmd
 }
 
@@ -115,7 +115,7 @@ func newHistoryImportCmd(e *env) *cobra.Command {
 	var file historyFileFlag
 	var from string
 	cmd := &cobra.Command{
-		Use:   "import --from FILE [--history-url URL | --history-file F]",
+		Use:   "import --file FILE [--history-url URL | --history-file F]",
 		Short: "Append the records of a JSONL history file to the history store",
 		Long: `Import reads a JSONL history file (written by ksnap or by the old recorder;
 - for stdin) and appends its records, in order, to the history store. A
@@ -127,11 +127,11 @@ missing records. Corrupt lines are listed on stderr and skipped.
 It prints one line: records read, added, already present, corrupt lines.
 ` + exitStatusHelp,
 		Example: `  ksnap history migrate --history-url postgres://ksnap@db/ksnap
-  ksnap history import --history-url postgres://ksnap@db/ksnap --from outputs/k8s_health_history.jsonl`,
+  ksnap history import --history-url postgres://ksnap@db/ksnap --file outputs/k8s_health_history.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if from == "" {
-				return usageErrorf("set --from FILE (or - for stdin)")
+				return usageErrorf("set --file FILE (or - for stdin)")
 			}
 			loc, err := file.resolve(cmd, e)
 			if err != nil {
@@ -152,21 +152,22 @@ It prints one line: records read, added, already present, corrupt lines.
 			}
 			defer st.Close()
 			res, err := transfer.Import(cmd.Context(), st, r, from)
-			printCorrupt(e, res.Corrupt)
+			printCorrupt(e, from, res.Corrupt)
 			fmt.Fprintf(e.stdout, "%s: %d records read, %d added, %d already present, %d corrupt lines skipped\n",
 				st, res.Read, res.Written, res.Skipped(), res.Corrupt.Count)
 			return err
 		},
 	}
 	file.addFlag(cmd.Flags())
-	cmd.Flags().StringVar(&from, "from", "", "JSONL history file to read, - for stdin")
+	cmd.Flags().StringVar(&from, "file", "", "JSONL history file to read, - for stdin")
+	deprecatedAlias(cmd.Flags(), e.stderr, "from", "", "file")
 	return cmd
 }
 
 // printCorrupt lists corrupt lines returned in a result (not reported as met).
-func printCorrupt(e *env, c history.Corrupt) {
+func printCorrupt(e *env, name string, c history.Corrupt) {
 	for _, l := range c.Lines {
-		fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(l.Error()))
+		e.problem(&l)
 	}
-	reportCorrupt(e, c)
+	reportCorrupt(e, name, c)
 }

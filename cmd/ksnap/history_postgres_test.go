@@ -56,12 +56,12 @@ func TestHistoryOnPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr = pgRun(t, u, "history", "import", "--from", src)
+	code, stdout, stderr = pgRun(t, u, "history", "import", "--file", src)
 	if want := name + ": 6 records read, 6 added, 0 already present, 0 corrupt lines skipped\n"; code != 0 || stdout != want {
 		t.Fatalf("import: exit %d, %q %q", code, stdout, stderr)
 	}
 	out := filepath.Join(t.TempDir(), "out.jsonl")
-	if code, _, stderr = pgRun(t, u, "history", "export", "--to", out); code != 0 {
+	if code, _, stderr = pgRun(t, u, "history", "export", "--file", out); code != 0 {
 		t.Fatalf("export: exit %d, %s", code, stderr)
 	}
 	got, err := os.ReadFile(out)
@@ -119,7 +119,7 @@ func TestRecordSpoolsWhileDatabaseDown(t *testing.T) {
 	if _, err := os.Stat(historySpool(dir)); !os.IsNotExist(err) {
 		t.Errorf("spool still there after a successful run: %v", err)
 	}
-	_, out, _ := pgRun(t, u, "history", "export", "--to", "-")
+	_, out, _ := pgRun(t, u, "history", "export", "--file", "-")
 	want := string(history.AppendJSON(nil, &recs[0])) + "\n" + string(history.AppendJSON(nil, &recs[1])) + "\n"
 	if out != want {
 		t.Errorf("store after the outage:\n%s\nwant\n%s", out, want)

@@ -82,7 +82,7 @@ func runHistoryReport(ctx context.Context, e *env, o *historyReportOptions) erro
 		return err
 	}
 	if d.Captures == 0 {
-		fmt.Fprintf(e.stderr, "ksnap: warning: %s: no history record matches; the page is empty\n", s)
+		e.warnf("%s: no history record matches; the page is empty", s)
 	}
 	var buf bytes.Buffer
 	if err := renderhtml.WriteDashboard(&buf, d, renderhtml.DashboardOptions{Source: s.String()}); err != nil {

@@ -19,7 +19,7 @@ const scenariosHistory = "../../fixtures/history/scenarios.jsonl"
 func TestScenariosHistoryCurrent(t *testing.T) {
 	e, _, stderr := testEnv(t)
 	out := filepath.Join(t.TempDir(), "h.jsonl")
-	if code := run(context.Background(), []string{"history", "rebuild", "--from", "../../fixtures/scenarios", "-o", out}, e); code != 0 {
+	if code := run(context.Background(), []string{"history", "rebuild", "--bundle-dir", "../../fixtures/scenarios", "--history-file", out}, e); code != 0 {
 		t.Fatalf("rebuild: exit %d: %s", code, stderr)
 	}
 	got, err := os.ReadFile(out)

@@ -60,26 +60,6 @@ func (h *historyURLFlag) resolve(cmd *cobra.Command, e *env, path string) (strin
 
 // openStore opens the history store at loc (a file path or a database URL);
 // a file's diagnostics go to stderr as openHistory prints them.
-// errNoHistory is a history file that does not exist, for a command that
-// only reads it.
-type errNoHistory struct{ path string }
-
-func (e *errNoHistory) Error() string {
-	return e.path + ": no such history file (ksnap record creates it; --allow-missing reads a missing file as empty)"
-}
-
-// openReadStore is openStore for the commands that only read the history:
-// a history file that does not exist is an error naming it, unless
-// allowMissing (then it reads as empty). A database is opened as it is.
-func (e *env) openReadStore(ctx context.Context, loc string, allowMissing bool) (history.Store, error) {
-	if !allowMissing && !storeurl.IsPostgres(loc) {
-		if _, err := os.Stat(loc); errors.Is(err, os.ErrNotExist) {
-			return nil, &errNoHistory{loc}
-		}
-	}
-	return e.openStore(ctx, loc, jsonl.Options{})
-}
-
 func (e *env) openStore(ctx context.Context, loc string, opts jsonl.Options) (history.Store, error) {
 	if storeurl.IsPostgres(loc) {
 		st, err := storeurl.Open(ctx, loc, storeurl.Options{})
@@ -89,4 +69,25 @@ func (e *env) openStore(ctx context.Context, loc string, opts jsonl.Options) (hi
 		return st, nil
 	}
 	return e.openHistory(loc, opts)
+}
+
+// errNoHistory is a history file that does not exist, for a command that
+// only reads it.
+type errNoHistory struct{ path string }
+
+func (e *errNoHistory) Error() string {
+	return e.path + ": no such history file (ksnap record creates it; --allow-missing reads a missing file as empty)"
+}
+
+// openReadStore is openHistoryReader for the commands that only read the
+// history (standard input for "-", a file or a database):
+// a history file that does not exist is an error naming it, unless
+// allowMissing (then it reads as empty). A database is opened as it is.
+func (e *env) openReadStore(ctx context.Context, loc string, allowMissing bool) (history.Store, error) {
+	if !allowMissing && loc != "-" && !storeurl.IsPostgres(loc) {
+		if _, err := os.Stat(loc); errors.Is(err, os.ErrNotExist) {
+			return nil, &errNoHistory{loc}
+		}
+	}
+	return e.openHistoryReader(ctx, loc)
 }

@@ -31,7 +31,7 @@ without ksnap can check a bundle with "ssh-keygen -Y verify -n ksnap-bundle"
 func newKeyGenerateCmd(e *env) *cobra.Command {
 	var out, comment string
 	cmd := &cobra.Command{
-		Use:   "generate --out K [--comment WHO]",
+		Use:   "generate --file K [--comment WHO]",
 		Short: "Write a new ed25519 key pair: K (private, 0600) and K.pub",
 		Long: `Generate writes a new ed25519 private key to K (mode 0600, an unencrypted
 OpenSSH private key file) and its public key to K.pub (one
@@ -39,11 +39,11 @@ OpenSSH private key file) and its public key to K.pub (one
 directory). The directory is created (0700) when missing; it never
 overwrites a file. stdout: the key id (the SHA256
 fingerprint ssh-keygen -l prints) and K.pub.` + "\n" + exitStatusHelp,
-		Example: `  ksnap key generate --out /etc/ksnap/signing-key --comment "capture@prod-cluster"`,
+		Example: `  ksnap key generate --file /etc/ksnap/signing-key --comment "capture@prod-cluster"`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
-				return usageErrorf("required flag --out not set")
+				return usageErrorf("required flag --file not set")
 			}
 			if comment == "" {
 				comment = filepath.Base(out)
@@ -66,7 +66,8 @@ fingerprint ssh-keygen -l prints) and K.pub.` + "\n" + exitStatusHelp,
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "private key file to write; the public key goes to FILE.pub (required)")
+	cmd.Flags().StringVar(&out, "file", "", "private key file to write; the public key goes to FILE.pub (required)")
+	deprecatedAlias(cmd.Flags(), e.stderr, "out", "", "file")
 	cmd.Flags().StringVar(&comment, "comment", "", "who the key stands for, in K.pub and in verify's \"signed by\" (default: the file's base name)")
 	return cmd
 }

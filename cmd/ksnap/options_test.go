@@ -83,7 +83,7 @@ func TestNewCaptureCmd(t *testing.T) {
 		{name: "env", env: env, args: []string{"-n", "ns"}, want: with(func(o *capture.Options, x *kubectl.Exec) {
 			o.OutDir, o.ContextName, o.Cluster, x.Path = "/env/bundles", "from-kubeconfig", "from-kubeconfig", "/env/kubectl"
 		})},
-		{name: "flags win over env", env: env, args: []string{"-n", "ns", "-l", "app=x", "--out", "o", "--kubectl", "k",
+		{name: "flags win over env", env: env, args: []string{"-n", "ns", "--label-selector", "app=x", "--out", "o", "--kubectl", "k",
 			"--context", "c", "--kubeconfig", kc, "--max-log-lines", "0", "--logs", "failed", "--timeout", "5s"},
 			want: with(func(o *capture.Options, x *kubectl.Exec) {
 				o.Selector, o.OutDir, o.ContextName, o.Cluster, o.MaxLogLines, o.Logs, o.Timeout = "app=x", "o", "c", "c", 0, capture.LogsFailed, 5*time.Second
@@ -94,6 +94,9 @@ func TestNewCaptureCmd(t *testing.T) {
 		{name: "bad logs", args: []string{"-n", "ns", "--logs", "some"}, wantErr: `--logs "some": want all, failed or none`},
 		{name: "bad tail", args: []string{"-n", "ns", "--max-log-lines", "-1"}, wantErr: "--max-log-lines -1: must be 0 (no logs) or more"},
 		{name: "bad timeout", args: []string{"-n", "ns", "--timeout", "0s"}, wantErr: "--timeout 0s: must be positive"},
+		{name: "bundle dir", args: []string{"-n", "ns", "--bundle-dir", "d", "--timeout", "1d"}, want: with(func(o *capture.Options, x *kubectl.Exec) {
+			o.OutDir, o.Timeout, x.Timeout = "d", 24*time.Hour, 24*time.Hour
+		})},
 		{name: "args", args: []string{"-n", "ns", "x"}, wantErr: `unknown command "x" for "capture"`},
 	})
 }
@@ -102,26 +105,27 @@ func TestNewRecordCmd(t *testing.T) {
 	env := map[string]string{"KSNAP_BUNDLE_DIR": "/env/bundles", "KSNAP_HISTORY_FILE": "/env/h.jsonl"}
 	clean := func(o *recordOptions) {
 		o.flags, o.file, o.bundleDir, o.Capture = captureFlags{}, historyFileFlag{}, "", captureOf(o.Capture)
-		o.analysis, o.Pipeline = analysisFlags{}, pipelineOf(o.Pipeline)
+		o.analysis, o.Pipeline = analysisFlags{}, comparablePipeline(o.Pipeline)
 	}
 	want := func(outDir, history string, strict bool) recordOptions {
-		o := recordOptions{Capture: defaultCapture, Kubectl: defaultExec, HistoryPath: history, Strict: strict, LockTimeout: jsonl.DefaultLockTimeout, Pipeline: defaultPipeline()}
+		o := recordOptions{Capture: defaultCapture, Kubectl: defaultExec, HistoryPath: history, Strict: strict, LockTimeout: jsonl.DefaultLockTimeout}
 		o.Capture.OutDir = outDir
 		return o
 	}
 	analysis := want("bundles", defaultHistoryFile, false)
-	analysis.Pipeline.Analyze.Expect, analysis.Pipeline.Analyze.MaxRuntime, analysis.Pipeline.Analyze.IncludeBarePods = []string{"a", "b"}, 2*time.Hour, true
-	analysis.Pipeline.Analyze.RestartWarn, analysis.Pipeline.Analyze.PendingAfter, analysis.Pipeline.Analyze.WarnOnPending = 2, time.Minute, false
-	analysis.Pipeline.Analyze.TreatUnknownAsError, analysis.Pipeline.Analyze.AllowEmpty = false, true
+	analysis.Pipeline = pipelineOf(pipeline.DefaultOptions())
+	a := &analysis.Pipeline.Analyze
+	a.Expect, a.MaxRuntime, a.IncludeBarePods, a.RestartWarn, a.PendingAfter = []string{"a", "b"}, 2*time.Hour, true, 2, time.Minute
+	a.WarnOnPending, a.TreatUnknownAsError, a.AllowEmpty = false, false, true
 	analysis.Pipeline.BaseRuleSet = "ksnap-rules/1"
 	checkOptions(t, newRecordCmd, clean, []optionCase[recordOptions]{
+		{name: "analysis options", args: []string{"-n", "ns", "--expect", "a", "--expect", "b", "--max-runtime", "2h", "--ruleset", "v1", "--include-bare-pods",
+			"--restart-warn", "2", "--pending-after", "1m", "--warn-on-pending=false", "--treat-unknown-as-error=false", "--allow-empty"}, want: analysis},
+		{name: "bad analysis option", args: []string{"-n", "ns", "--max-runtime", "0s"}, wantErr: "--max-runtime 0s: must be positive"},
+		{name: "comma in --expect", args: []string{"-n", "ns", "--expect", "a,b"}, wantErr: `--expect "a,b": a Job or CronJob name has no comma`},
 		{name: "defaults", args: []string{"-n", "ns"}, want: want("bundles", defaultHistoryFile, false)},
 		{name: "env", env: env, args: []string{"-n", "ns"}, want: want("/env/bundles", "/env/h.jsonl", false)},
 		{name: "flags win over env", env: env, args: []string{"-n", "ns", "--bundle-dir", "b", "--history-file", "h", "--strict"}, want: want("b", "h", true)},
-		{name: "analysis options", args: []string{"-n", "ns", "--expect", "a", "--expect", "b", "--max-runtime", "2h", "--ruleset", "v1", "--include-bare-pods",
-			"--restart-warn", "2", "--pending-after", "1m", "--warn-on-pending=false", "--treat-unknown-as-error=false", "--allow-empty"}, want: analysis},
-		{name: "bad analysis option", args: []string{"-n", "ns", "--max-runtime", "0s"}, wantErr: "max-runtime 0s must be positive"},
-		{name: "comma in --expect", args: []string{"-n", "ns", "--expect", "a,b"}, wantErr: `--expect "a,b": a Job or CronJob name has no comma`},
 		{name: "no --out", args: []string{"-n", "ns", "--out", "x"}, wantErr: "unknown flag: --out"},
 		{name: "no namespace", wantErr: "required flag -n/--namespace not set"},
 	})
@@ -130,19 +134,26 @@ func TestNewRecordCmd(t *testing.T) {
 func TestNewWatchCmd(t *testing.T) {
 	clean := func(o *watchOptions) {
 		o.flags, o.Capture = captureFlags{}, captureOf(o.Capture)
-		o.analysis, o.Pipeline = analysisFlags{}, pipelineOf(o.Pipeline)
+		o.analysis, o.Pipeline = analysisFlags{}, comparablePipeline(o.Pipeline)
 	}
 	c := defaultCapture
-	c.OutDir = "" // set per run: --save-bundles or a temporary directory
-	expect := watchOptions{Interval: 5 * time.Second, Capture: c, Kubectl: defaultExec, Pipeline: defaultPipeline()}
-	expect.Pipeline.Analyze.Expect, expect.Pipeline.RulesFile = []string{"nightly"}, ""
-	expect.Capture.AnalysisOptions = map[string]string{"expect": "nightly"}
+	c.OutDir = "" // set per run: --bundle-dir or a temporary directory
+	expect := watchOptions{Interval: 5 * time.Second, Capture: c, Kubectl: defaultExec, Pipeline: pipelineOf(pipeline.DefaultOptions())}
+	expect.Pipeline.Analyze.Expect = []string{"nightly"}
 	checkOptions(t, newWatchCmd, clean, []optionCase[watchOptions]{
-		{name: "defaults", args: []string{"-n", "ns"}, want: watchOptions{Interval: 5 * time.Second, Capture: c, Kubectl: defaultExec, Pipeline: defaultPipeline()}},
-		{name: "analysis options go into the manifest", args: []string{"-n", "ns", "--expect", "nightly"}, want: expect},
-		{name: "every flag", args: []string{"-n", "ns", "--interval", "1m", "--count", "3", "--save-bundles", "b", "--compact", "--strict"},
-			want: watchOptions{Interval: time.Minute, Count: 3, SaveBundles: "b", Compact: true, Strict: true, Capture: c, Kubectl: defaultExec, Pipeline: defaultPipeline()}},
-		{name: "bad interval", args: []string{"-n", "ns", "--interval", "0s"}, wantErr: "--interval 0s: must be positive"},
+		{name: "analysis options", args: []string{"-n", "ns", "--expect", "nightly"}, want: expect},
+		{name: "defaults", args: []string{"-n", "ns"}, want: watchOptions{Interval: 5 * time.Second, Capture: c, Kubectl: defaultExec}},
+		{name: "every flag", args: []string{"-n", "ns", "--interval", "1m", "--count", "3", "--bundle-dir", "b", "--compact", "--strict"},
+			want: watchOptions{Interval: time.Minute, Count: 3, BundleDir: "b", Compact: true, Strict: true, Capture: c, Kubectl: defaultExec}},
+		{name: "old spellings", args: []string{"--namespace", "ns", "--label-selector", "app=x", "--interval", "5", "--save-bundles", "b"},
+			want: func() watchOptions {
+				w := watchOptions{Interval: 5 * time.Second, BundleDir: "b", Capture: c, Kubectl: defaultExec}
+				w.Capture.Selector = "app=x"
+				return w
+			}()},
+		{name: "interval 0 is one shot", args: []string{"-n", "ns", "--interval", "0"}, want: watchOptions{Count: 1, Capture: c, Kubectl: defaultExec}},
+		{name: "bad interval", args: []string{"-n", "ns", "--interval", "0s", "--count", "2"}, wantErr: "--interval 0s: must be positive (for one capture, use --count 1)"},
+		{name: "negative interval", args: []string{"-n", "ns", "--interval", "-5"}, wantErr: "--interval -5s: must be positive (for one capture, use --count 1)"},
 		{name: "bad count", args: []string{"-n", "ns", "--count", "-1"}, wantErr: "--count -1: must be 0 (forever) or more"},
 		{name: "no namespace", wantErr: "required flag -n/--namespace not set"},
 	})
@@ -155,8 +166,15 @@ func pipelineOf(o pipeline.Options) pipeline.Options {
 	return pipeline.Options{Analyze: o.Analyze, BaseRuleSet: o.RuleSet.Version(), RulesFile: o.RulesFile}
 }
 
-// defaultPipeline is pipelineOf the default analysis options.
-func defaultPipeline() pipeline.Options { return pipelineOf(pipeline.DefaultOptions()) }
+// comparablePipeline is pipelineOf o, and the zero value for the default
+// options (what most cases want).
+func comparablePipeline(o pipeline.Options) pipeline.Options {
+	p := pipelineOf(o)
+	if reflect.DeepEqual(p, pipelineOf(pipeline.DefaultOptions())) {
+		return pipeline.Options{}
+	}
+	return p
+}
 
 // optionCase is one flag combination and the options it must parse into.
 type optionCase[T any] struct {
@@ -228,15 +246,17 @@ func TestNewHistoryPruneCmd(t *testing.T) {
 		{name: "nothing", wantErr: "set --keep-last N or --older-than DURATION"},
 		{name: "zero", args: []string{"--keep-last", "0"}, wantErr: "--keep-last 0: must be a positive number of records"},
 		{name: "negative", args: []string{"--older-than", "-1h"}, wantErr: "--older-than -1h0m0s: must be a positive duration"},
+		{name: "weeks", args: []string{"--older-than", "12w"}, want: historyPruneOptions{Path: defaultHistoryFile, OlderThan: 12 * 7 * 24 * time.Hour, LockTimeout: jsonl.DefaultLockTimeout}},
 	})
 }
 
 func TestNewHistoryRebuildCmd(t *testing.T) {
 	checkOptions(t, newHistoryRebuildCmd, nil, []optionCase[historyRebuildOptions]{
-		{name: "both", args: []string{"--from", "b", "-o", "h.jsonl"}, want: historyRebuildOptions{From: "b", Out: "h.jsonl"}},
-		{name: "long output", args: []string{"--from", "b", "--output", "h.jsonl"}, want: historyRebuildOptions{From: "b", Out: "h.jsonl"}},
-		{name: "no output", args: []string{"--from", "b"}, wantErr: "both --from DIR and -o FILE are required"},
-		{name: "no from", args: []string{"-o", "h.jsonl"}, wantErr: "both --from DIR and -o FILE are required"},
+		{name: "both", args: []string{"--bundle-dir", "b", "--history-file", "h.jsonl"}, want: historyRebuildOptions{BundleDir: "b", HistoryFile: "h.jsonl"}},
+		{name: "old spellings", args: []string{"--from", "b", "-o", "h.jsonl"}, want: historyRebuildOptions{BundleDir: "b", HistoryFile: "h.jsonl"}},
+		{name: "old long output", args: []string{"--from", "b", "--output", "h.jsonl"}, want: historyRebuildOptions{BundleDir: "b", HistoryFile: "h.jsonl"}},
+		{name: "no output", args: []string{"--bundle-dir", "b"}, wantErr: "both --bundle-dir DIR and --history-file FILE are required"},
+		{name: "no from", args: []string{"--history-file", "h.jsonl"}, wantErr: "both --bundle-dir DIR and --history-file FILE are required"},
 	})
 }
 

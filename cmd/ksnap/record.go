@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/history/jsonl"
-	"github.com/ksnap/ksnap/internal/textutil"
 	"github.com/ksnap/ksnap/pipeline"
 	"github.com/ksnap/ksnap/render/text"
 	"github.com/spf13/cobra"
@@ -115,7 +113,7 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	}
 	where := st.String()
 	if sp := res.Append.Spooled; sp != "" {
-		fmt.Fprintf(e.stderr, "ksnap: warning: %s; the record is kept in %s for the next run\n", textutil.OneLine(res.Append.SpoolCause.Error()), sp)
+		e.warnf("%v; the record is kept in %s for the next run", res.Append.SpoolCause, sp)
 		where = sp
 	}
 	if err := text.RecordBlock(e.stdout, text.RecordSummary{Record: &res.Analyzed.Record, BundlePath: res.Capture.Path, HistoryPath: where}); err != nil {

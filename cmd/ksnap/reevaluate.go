@@ -45,7 +45,7 @@ verdicts that change: per bundle, the overall verdict and each Job, old -> new
 health and rule codes, with counts.
 
 The old verdicts are, for a HISTORY file (JSONL), each bundle's latest record
-under another rule set, its bundle read from --bundles DIR (and checked
+under another rule set, its bundle read from --bundle-dir DIR (and checked
 against the recorded sha256); for bundles or a DIR, the bundles analyzed under
 --base (default the newest built-in rule set).
 
@@ -59,7 +59,7 @@ EXIT STATUS
   1  some verdicts change
   3  usage error, bad or unreadable input, or a bundle that could not be re-evaluated`,
 		Example: `  ksnap reevaluate --rules team-rules.yaml bundles/
-  ksnap reevaluate --ruleset v1 --bundles bundles/ --write outputs/k8s_health_history.jsonl`,
+  ksnap reevaluate --ruleset v1 --bundle-dir bundles/ --write outputs/k8s_health_history.jsonl`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Args = args
@@ -78,7 +78,8 @@ EXIT STATUS
 	f.StringVar(&o.RuleSet, "ruleset", rules.Default().Name(), "rule set to re-evaluate under: "+names)
 	f.StringVar(&o.RulesFile, "rules", "", "user rules file (YAML or JSON) added to --ruleset")
 	f.StringVar(&o.Base, "base", rules.Default().Name(), "rule set of the old verdicts of bundles given directly: "+names)
-	f.StringVar(&o.Bundles, "bundles", "bundles", "directory of the bundles a HISTORY names ($KSNAP_BUNDLE_DIR)")
+	f.StringVar(&o.Bundles, "bundle-dir", "bundles", "directory of the bundles a HISTORY names ($KSNAP_BUNDLE_DIR)")
+	deprecatedAlias(f, e.stderr, "bundles", "", "bundle-dir")
 	f.BoolVar(&o.Write, "write", false, "append the new records to the history")
 	o.history.addFlag(f)
 	return cmd
@@ -89,7 +90,7 @@ func (o *reevaluateOptions) complete(cmd *cobra.Command, e *env) error {
 	if o.Output != formatText && o.Output != formatJSON {
 		return usageErrorf("-o %q: want text or json", o.Output)
 	}
-	if !cmd.Flags().Changed("bundles") {
+	if !cmd.Flags().Changed("bundle-dir") {
 		if v := e.getenv("KSNAP_BUNDLE_DIR"); v != "" {
 			o.Bundles = v
 		}
@@ -156,7 +157,7 @@ func loadAll(ctx context.Context, e *env, st history.Store) ([]history.Record, e
 	if err != nil {
 		return nil, err
 	}
-	reportCorrupt(e, c)
+	reportCorrupt(e, st.String(), c)
 	return recs, nil
 }
 
@@ -186,7 +187,7 @@ func runReevaluate(cmd *cobra.Command, e *env, o *reevaluateOptions) error {
 		}
 		p := reeval.FromHistory(recs, o.Bundles, version)
 		if p.NoBundle > 0 {
-			fmt.Fprintf(e.stderr, "ksnap: warning: %s: %d records name no bundle (the old tool's): not re-evaluated\n", target, p.NoBundle)
+			e.warnf("%s: %d records name no bundle (the old tool's): not re-evaluated", target, p.NoBundle)
 		}
 		inputs, current = p.Inputs, p.Current
 	} else {
@@ -218,7 +219,7 @@ func runReevaluate(cmd *cobra.Command, e *env, o *reevaluateOptions) error {
 		return err
 	}
 	for _, f := range res.Failed {
-		fmt.Fprintf(e.stderr, "ksnap: %s\n", f.Error)
+		e.problem(fmt.Errorf("%s", f.Error))
 	}
 	if o.Write {
 		var recs []history.Record

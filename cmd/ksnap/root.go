@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/ksnap/ksnap/internal/buildinfo"
+
 	"github.com/spf13/cobra"
 )
 
@@ -16,6 +18,9 @@ func run(ctx context.Context, args []string, e *env) (code int) {
 		}
 	}()
 	root := newRootCmd(e)
+	if e.progName == pluginCompletionName {
+		args = append([]string{cobra.ShellCompRequestCmd}, args...)
+	}
 	root.SetArgs(args)
 	return exitCode(root.ExecuteContext(ctx), e.stderr)
 }
@@ -39,10 +44,13 @@ namespace into timestamped zstd bundles (capture), and evaluates those bundles
 offline, with no cluster, into OK/WARN/ERROR verdicts (analyze) kept in a JSONL
 history (history, record). ksnap only ever runs kubectl get, logs and version.
 ` + exitStatusHelp,
-		SilenceErrors:     true,
-		SilenceUsage:      true,
-		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
-		Args:              cobra.NoArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// ksnap completion bash|zsh|fish|powershell: cobra's generator, on purpose.
+		CompletionOptions:          cobra.CompletionOptions{HiddenDefaultCmd: false},
+		Version:                    buildinfo.Version(),
+		SuggestionsMinimumDistance: 2,
+		Args:                       cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmd.Help()
 		},
@@ -50,8 +58,9 @@ history (history, record). ksnap only ever runs kubectl get, logs and version.
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetIn(e.stdin)
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &usageError{err}
+		return &usageError{suggestFlag(cmd, err)}
 	})
 	root.AddCommand(
 		newVersionCmd(e),
@@ -67,8 +76,12 @@ history (history, record). ksnap only ever runs kubectl get, logs and version.
 		newExportCmd(e),
 		newAlertCmd(e, nil),
 		newServeCmd(e, nil),
+		newManCmd(e),
 	)
 	usageArgs(root)
+	if e.progName == pluginName || e.progName == pluginCompletionName {
+		asKubectlPlugin(root)
+	}
 	return root
 }
 
@@ -78,7 +91,7 @@ func usageArgs(cmd *cobra.Command) {
 	if v := cmd.Args; v != nil {
 		cmd.Args = func(c *cobra.Command, args []string) error {
 			if err := v(c, args); err != nil {
-				return &usageError{err}
+				return &usageError{suggestCommand(c, args, err)}
 			}
 			return nil
 		}

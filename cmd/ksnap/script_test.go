@@ -19,6 +19,9 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"ksnap":   main,
 		"kubectl": kubectltest.Main,
+		// The same binary under its kubectl plugin name (kubectl ksnap ...).
+		pluginName:           main,
+		pluginCompletionName: main,
 	})
 }
 

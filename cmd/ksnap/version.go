@@ -15,9 +15,14 @@ func newVersionCmd(e *env) *cobra.Command {
 		Short: "Print the ksnap version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(e.stdout, "ksnap %s (bundle format v%d, %s %s/%s)\n",
-				buildinfo.Version(), bundle.FormatVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			_, err := fmt.Fprintln(e.stdout, versionLine())
 			return err
 		},
 	}
+}
+
+// versionLine is what ksnap version and ksnap --version print.
+func versionLine() string {
+	return fmt.Sprintf("ksnap %s (bundle format v%d, %s %s/%s)",
+		buildinfo.Version(), bundle.FormatVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
