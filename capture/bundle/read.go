@@ -99,6 +99,49 @@ func newDecoder(r io.Reader) (*zstd.Decoder, error) {
 	)
 }
 
+// readState is what one bundle read needs besides the members themselves:
+// the zstd decoder (its window and block buffers are the largest
+// per-bundle allocation after the members) and the padding buffer of
+// checkEnd. Batch reads of many bundles take them from readStates instead
+// of allocating them per bundle: each worker ends up reusing one.
+type readState struct {
+	dec *zstd.Decoder
+	pad []byte
+}
+
+var readStates sync.Pool // *readState
+
+// getReadState returns a pooled state, its decoder reset to read r, or a
+// new one.
+func getReadState(r io.Reader) (*readState, error) {
+	if rs, ok := readStates.Get().(*readState); ok {
+		if err := rs.dec.Reset(r); err == nil {
+			return rs, nil
+		}
+		rs.dec.Close()
+	}
+	dec, err := newDecoder(r)
+	if err != nil {
+		return nil, err
+	}
+	return &readState{dec: dec, pad: make([]byte, 32<<10)}, nil
+}
+
+// release puts rs back in the pool when reuse is set (the read ended
+// cleanly), and closes its decoder otherwise.
+func (rs *readState) release(reuse bool) {
+	if !reuse {
+		rs.dec.Close()
+		return
+	}
+	// Drop the reference to the bundle's bytes before pooling.
+	if err := rs.dec.Reset(nil); err != nil {
+		rs.dec.Close()
+		return
+	}
+	readStates.Put(rs)
+}
+
 // Open reads and verifies the bundle at path. Only a regular file (or a
 // symlink to one) of at most MaxFileSize bytes is read.
 func Open(path string) (*Bundle, error) {
@@ -230,12 +273,15 @@ func StartDecode(path string, data []byte) (*Bundle, error) {
 	}
 	b := &Bundle{Path: path, Size: int64(len(data)), SHA256: sha256Hex(data), members: map[string][]byte{}, verified: make(chan struct{})}
 	limit := DecodeLimit(int64(len(data)))
-	dec, err := newDecoder(bytes.NewReader(data))
+	rs, err := getReadState(bytes.NewReader(data))
 	if err != nil {
 		return nil, corrupt("", fmt.Errorf("not a valid zstd stream: %w", err))
 	}
-	defer dec.Close()
-	lr := &limitReader{r: dec, limit: limit}
+	// A read that failed may leave the decoder in any state: only one that
+	// got to the end goes back to the pool.
+	reuse := false
+	defer func() { rs.release(reuse) }()
+	lr := &limitReader{r: rs.dec, limit: limit}
 	tr := tar.NewReader(lr)
 	// end is the stream offset just after the last member's padded data:
 	// the end-of-archive marker (two zero blocks) must follow it.
@@ -305,9 +351,10 @@ func StartDecode(path string, data []byte) (*Bundle, error) {
 	if b.Manifest == nil {
 		return nil, corrupt(ManifestMember, errors.New("missing: the archive is empty"))
 	}
-	if err := checkEnd(lr, end); err != nil {
+	if err := checkEnd(lr, end, rs.pad); err != nil {
 		return nil, corrupt("", err)
 	}
+	reuse = true
 	go func() {
 		b.verifyErr = b.verify(corrupt)
 		close(b.verified)
@@ -320,11 +367,10 @@ func StartDecode(path string, data []byte) (*Bundle, error) {
 // at most MaxPadding zero bytes, to the end of the last zstd frame. A
 // second archive appended to the first, or any other data, is refused:
 // tar -i would extract it over the real members.
-func checkEnd(lr *limitReader, end int64) error {
+func checkEnd(lr *limitReader, end int64, buf []byte) error {
 	if lr.n < end+1024 {
 		return errors.New("truncated: the tar end-of-archive marker is missing")
 	}
-	buf := make([]byte, 32<<10)
 	pad := lr.n - end - 1024
 	for {
 		n, err := lr.Read(buf)

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -11,6 +13,8 @@ import (
 	"github.com/ksnap/ksnap/capture"
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/textutil"
+	"github.com/ksnap/ksnap/pipeline"
+	"github.com/ksnap/ksnap/sign"
 	"github.com/spf13/cobra"
 )
 
@@ -77,26 +81,16 @@ signature is one FAIL line.` + "\n" + exitStatusHelp,
 			if err != nil {
 				return err
 			}
-			for _, path := range args {
-				r := verifyResult{File: path}
-				if !checkSignature(kr, path, &r) {
-					failed = true
-					results = append(results, r)
-					continue
-				}
-				b, err := bundle.Open(path)
-				if err != nil {
-					failed = true
-					r.Error = textutil.OneLine(err.Error())
-					var ce *bundle.CorruptError
-					if errors.As(err, &ce) {
-						r.Member, r.Error = ce.Member, textutil.OneLine(ce.Err.Error())
-					}
-				} else {
-					r.OK, r.SHA256, r.Members = true, b.SHA256, len(b.Names())+1
-					r.Partial = len(b.Manifest.FailedCommands()) > 0
-				}
+			// One bounded pool for many bundles, results in argument order.
+			err = pipeline.Ordered(cmd.Context(), len(args), runtime.GOMAXPROCS(0), func(_ context.Context, i int) verifyResult {
+				return verifyOne(kr, args[i])
+			}, func(_ int, r verifyResult) error {
+				failed = failed || !r.OK
 				results = append(results, r)
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
@@ -132,6 +126,27 @@ signature is one FAIL line.` + "\n" + exitStatusHelp,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of results")
 	cmd.Flags().StringVar(&trusted, "trusted-keys", "", "directory of trusted public keys (*.pub): require a valid FILE.sig by one of them")
 	return cmd
+}
+
+// verifyOne checks one bundle for bundle verify: its signature (when kr
+// is set), then its whole content.
+func verifyOne(kr *sign.Keyring, path string) verifyResult {
+	r := verifyResult{File: path}
+	if !checkSignature(kr, path, &r) {
+		return r
+	}
+	b, err := bundle.Open(path)
+	if err != nil {
+		r.Error = textutil.OneLine(err.Error())
+		var ce *bundle.CorruptError
+		if errors.As(err, &ce) {
+			r.Member, r.Error = ce.Member, textutil.OneLine(ce.Err.Error())
+		}
+		return r
+	}
+	r.OK, r.SHA256, r.Members = true, b.SHA256, len(b.Names())+1
+	r.Partial = len(b.Manifest.FailedCommands()) > 0
+	return r
 }
 
 func newBundleLsCmd(e *env) *cobra.Command {
