@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"bytes"
+	"reflect"
 	"sync"
 	"testing"
 )
@@ -40,4 +41,28 @@ func TestPooledReadStateAfterFailures(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestVerifyMatchesDecode: the streaming Verify of a good bundle gives the
+// same file hash, manifest and member names as Decode.
+func TestVerifyMatchesDecode(t *testing.T) {
+	t.Parallel()
+	data := encode(t)
+	want, err := Decode("x.tar.zst", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := verifyBytes("x.tar.zst", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SHA256 != want.SHA256 || got.Size != want.Size || !reflect.DeepEqual(got.Manifest, want.Manifest) ||
+		!reflect.DeepEqual(got.Names(), want.Names()) || !bytes.Equal(got.ManifestBytes, want.ManifestBytes) {
+		t.Errorf("Verify %+v\nDecode %+v", got, want)
+	}
+	for _, n := range want.Names() {
+		if !got.Has(n) {
+			t.Errorf("Verify: Has(%s) false", n)
+		}
+	}
 }

@@ -3,6 +3,8 @@ package bundle
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -51,11 +53,19 @@ type Bundle struct {
 
 	names   []string
 	members map[string][]byte
+	// streamed, for a bundle read by Verify, holds each member's size and
+	// sha256 instead of its bytes.
+	streamed map[string]streamedMember
 
 	// verified is closed when the member checks of StartDecode are done;
 	// verifyErr is their result.
 	verified  chan struct{}
 	verifyErr error
+}
+
+type streamedMember struct {
+	size int64
+	sum  string
 }
 
 // Name returns the bundle's file name without directories.
@@ -77,10 +87,12 @@ func (b *Bundle) Member(name string) ([]byte, error) {
 	return d, nil
 }
 
-// Has reports whether the bundle holds the member.
+// Has reports whether the bundle holds the member (for a bundle read by
+// Verify: whether the member was in the archive).
 func (b *Bundle) Has(name string) bool {
 	_, ok := b.members[name]
-	return ok || name == ManifestMember
+	_, streamed := b.streamed[name]
+	return ok || streamed || name == ManifestMember
 }
 
 // newDecoder builds the one streaming decoder of a bundle read; every
@@ -150,6 +162,27 @@ func Open(path string) (*Bundle, error) {
 		return nil, err
 	}
 	return Decode(path, data)
+}
+
+// Verify reads the bundle at path and makes every check Open makes, but
+// hashes each member as it is decompressed instead of keeping it: its
+// memory does not grow with the members (the compressed file is held, the
+// decoder and copy buffer are pooled). The Bundle it returns has the
+// manifest, SHA256, Size and Names; Member returns only the manifest.
+// bundle verify uses it.
+func Verify(path string) (*Bundle, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	b, err := startDecode(path, data, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Wait(); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // StartOpen reads the bundle at path and starts its verification (see
@@ -265,6 +298,12 @@ func streamError(err error, what string) error {
 // against what is left of DecodeLimit(len(data)) before the member's buffer
 // is allocated, and the stream is refused as soon as it passes the limit.
 func StartDecode(path string, data []byte) (*Bundle, error) {
+	return startDecode(path, data, true)
+}
+
+// startDecode is StartDecode; keep false hashes the members (other than the
+// manifest) as they are read instead of keeping them, for Verify.
+func startDecode(path string, data []byte, keep bool) (*Bundle, error) {
 	corrupt := func(member string, err error) error {
 		return &CorruptError{Path: path, Member: member, Err: err}
 	}
@@ -319,6 +358,30 @@ func StartDecode(path string, data []byte) (*Bundle, error) {
 		}
 		if left := limit - lr.n; hdr.Size > left {
 			return nil, corrupt(name, &LimitError{What: fmt.Sprintf("decompressed size (%d so far, then this member's %d)", lr.n, hdr.Size), Limit: limit})
+		}
+		if !keep && i > 0 {
+			h := sha256.New()
+			n, err := io.CopyBuffer(h, io.LimitReader(tr, hdr.Size), rs.pad)
+			if err == nil && n < hdr.Size {
+				err = io.ErrUnexpectedEOF
+			}
+			if err != nil {
+				return nil, corrupt(name, streamError(err, "the member's data"))
+			}
+			end = lr.n + (512-hdr.Size%512)%512
+			// Decode's checks, in Decode's order (after the data is read).
+			if name == ManifestMember {
+				return nil, corrupt(name, errors.New("manifest appears twice"))
+			}
+			if _, dup := b.streamed[name]; dup {
+				return nil, corrupt(name, errors.New("member appears twice"))
+			}
+			if b.streamed == nil {
+				b.streamed = map[string]streamedMember{}
+			}
+			b.streamed[name] = streamedMember{size: hdr.Size, sum: hex.EncodeToString(h.Sum(nil))}
+			b.names = append(b.names, name)
+			continue
 		}
 		content := make([]byte, hdr.Size)
 		stop := prefault(content)
@@ -405,6 +468,9 @@ func (b *Bundle) Wait() error {
 // the error), then nothing unlisted. The sha256s run in parallel, at most
 // GOMAXPROCS at a time, largest members first.
 func (b *Bundle) verify(corrupt func(member string, err error) error) error {
+	if b.streamed != nil {
+		return b.verifyStreamed(corrupt)
+	}
 	ms := b.Manifest.Members
 	sums := make([]string, len(ms))
 	order := make([]int, 0, len(ms))
@@ -446,10 +512,35 @@ func (b *Bundle) verify(corrupt func(member string, err error) error) error {
 			return corrupt(mi.Name, fmt.Errorf("sha256 %s, manifest says %s", got[:12], mi.SHA256[:12]))
 		}
 	}
+	return b.unlisted(listed, corrupt)
+}
+
+// unlisted returns the error for the first member not in listed.
+func (b *Bundle) unlisted(listed map[string]bool, corrupt func(member string, err error) error) error {
 	for _, name := range b.names {
 		if !listed[name] {
 			return corrupt(name, errors.New("present in the archive but not listed in the manifest"))
 		}
 	}
 	return nil
+}
+
+// verifyStreamed is verify for a bundle read by Verify: the sizes and
+// sums were taken while reading; the checks and their order are verify's.
+func (b *Bundle) verifyStreamed(corrupt func(member string, err error) error) error {
+	listed := make(map[string]bool, len(b.Manifest.Members))
+	for _, mi := range b.Manifest.Members {
+		listed[mi.Name] = true
+		sm, ok := b.streamed[mi.Name]
+		if !ok {
+			return corrupt(mi.Name, errors.New("listed in the manifest but missing from the archive"))
+		}
+		if sm.size != mi.Size {
+			return corrupt(mi.Name, fmt.Errorf("size %d, manifest says %d", sm.size, mi.Size))
+		}
+		if sm.sum != mi.SHA256 {
+			return corrupt(mi.Name, fmt.Errorf("sha256 %s, manifest says %s", sm.sum[:12], mi.SHA256[:12]))
+		}
+	}
+	return b.unlisted(listed, corrupt)
 }

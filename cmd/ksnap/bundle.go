@@ -82,6 +82,7 @@ signature is one FAIL line.` + "\n" + exitStatusHelp,
 				return err
 			}
 			// One bounded pool for many bundles, results in argument order.
+			defer batchGC(e.getenv, len(args))()
 			err = pipeline.Ordered(cmd.Context(), len(args), runtime.GOMAXPROCS(0), func(_ context.Context, i int) verifyResult {
 				return verifyOne(kr, args[i])
 			}, func(_ int, r verifyResult) error {
@@ -135,7 +136,7 @@ func verifyOne(kr *sign.Keyring, path string) verifyResult {
 	if !checkSignature(kr, path, &r) {
 		return r
 	}
-	b, err := bundle.Open(path)
+	b, err := bundle.Verify(path)
 	if err != nil {
 		r.Error = textutil.OneLine(err.Error())
 		var ce *bundle.CorruptError

@@ -422,6 +422,7 @@ func runHistoryRebuild(ctx context.Context, e *env, o *historyRebuildOptions) er
 		return err
 	}
 	defer st.Close()
+	defer batchGC(e.getenv, len(files))()
 	res, err := pipeline.Rebuild(ctx, files, st, pipeline.DefaultOptions(), pipeline.BatchOptions{}, func(it pipeline.Item) {
 		fmt.Fprintf(e.stderr, "ksnap: %s\n", textutil.OneLine(it.Err.Error()))
 	})
