@@ -11,9 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"sync"
-	"sync/atomic"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/ksnap/ksnap/internal/regfile"
@@ -56,11 +54,48 @@ type Bundle struct {
 	// streamed, for a bundle read by Verify, holds each member's size and
 	// sha256 instead of its bytes.
 	streamed map[string]streamedMember
+	// early hashes members as soon as they are read (Decode, StartDecode).
+	early earlyHashes
 
 	// verified is closed when the member checks of StartDecode are done;
 	// verifyErr is their result.
 	verified  chan struct{}
 	verifyErr error
+}
+
+// earlyHashes computes the sha256 of each member as soon as the reader has
+// it, at most GOMAXPROCS at a time, so that hashing overlaps with the
+// decompression of the members after it (and, with StartDecode, with the
+// caller's work). The reader never waits for it: each member's hash runs in
+// its own goroutine, which waits for a slot.
+type earlyHashes struct {
+	wg   sync.WaitGroup
+	slot chan struct{}
+	mu   sync.Mutex
+	sums map[string]string
+}
+
+func (h *earlyHashes) start(name string, content []byte) {
+	if h.slot == nil {
+		h.slot = make(chan struct{}, runtime.GOMAXPROCS(0))
+		h.sums = map[string]string{}
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		h.slot <- struct{}{}
+		sum := sha256Hex(content)
+		<-h.slot
+		h.mu.Lock()
+		h.sums[name] = sum
+		h.mu.Unlock()
+	}()
+}
+
+// wait returns the sums once every started hash is done.
+func (h *earlyHashes) wait() map[string]string {
+	h.wg.Wait()
+	return h.sums
 }
 
 type streamedMember struct {
@@ -410,6 +445,7 @@ func startDecode(path string, data []byte, keep bool) (*Bundle, error) {
 		}
 		b.members[name] = content
 		b.names = append(b.names, name)
+		b.early.start(name, content)
 	}
 	if b.Manifest == nil {
 		return nil, corrupt(ManifestMember, errors.New("missing: the archive is empty"))
@@ -465,41 +501,16 @@ func (b *Bundle) Wait() error {
 
 // verify checks the members against the manifest: each listed member
 // present with its size and sha256, in manifest order (the first problem is
-// the error), then nothing unlisted. The sha256s run in parallel, at most
-// GOMAXPROCS at a time, largest members first.
+// the error), then nothing unlisted. The sha256s were started as the
+// members were read (earlyHashes).
 func (b *Bundle) verify(corrupt func(member string, err error) error) error {
 	if b.streamed != nil {
 		return b.verifyStreamed(corrupt)
 	}
 	ms := b.Manifest.Members
-	sums := make([]string, len(ms))
-	order := make([]int, 0, len(ms))
-	for i, mi := range ms {
-		if content, ok := b.members[mi.Name]; ok && int64(len(content)) == mi.Size {
-			order = append(order, i)
-		}
-	}
-	sort.SliceStable(order, func(x, y int) bool { return ms[order[x]].Size > ms[order[y]].Size })
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	workers := min(runtime.GOMAXPROCS(0), len(order))
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(order) {
-					return
-				}
-				i := order[k]
-				sums[i] = sha256Hex(b.members[ms[i].Name])
-			}
-		}()
-	}
-	wg.Wait()
+	early := b.early.wait()
 	listed := make(map[string]bool, len(ms))
-	for i, mi := range ms {
+	for _, mi := range ms {
 		listed[mi.Name] = true
 		content, ok := b.members[mi.Name]
 		if !ok {
@@ -508,7 +519,7 @@ func (b *Bundle) verify(corrupt func(member string, err error) error) error {
 		if int64(len(content)) != mi.Size {
 			return corrupt(mi.Name, fmt.Errorf("size %d, manifest says %d", len(content), mi.Size))
 		}
-		if got := sums[i]; got != mi.SHA256 {
+		if got := early[mi.Name]; got != mi.SHA256 {
 			return corrupt(mi.Name, fmt.Errorf("sha256 %s, manifest says %s", got[:12], mi.SHA256[:12]))
 		}
 	}
