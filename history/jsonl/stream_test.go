@@ -196,3 +196,26 @@ func TestSeekCorruptLineHasOffset(t *testing.T) {
 		t.Errorf("message %q, want prefix %q", c.Lines[0].Error(), want)
 	}
 }
+
+// TestPruneCopiesOverlongLines: a corrupt line longer than MaxLineSize
+// after the first kept record is kept byte for byte, streamed from the
+// file (it is never held in a block).
+func TestPruneCopiesOverlongLines(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", history.MaxLineSize+100)
+	content := lineOf(recAt(0, "OK")) + lineOf(recAt(1, "OK")) + long + "\n" + lineOf(recAt(2, "OK"))
+	path := writeFile(t, content)
+	res, err := pruneFile(t, path, history.PrunePolicy{KeepLast: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := lineOf(recAt(1, "OK")) + long + "\n" + lineOf(recAt(2, "OK"))
+	got, _ := os.ReadFile(path)
+	if string(got) != want {
+		t.Errorf("file: %d bytes, want %d", len(got), len(want))
+	}
+	if res.Kept != 2 || res.Removed != 1 || res.CorruptKept != 1 || res.BytesAfter != int64(len(want)) ||
+		res.Corrupt.Count != 1 || !errors.Is(res.Corrupt.Lines[0].Err, history.ErrLineTooLong) || res.Corrupt.Lines[0].Line != 3 {
+		t.Errorf("result %+v", res)
+	}
+}
