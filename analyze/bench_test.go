@@ -7,6 +7,7 @@ import (
 
 	"github.com/ksnap/ksnap/analyze/rules"
 	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/internal/cputime"
 	"github.com/ksnap/ksnap/internal/gen"
 )
 
@@ -46,6 +47,7 @@ func BenchmarkAnalyzeBundle(b *testing.B) {
 	data := buf.Bytes()
 	b.SetBytes(g.Size())
 	b.ReportAllocs()
+	start := cputime.Now()
 	for b.Loop() {
 		bd, err := bundle.Decode("gen.tar.zst", data)
 		if err != nil {
@@ -55,4 +57,5 @@ func BenchmarkAnalyzeBundle(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	cputime.Report(b, start, 0)
 }

@@ -195,7 +195,18 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 	start := now().UTC()
 
 	args := listCallArgs(opts.Namespace, opts.Selector)
-	results := make(map[string]kubectl.Result, len(listOrder))
+	// Each list call's result is checked in its own goroutine; the log
+	// tails start as soon as the pods list is in, while the other lists
+	// may still be running.
+	type listed struct {
+		res kubectl.Result
+		cmd bundle.Command
+		mem *bundle.Member
+	}
+	results := make(map[string]listed, len(listOrder))
+	var logCmds []bundle.Command
+	var logMembers []bundle.Member
+	var skipped []bundle.Skip
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	metrics := startMetrics(ctx, r, opts)
@@ -204,9 +215,17 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			res := r.Run(ctx, args[kind])
+			c, m := commandFromResult(kind, listMembers[kind], res, true)
 			mu.Lock()
-			results[kind] = res
+			results[kind] = listed{res, c, m}
 			mu.Unlock()
+			if kind == bundle.KindPods && opts.Logs != LogsNone && opts.MaxLogLines > 0 && c.Status == bundle.StatusOK {
+				plan, skip := PlanLogs(res.Stdout, opts.Logs)
+				lc, lm := runLogs(ctx, r, opts, plan)
+				mu.Lock()
+				skipped, logCmds, logMembers = skip, lc, lm
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
@@ -214,24 +233,16 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 	var members []bundle.Member
 	var cmds []bundle.Command
 	for _, kind := range listOrder {
-		c, m := commandFromResult(kind, listMembers[kind], results[kind], true)
-		cmds = append(cmds, c)
-		if m != nil {
-			members = append(members, *m)
+		l := results[kind]
+		cmds = append(cmds, l.cmd)
+		if l.mem != nil {
+			members = append(members, *l.mem)
 		}
 	}
 	cmds, members = metrics(cmds, members)
-	versions := parseVersions(results[bundle.KindVersion].Stdout)
-
-	var skipped []bundle.Skip
-	podsCmd := cmds[2]
-	if opts.Logs != LogsNone && opts.MaxLogLines > 0 && podsCmd.Status == bundle.StatusOK {
-		var plan []LogCall
-		plan, skipped = PlanLogs(results[bundle.KindPods].Stdout, opts.Logs)
-		logCmds, logMembers := runLogs(ctx, r, opts, plan)
-		cmds = append(cmds, logCmds...)
-		members = append(members, logMembers...)
-	}
+	versions := parseVersions(results[bundle.KindVersion].res.Stdout)
+	cmds = append(cmds, logCmds...)
+	members = append(members, logMembers...)
 
 	m := &bundle.Manifest{
 		Format:        bundle.Format,

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -542,5 +543,48 @@ func TestCommandFromCutOutput(t *testing.T) {
 	c, m = commandFromResult(bundle.KindLog, "logs/p/c.log", res, false)
 	if c.Status != bundle.StatusOK || m == nil || !c.StdoutTruncated || c.StdoutSize != 1<<30 {
 		t.Errorf("log: %+v", c)
+	}
+}
+
+// logsFirst holds the events list call until the first log call arrives:
+// the capture can only finish if log tails start once the pods list is in,
+// before the other lists end. No clock is involved.
+type logsFirst struct {
+	inner   kubectl.Runner
+	once    sync.Once
+	logSeen chan struct{}
+}
+
+func (l *logsFirst) Run(ctx context.Context, args []string) kubectl.Result {
+	if args[0] == "logs" {
+		l.once.Do(func() { close(l.logSeen) })
+	} else if slices.Equal(args, listArgs(bundle.KindEvents)) {
+		select {
+		case <-l.logSeen:
+		case <-ctx.Done():
+			return kubectl.Result{Err: ctx.Err()}
+		}
+	}
+	return l.inner.Run(ctx, args)
+}
+
+func TestRunStartsLogsWhenPodsAreIn(t *testing.T) {
+	t.Parallel()
+	f := kubectltest.NewFake(t)
+	expectLists(f, kubectltest.Response{Stdout: eventsOut})
+	expectLogs(f)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := Run(ctx, baseOptions(t), &logsFirst{inner: f, logSeen: make(chan struct{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// job-b-crash's main log exits 1 in expectLogs: nothing else may fail.
+	var failed []string
+	for _, c := range res.Failed {
+		failed = append(failed, c.Member)
+	}
+	if want := []string{bundle.LogMember("job-b-crash", "main", false)}; !slices.Equal(failed, want) {
+		t.Fatalf("failed %v, want %v (the events list waited for a log call that never came?)", failed, want)
 	}
 }

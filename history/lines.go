@@ -39,6 +39,9 @@ func (e *LineError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
 	}
+	if e.FromEnd == 0 {
+		return fmt.Sprintf("%s: line at byte %d: %v", e.Path, e.Offset, e.Err)
+	}
 	return fmt.Sprintf("%s: line %d from the end (byte %d): %v", e.Path, e.FromEnd, e.Offset, e.Err)
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/internal/cputime"
 	"github.com/ksnap/ksnap/internal/gen"
 )
 
@@ -72,6 +73,7 @@ func BenchmarkDecode(b *testing.B) {
 	g, data := benchBundle()
 	b.SetBytes(g.Size())
 	b.ReportAllocs()
+	start := cputime.Now()
 	for b.Loop() {
 		bd, err := bundle.Decode("gen.tar.zst", data)
 		if err != nil {
@@ -81,6 +83,7 @@ func BenchmarkDecode(b *testing.B) {
 			b.Fatal("no pods member")
 		}
 	}
+	cputime.Report(b, start, 0)
 }
 
 // BenchmarkOpen is Decode plus reading the file (warm page cache): what

@@ -357,6 +357,18 @@ func checkCorrupt(t *testing.T, data []byte, member, wantErr string) {
 	if strings.Contains(err.Error(), "\n") {
 		t.Errorf("error spans lines: %q", err)
 	}
+	// Verify's streaming read refuses it with the same error.
+	if _, verr := verifyBytes("b.tar.zst", data); verr == nil || verr.Error() != err.Error() {
+		t.Errorf("Verify: %v\nDecode: %v", verr, err)
+	}
+}
+
+func verifyBytes(path string, data []byte) (*Bundle, error) {
+	b, err := startDecode(path, data, false)
+	if err != nil {
+		return nil, err
+	}
+	return b, b.Wait()
 }
 
 func TestCheckMemberName(t *testing.T) {
@@ -418,6 +430,10 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := Decode("fuzz.tar.zst", data)
+		// The streaming Verify accepts and refuses exactly the same input.
+		if _, verr := verifyBytes("fuzz.tar.zst", data); (verr == nil) != (err == nil) || err != nil && verr.Error() != err.Error() {
+			t.Fatalf("Verify: %v\nDecode: %v", verr, err)
+		}
 		if err != nil {
 			var ce *CorruptError
 			if !errors.As(err, &ce) {

@@ -3,15 +3,15 @@ package bundle
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"sync"
-	"sync/atomic"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/ksnap/ksnap/internal/regfile"
@@ -51,11 +51,56 @@ type Bundle struct {
 
 	names   []string
 	members map[string][]byte
+	// streamed, for a bundle read by Verify, holds each member's size and
+	// sha256 instead of its bytes.
+	streamed map[string]streamedMember
+	// early hashes members as soon as they are read (Decode, StartDecode).
+	early earlyHashes
 
 	// verified is closed when the member checks of StartDecode are done;
 	// verifyErr is their result.
 	verified  chan struct{}
 	verifyErr error
+}
+
+// earlyHashes computes the sha256 of each member as soon as the reader has
+// it, at most GOMAXPROCS at a time, so that hashing overlaps with the
+// decompression of the members after it (and, with StartDecode, with the
+// caller's work). The reader never waits for it: each member's hash runs in
+// its own goroutine, which waits for a slot.
+type earlyHashes struct {
+	wg   sync.WaitGroup
+	slot chan struct{}
+	mu   sync.Mutex
+	sums map[string]string
+}
+
+func (h *earlyHashes) start(name string, content []byte) {
+	if h.slot == nil {
+		h.slot = make(chan struct{}, runtime.GOMAXPROCS(0))
+		h.sums = map[string]string{}
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		h.slot <- struct{}{}
+		sum := sha256Hex(content)
+		<-h.slot
+		h.mu.Lock()
+		h.sums[name] = sum
+		h.mu.Unlock()
+	}()
+}
+
+// wait returns the sums once every started hash is done.
+func (h *earlyHashes) wait() map[string]string {
+	h.wg.Wait()
+	return h.sums
+}
+
+type streamedMember struct {
+	size int64
+	sum  string
 }
 
 // Name returns the bundle's file name without directories.
@@ -77,10 +122,12 @@ func (b *Bundle) Member(name string) ([]byte, error) {
 	return d, nil
 }
 
-// Has reports whether the bundle holds the member.
+// Has reports whether the bundle holds the member (for a bundle read by
+// Verify: whether the member was in the archive).
 func (b *Bundle) Has(name string) bool {
 	_, ok := b.members[name]
-	return ok || name == ManifestMember
+	_, streamed := b.streamed[name]
+	return ok || streamed || name == ManifestMember
 }
 
 // newDecoder builds the one streaming decoder of a bundle read; every
@@ -99,6 +146,49 @@ func newDecoder(r io.Reader) (*zstd.Decoder, error) {
 	)
 }
 
+// readState is what one bundle read needs besides the members themselves:
+// the zstd decoder (its window and block buffers are the largest
+// per-bundle allocation after the members) and the padding buffer of
+// checkEnd. Batch reads of many bundles take them from readStates instead
+// of allocating them per bundle: each worker ends up reusing one.
+type readState struct {
+	dec *zstd.Decoder
+	pad []byte
+}
+
+var readStates sync.Pool // *readState
+
+// getReadState returns a pooled state, its decoder reset to read r, or a
+// new one.
+func getReadState(r io.Reader) (*readState, error) {
+	if rs, ok := readStates.Get().(*readState); ok {
+		if err := rs.dec.Reset(r); err == nil {
+			return rs, nil
+		}
+		rs.dec.Close()
+	}
+	dec, err := newDecoder(r)
+	if err != nil {
+		return nil, err
+	}
+	return &readState{dec: dec, pad: make([]byte, 32<<10)}, nil
+}
+
+// release puts rs back in the pool when reuse is set (the read ended
+// cleanly), and closes its decoder otherwise.
+func (rs *readState) release(reuse bool) {
+	if !reuse {
+		rs.dec.Close()
+		return
+	}
+	// Drop the reference to the bundle's bytes before pooling.
+	if err := rs.dec.Reset(nil); err != nil {
+		rs.dec.Close()
+		return
+	}
+	readStates.Put(rs)
+}
+
 // Open reads and verifies the bundle at path. Only a regular file (or a
 // symlink to one) of at most MaxFileSize bytes is read.
 func Open(path string) (*Bundle, error) {
@@ -107,6 +197,27 @@ func Open(path string) (*Bundle, error) {
 		return nil, err
 	}
 	return Decode(path, data)
+}
+
+// Verify reads the bundle at path and makes every check Open makes, but
+// hashes each member as it is decompressed instead of keeping it: its
+// memory does not grow with the members (the compressed file is held, the
+// decoder and copy buffer are pooled). The Bundle it returns has the
+// manifest, SHA256, Size and Names; Member returns only the manifest.
+// bundle verify uses it.
+func Verify(path string) (*Bundle, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	b, err := startDecode(path, data, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Wait(); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // StartOpen reads the bundle at path and starts its verification (see
@@ -222,6 +333,12 @@ func streamError(err error, what string) error {
 // against what is left of DecodeLimit(len(data)) before the member's buffer
 // is allocated, and the stream is refused as soon as it passes the limit.
 func StartDecode(path string, data []byte) (*Bundle, error) {
+	return startDecode(path, data, true)
+}
+
+// startDecode is StartDecode; keep false hashes the members (other than the
+// manifest) as they are read instead of keeping them, for Verify.
+func startDecode(path string, data []byte, keep bool) (*Bundle, error) {
 	corrupt := func(member string, err error) error {
 		return &CorruptError{Path: path, Member: member, Err: err}
 	}
@@ -230,12 +347,15 @@ func StartDecode(path string, data []byte) (*Bundle, error) {
 	}
 	b := &Bundle{Path: path, Size: int64(len(data)), SHA256: sha256Hex(data), members: map[string][]byte{}, verified: make(chan struct{})}
 	limit := DecodeLimit(int64(len(data)))
-	dec, err := newDecoder(bytes.NewReader(data))
+	rs, err := getReadState(bytes.NewReader(data))
 	if err != nil {
 		return nil, corrupt("", fmt.Errorf("not a valid zstd stream: %w", err))
 	}
-	defer dec.Close()
-	lr := &limitReader{r: dec, limit: limit}
+	// A read that failed may leave the decoder in any state: only one that
+	// got to the end goes back to the pool.
+	reuse := false
+	defer func() { rs.release(reuse) }()
+	lr := &limitReader{r: rs.dec, limit: limit}
 	tr := tar.NewReader(lr)
 	// end is the stream offset just after the last member's padded data:
 	// the end-of-archive marker (two zero blocks) must follow it.
@@ -274,6 +394,30 @@ func StartDecode(path string, data []byte) (*Bundle, error) {
 		if left := limit - lr.n; hdr.Size > left {
 			return nil, corrupt(name, &LimitError{What: fmt.Sprintf("decompressed size (%d so far, then this member's %d)", lr.n, hdr.Size), Limit: limit})
 		}
+		if !keep && i > 0 {
+			h := sha256.New()
+			n, err := io.CopyBuffer(h, io.LimitReader(tr, hdr.Size), rs.pad)
+			if err == nil && n < hdr.Size {
+				err = io.ErrUnexpectedEOF
+			}
+			if err != nil {
+				return nil, corrupt(name, streamError(err, "the member's data"))
+			}
+			end = lr.n + (512-hdr.Size%512)%512
+			// Decode's checks, in Decode's order (after the data is read).
+			if name == ManifestMember {
+				return nil, corrupt(name, errors.New("manifest appears twice"))
+			}
+			if _, dup := b.streamed[name]; dup {
+				return nil, corrupt(name, errors.New("member appears twice"))
+			}
+			if b.streamed == nil {
+				b.streamed = map[string]streamedMember{}
+			}
+			b.streamed[name] = streamedMember{size: hdr.Size, sum: hex.EncodeToString(h.Sum(nil))}
+			b.names = append(b.names, name)
+			continue
+		}
 		content := make([]byte, hdr.Size)
 		stop := prefault(content)
 		_, err = io.ReadFull(tr, content)
@@ -301,13 +445,15 @@ func StartDecode(path string, data []byte) (*Bundle, error) {
 		}
 		b.members[name] = content
 		b.names = append(b.names, name)
+		b.early.start(name, content)
 	}
 	if b.Manifest == nil {
 		return nil, corrupt(ManifestMember, errors.New("missing: the archive is empty"))
 	}
-	if err := checkEnd(lr, end); err != nil {
+	if err := checkEnd(lr, end, rs.pad); err != nil {
 		return nil, corrupt("", err)
 	}
+	reuse = true
 	go func() {
 		b.verifyErr = b.verify(corrupt)
 		close(b.verified)
@@ -320,11 +466,10 @@ func StartDecode(path string, data []byte) (*Bundle, error) {
 // at most MaxPadding zero bytes, to the end of the last zstd frame. A
 // second archive appended to the first, or any other data, is refused:
 // tar -i would extract it over the real members.
-func checkEnd(lr *limitReader, end int64) error {
+func checkEnd(lr *limitReader, end int64, buf []byte) error {
 	if lr.n < end+1024 {
 		return errors.New("truncated: the tar end-of-archive marker is missing")
 	}
-	buf := make([]byte, 32<<10)
 	pad := lr.n - end - 1024
 	for {
 		n, err := lr.Read(buf)
@@ -356,38 +501,16 @@ func (b *Bundle) Wait() error {
 
 // verify checks the members against the manifest: each listed member
 // present with its size and sha256, in manifest order (the first problem is
-// the error), then nothing unlisted. The sha256s run in parallel, at most
-// GOMAXPROCS at a time, largest members first.
+// the error), then nothing unlisted. The sha256s were started as the
+// members were read (earlyHashes).
 func (b *Bundle) verify(corrupt func(member string, err error) error) error {
+	if b.streamed != nil {
+		return b.verifyStreamed(corrupt)
+	}
 	ms := b.Manifest.Members
-	sums := make([]string, len(ms))
-	order := make([]int, 0, len(ms))
-	for i, mi := range ms {
-		if content, ok := b.members[mi.Name]; ok && int64(len(content)) == mi.Size {
-			order = append(order, i)
-		}
-	}
-	sort.SliceStable(order, func(x, y int) bool { return ms[order[x]].Size > ms[order[y]].Size })
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	workers := min(runtime.GOMAXPROCS(0), len(order))
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(order) {
-					return
-				}
-				i := order[k]
-				sums[i] = sha256Hex(b.members[ms[i].Name])
-			}
-		}()
-	}
-	wg.Wait()
+	early := b.early.wait()
 	listed := make(map[string]bool, len(ms))
-	for i, mi := range ms {
+	for _, mi := range ms {
 		listed[mi.Name] = true
 		content, ok := b.members[mi.Name]
 		if !ok {
@@ -396,14 +519,39 @@ func (b *Bundle) verify(corrupt func(member string, err error) error) error {
 		if int64(len(content)) != mi.Size {
 			return corrupt(mi.Name, fmt.Errorf("size %d, manifest says %d", len(content), mi.Size))
 		}
-		if got := sums[i]; got != mi.SHA256 {
+		if got := early[mi.Name]; got != mi.SHA256 {
 			return corrupt(mi.Name, fmt.Errorf("sha256 %s, manifest says %s", got[:12], mi.SHA256[:12]))
 		}
 	}
+	return b.unlisted(listed, corrupt)
+}
+
+// unlisted returns the error for the first member not in listed.
+func (b *Bundle) unlisted(listed map[string]bool, corrupt func(member string, err error) error) error {
 	for _, name := range b.names {
 		if !listed[name] {
 			return corrupt(name, errors.New("present in the archive but not listed in the manifest"))
 		}
 	}
 	return nil
+}
+
+// verifyStreamed is verify for a bundle read by Verify: the sizes and
+// sums were taken while reading; the checks and their order are verify's.
+func (b *Bundle) verifyStreamed(corrupt func(member string, err error) error) error {
+	listed := make(map[string]bool, len(b.Manifest.Members))
+	for _, mi := range b.Manifest.Members {
+		listed[mi.Name] = true
+		sm, ok := b.streamed[mi.Name]
+		if !ok {
+			return corrupt(mi.Name, errors.New("listed in the manifest but missing from the archive"))
+		}
+		if sm.size != mi.Size {
+			return corrupt(mi.Name, fmt.Errorf("size %d, manifest says %d", sm.size, mi.Size))
+		}
+		if sm.sum != mi.SHA256 {
+			return corrupt(mi.Name, fmt.Errorf("sha256 %s, manifest says %s", sm.sum[:12], mi.SHA256[:12]))
+		}
+	}
+	return b.unlisted(listed, corrupt)
 }

@@ -215,24 +215,57 @@ type tailBuffer struct {
 	max   int
 	buf   []byte
 	total int64
+	// chunks hold the earlier output when max <= 0: an unbounded stdout
+	// (a 10,000-pod list is 100 MB) grows by chunks that are never copied
+	// until Bytes joins them once, instead of by append, whose growth
+	// copies the whole output again and again and leaves every old copy
+	// to the collector.
+	chunks [][]byte
 }
+
+// Chunk sizes of an unbounded tailBuffer: the first buffer grows by append
+// up to chunkMin, then each new chunk doubles, up to chunkMax.
+const (
+	chunkMin = 64 << 10
+	chunkMax = 16 << 20
+)
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.total += int64(len(p))
-	if t.max > 0 && len(p) >= t.max {
+	if t.max <= 0 {
+		if len(t.buf)+len(p) > cap(t.buf) && cap(t.buf) >= chunkMin {
+			t.chunks = append(t.chunks, t.buf)
+			t.buf = make([]byte, 0, max(len(p), min(2*cap(t.buf), chunkMax)))
+		}
+		t.buf = append(t.buf, p...)
+		return len(p), nil
+	}
+	if len(p) >= t.max {
 		t.buf = append(t.buf[:0], p[len(p)-t.max:]...)
 		return len(p), nil
 	}
 	t.buf = append(t.buf, p...)
-	if t.max > 0 && len(t.buf) > 2*t.max {
+	if len(t.buf) > 2*t.max {
 		n := copy(t.buf, t.buf[len(t.buf)-t.max:])
 		t.buf = t.buf[:n]
 	}
 	return len(p), nil
 }
 
-// Bytes returns the kept tail.
+// Bytes returns the kept tail (all of it, when max <= 0, joined once into
+// a buffer of exactly its size).
 func (t *tailBuffer) Bytes() []byte {
+	if len(t.chunks) > 0 {
+		n := len(t.buf)
+		for _, c := range t.chunks {
+			n += len(c)
+		}
+		out := make([]byte, 0, n)
+		for _, c := range t.chunks {
+			out = append(out, c...)
+		}
+		t.buf, t.chunks = append(out, t.buf...), nil
+	}
 	if t.max > 0 && len(t.buf) > t.max {
 		return t.buf[len(t.buf)-t.max:]
 	}

@@ -1,6 +1,7 @@
 package kubectl
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -208,6 +209,50 @@ func TestTailBufferKeepsTheLastBytes(t *testing.T) {
 		}
 		if string(b.Bytes()) != tt.want || b.total != int64(total) {
 			t.Errorf("max %d, writes %q: kept %q of %d, want %q of %d", tt.max, tt.writes, b.Bytes(), b.total, tt.want, total)
+		}
+	}
+}
+
+// TestTailBufferUnboundedChunks: an unbounded buffer written in pipe-sized
+// and odd-sized pieces, past several chunks, returns exactly what was
+// written, and again when Bytes is called twice or written after.
+func TestTailBufferUnboundedChunks(t *testing.T) {
+	t.Parallel()
+	for _, size := range []int{1, 4096, 32 << 10, 100_003, 1 << 20} {
+		var want bytes.Buffer
+		b := &tailBuffer{}
+		for i := 0; want.Len() < 3*chunkMax; i++ {
+			p := bytes.Repeat([]byte{byte('a' + i%26)}, size+i%7)
+			b.Write(p)
+			want.Write(p)
+			if size == 1 && want.Len() > 4*chunkMin {
+				break
+			}
+		}
+		if got := b.Bytes(); !bytes.Equal(got, want.Bytes()) || b.total != int64(want.Len()) || cap(got) != len(got) {
+			t.Fatalf("writes of %d: %d bytes (cap %d), total %d; want %d", size, len(got), cap(got), b.total, want.Len())
+		}
+		b.Write([]byte("tail"))
+		want.WriteString("tail")
+		if got := b.Bytes(); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("writes of %d, then more: %d bytes, want %d", size, len(got), want.Len())
+		}
+	}
+}
+
+// BenchmarkTailBufferUnbounded writes 100 MB in 32 KiB pieces (what
+// os/exec's copy of a kubectl list does) and takes the bytes.
+func BenchmarkTailBufferUnbounded(b *testing.B) {
+	p := bytes.Repeat([]byte("x"), 32<<10)
+	b.SetBytes(100 << 20)
+	b.ReportAllocs()
+	for b.Loop() {
+		t := &tailBuffer{}
+		for range (100 << 20) / len(p) {
+			t.Write(p)
+		}
+		if len(t.Bytes()) != 100<<20 {
+			b.Fatal("short")
 		}
 	}
 }

@@ -107,6 +107,7 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	var reps []*analyze.Report // formats that render all reports at the end
 	var entries []junit.Entry  // formats that render every bundle at the end
 	var summaries []string
+	defer batchGC(e.getenv, len(files))()
 	err = pipeline.AnalyzeAll(ctx, files, pipeline.Options{RuleSet: o.Rules, Analyze: o.Analyze}, bo, func(it pipeline.Item) error {
 		if it.Err != nil {
 			e.problem(it.Err)

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/internal/textutil"
+	"github.com/ksnap/ksnap/pipeline"
+	"github.com/ksnap/ksnap/sign"
 	"github.com/spf13/cobra"
 )
 
@@ -64,26 +68,17 @@ signature is one FAIL line.` + "\n" + exitStatusHelp,
 			if err != nil {
 				return err
 			}
-			for _, path := range args {
-				r := verifyResult{File: path}
-				if !checkSignature(kr, path, &r) {
-					failed = true
-					results = append(results, r)
-					continue
-				}
-				b, err := bundle.Open(path)
-				if err != nil {
-					failed = true
-					r.Error = textutil.OneLine(err.Error())
-					var ce *bundle.CorruptError
-					if errors.As(err, &ce) {
-						r.Member, r.Error = ce.Member, textutil.OneLine(ce.Err.Error())
-					}
-				} else {
-					r.OK, r.SHA256, r.Members = true, b.SHA256, len(b.Names())+1
-					r.Partial = len(b.Manifest.FailedCommands()) > 0
-				}
+			// One bounded pool for many bundles, results in argument order.
+			defer batchGC(e.getenv, len(args))()
+			err = pipeline.Ordered(cmd.Context(), len(args), runtime.GOMAXPROCS(0), func(_ context.Context, i int) verifyResult {
+				return verifyOne(kr, args[i])
+			}, func(_ int, r verifyResult) error {
+				failed = failed || !r.OK
 				results = append(results, r)
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			if output == formatJSON {
 				enc := json.NewEncoder(e.stdout)
@@ -122,4 +117,25 @@ signature is one FAIL line.` + "\n" + exitStatusHelp,
 	f.Lookup("json").NoOptDefVal = formatJSON // --json alone meant -o json
 	cmd.Flags().StringVar(&trusted, "trusted-keys", "", "directory of trusted public keys (*.pub): require a valid FILE.sig by one of them")
 	return cmd
+}
+
+// verifyOne checks one bundle for bundle verify: its signature (when kr
+// is set), then its whole content.
+func verifyOne(kr *sign.Keyring, path string) verifyResult {
+	r := verifyResult{File: path}
+	if !checkSignature(kr, path, &r) {
+		return r
+	}
+	b, err := bundle.Verify(path)
+	if err != nil {
+		r.Error = textutil.OneLine(err.Error())
+		var ce *bundle.CorruptError
+		if errors.As(err, &ce) {
+			r.Member, r.Error = ce.Member, textutil.OneLine(ce.Err.Error())
+		}
+		return r
+	}
+	r.OK, r.SHA256, r.Members = true, b.SHA256, len(b.Names())+1
+	r.Partial = len(b.Manifest.FailedCommands()) > 0
+	return r
 }

@@ -88,6 +88,7 @@ func runHistoryRebuild(ctx context.Context, e *env, o *historyRebuildOptions) er
 	defer st.Close()
 	p := e.startProgress("rebuilding from bundles", len(files))
 	defer p.end()
+	defer batchGC(e.getenv, len(files))()
 	res, err := pipeline.Rebuild(ctx, files, st, historyOptions(), pipeline.BatchOptions{Progress: p.set}, func(it pipeline.Item) {
 		e.problem(it.Err)
 	})

@@ -206,6 +206,7 @@ func runReevaluate(cmd *cobra.Command, e *env, o *reevaluateOptions) error {
 			current = reeval.FromHistory(recs, "", version).Current
 		}
 	}
+	defer batchGC(e.getenv, len(inputs))()
 	res, err := reeval.Run(ctx, inputs, reeval.Options{Base: o.Old, New: o.New})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"time"
 
 	"github.com/ksnap/ksnap/history"
 )
@@ -23,6 +24,8 @@ type block struct {
 	terminated bool  // false: data is a final fragment without '\n'
 	tooLong    bool  // data is empty; the line it stands for exceeded history.MaxLineSize
 	recs       []history.Record
+	offs       []int64 // offs[i] is the file offset of recs[i]'s line
+	pastEnd    bool    // a record after the filter's stopAfter ended the block
 	parser     history.Parser
 	errs       []history.LineError // Line counts from 1 at the block's first line
 	done       chan struct{}
@@ -44,20 +47,70 @@ const forwardSlack = 64 << 10
 // Corrupt lines are skipped, counted and reported with their real line
 // numbers. A missing file is an empty history. An error from fn, or ctx
 // being done (checked between blocks), stops the scan and is returned as is.
+//
+// With f.Since or f.Until set, the scan reads only the part of the file
+// that can hold them, assuming the file is in time order up to
+// Options.ReorderWindow (see there): it starts at a line found by a binary
+// search on time, and stops at the first record later than Until plus the
+// window. Corrupt lines met after a seek have no line number (their byte
+// offset is exact).
 func (s *Store) Scan(ctx context.Context, f history.Filter, fn func(*history.Record) error) (history.Corrupt, error) {
 	var corrupt history.Corrupt
 	if err := ctx.Err(); err != nil {
 		return corrupt, err
 	}
-	path := s.path
 	file, size, err := s.openRead()
 	if err != nil || file == nil {
 		return corrupt, err
 	}
 	defer file.Close()
-	// Read what was whole when the scan started; later appends are not
-	// half-read.
-	in := io.NewSectionReader(file, 0, size)
+	var start int64
+	var stopAfter time.Time
+	if w := s.reorderWindow(); w >= 0 {
+		if !f.Since.IsZero() {
+			start = seekBefore(file, size, f.Since.Add(-w))
+		}
+		if !f.Until.IsZero() {
+			stopAfter = f.Until.Add(w)
+		}
+	}
+	err = scanBlocks(ctx, file, start, size, s.path, &scanFilter{f: &f, stopAfter: stopAfter}, func(b *block, line int) error {
+		for _, e := range b.errs {
+			if line > 0 {
+				e.Line += line - 1
+			} else {
+				e.Line = 0
+			}
+			corrupt.Add(e, s.opts.Report)
+		}
+		for i := range b.recs {
+			if err := fn(&b.recs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return corrupt, err
+}
+
+// scanFilter is what the parse workers select by: f, and (when not zero)
+// stopAfter, the time past which a record ends the scan.
+type scanFilter struct {
+	f         *history.Filter
+	stopAfter time.Time
+}
+
+// scanBlocks reads the bytes [start, size) of file, which start at a line,
+// in blocks of whole lines that GOMAXPROCS workers parse, and calls visit
+// for each block in file order on the calling goroutine, with the number of
+// the block's first line (0 when start > 0: unknown). A block's records
+// (b.recs, their offsets b.offs) are those matching sf; its corrupt lines
+// are b.errs, numbered from 1 at the block's first line. The block is
+// reused after visit returns. An error from visit, or ctx being done,
+// stops the scan and is returned as is; so does a record past
+// sf.stopAfter, silently.
+func scanBlocks(ctx context.Context, file io.ReaderAt, start, size int64, path string, sf *scanFilter, visit func(b *block, line int) error) error {
+	in := io.NewSectionReader(file, start, size-start)
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *block, workers)
 	ordered := make(chan *block, 2*workers)
@@ -67,20 +120,20 @@ func (s *Store) Scan(ctx context.Context, f history.Filter, fn func(*history.Rec
 	stop := make(chan struct{})
 	readErr := make(chan error, 1)
 	go func() {
-		readErr <- splitBlocks(in, path, work, ordered, free, stop)
+		readErr <- splitBlocks(in, start, path, work, ordered, free, stop)
 		close(work)
 		close(ordered)
 	}()
 	for range workers {
 		go func() {
 			for b := range work {
-				parseBlock(b, path, &f)
+				parseBlock(b, path, sf)
 				close(b.done)
 			}
 		}()
 	}
 	// halt stops the reader and waits until it is done with the file, so
-	// that the deferred Close never races a read. Workers may still parse
+	// that the caller's Close never races a read. Workers may still parse
 	// the blocks queued for them; they touch no file.
 	halt := func() {
 		close(stop)
@@ -89,32 +142,32 @@ func (s *Store) Scan(ctx context.Context, f history.Filter, fn func(*history.Rec
 		<-readErr
 	}
 	line := 1 // number of the next block's first line
+	if start > 0 {
+		line = 0
+	}
 	for b := range ordered {
 		<-b.done
 		if err := ctx.Err(); err != nil {
 			halt()
-			return corrupt, err
+			return err
 		}
-		for _, e := range b.errs {
-			e.Line += line - 1
-			corrupt.Add(e, s.opts.Report)
+		if err := visit(b, line); err != nil {
+			halt()
+			return err
 		}
-		line += b.lines
-		for i := range b.recs {
-			if err := fn(&b.recs[i]); err != nil {
-				halt()
-				return corrupt, err
-			}
+		if line > 0 {
+			line += b.lines
+		}
+		if b.pastEnd {
+			halt()
+			return nil
 		}
 		select {
 		case free <- b:
 		default:
 		}
 	}
-	if err := <-readErr; err != nil {
-		return corrupt, err
-	}
-	return corrupt, nil
+	return <-readErr
 }
 
 // newBlock returns a recycled block, or a new one, with a buffer of at
@@ -123,9 +176,9 @@ func newBlock(free <-chan *block, n int) *block {
 	var b *block
 	select {
 	case b = <-free:
-		b.recs, b.errs = b.recs[:0], b.errs[:0]
+		b.recs, b.offs, b.errs = b.recs[:0], b.offs[:0], b.errs[:0]
 		b.parser.Reset()
-		b.tooLong, b.lines = false, 0
+		b.tooLong, b.pastEnd, b.lines = false, false, 0
 	default:
 		b = &block{}
 	}
@@ -142,7 +195,7 @@ func newBlock(free <-chan *block, n int) *block {
 
 // splitBlocks reads f forwards and sends blocks of whole lines, in order, to
 // both channels.
-func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, free <-chan *block, stop <-chan struct{}) error {
+func splitBlocks(f io.Reader, offset int64, path string, work, ordered chan<- *block, free <-chan *block, stop <-chan struct{}) error {
 	send := func(b *block) bool {
 		select {
 		case ordered <- b:
@@ -157,8 +210,8 @@ func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, free <-c
 		return true
 	}
 	var pending []byte // a copy of the start of a line cut by the last read
-	var offset int64   // file offset of pending[0]
-	skipping := false  // inside an over-long line
+	// offset is the file offset of pending[0].
+	skipping := false // inside an over-long line
 	for {
 		b := newBlock(free, len(pending)+forwardBlock)
 		data := b.buf[:cap(b.buf)]
@@ -216,7 +269,7 @@ func splitBlocks(f io.Reader, path string, work, ordered chan<- *block, free <-c
 	}
 }
 
-func parseBlock(b *block, path string, filter *history.Filter) {
+func parseBlock(b *block, path string, sf *scanFilter) {
 	if b.tooLong {
 		b.errs = append(b.errs, history.LineError{Path: path, Line: 1, Offset: b.offset, Err: history.ErrLineTooLong})
 		b.lines = 1
@@ -258,8 +311,13 @@ func parseBlock(b *block, path string, filter *history.Filter) {
 			b.errs = append(b.errs, history.LineError{Path: path, Line: n, Offset: start, Err: err})
 			continue
 		}
-		if filter.Match(rec) {
+		if !sf.stopAfter.IsZero() && rec.Time.After(sf.stopAfter) {
+			b.pastEnd = true
+			break
+		}
+		if sf.f.Match(rec) {
 			b.recs = b.recs[:k+1]
+			b.offs = append(b.offs, start)
 		}
 	}
 	b.lines = line - 1

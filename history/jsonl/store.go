@@ -74,6 +74,15 @@ type Options struct {
 	// LockTimeout bounds the wait of Append and Prune for the file's lock;
 	// 0 means DefaultLockTimeout, negative is not allowed.
 	LockTimeout time.Duration
+	// ReorderWindow is how far out of time order the file's lines may be
+	// for a read with Filter.Since or Filter.Until to skip by time (0:
+	// DefaultReorderWindow; negative: never skip, read the whole file).
+	// Lines are appended at capture time, so a file is in time order up to
+	// clock skew and late records: a read assumes that no record is more
+	// than ReorderWindow later than any record after it in the file. A
+	// record further out of order than that, beyond the point where the
+	// read starts (Since) or stops (Until), is missed.
+	ReorderWindow time.Duration
 }
 
 // Store is a history file. Open does not touch the file: a missing file

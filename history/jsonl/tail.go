@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/ksnap/ksnap/history"
 )
@@ -16,9 +17,13 @@ const blockSize = 64 << 10
 // Tail returns the most recent n records matching f, oldest first. It
 // reads the file backwards in 64 KiB blocks and stops as soon as it has
 // enough records, so its cost depends on the records asked for, not on the
-// file's size. Corrupt lines are skipped, counted and reported, with their
-// number from the end; they never abort the read. A missing file is an
-// empty history.
+// file's size. With f.Until set, a binary search on time first finds where
+// the records after Until begin (see Options.ReorderWindow), and the read
+// starts there; with f.Since set, the read stops at the first record
+// before Since minus the window. Corrupt lines are skipped, counted and
+// reported, with their number from the end (after an Until seek: their
+// byte offset only); they never abort the read. A missing file is an empty
+// history.
 func (s *Store) Tail(ctx context.Context, n int, f history.Filter) (*history.Loaded, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("limit %d: %w", n, history.ErrBadLimit)
@@ -36,6 +41,18 @@ func (s *Store) Tail(ctx context.Context, n int, f history.Filter) (*history.Loa
 		return out, nil
 	}
 	defer file.Close()
+	full := size
+	if w := s.reorderWindow(); w >= 0 && !f.Until.IsZero() {
+		// Records after Until (and its reorder window) need not be read.
+		size = seekAfter(file, size, f.Until.Add(w))
+	}
+	cut := size < full
+	// Reading backwards, a record before Since minus the window means
+	// every record before it is before Since too.
+	var stopBefore time.Time
+	if w := s.reorderWindow(); w >= 0 && !f.Since.IsZero() {
+		stopBefore = f.Since.Add(-w)
+	}
 	var ctxErr error
 	err = scanBackward(file, size, blockSize, func(line []byte, fromEnd int, off int64, terminated bool, tooLong bool) bool {
 		if fromEnd%1024 == 0 {
@@ -44,7 +61,11 @@ func (s *Store) Tail(ctx context.Context, n int, f history.Filter) (*history.Loa
 			}
 		}
 		lineErr := func(e error) history.LineError {
-			return history.LineError{Path: path, FromEnd: fromEnd, Offset: off, Err: e}
+			le := history.LineError{Path: path, FromEnd: fromEnd, Offset: off, Err: e}
+			if cut {
+				le.FromEnd = 0 // counted from the seek point, not the end
+			}
+			return le
 		}
 		if tooLong {
 			out.Corrupt.Add(lineErr(history.ErrLineTooLong), s.opts.Report)
@@ -60,6 +81,9 @@ func (s *Store) Tail(ctx context.Context, n int, f history.Filter) (*history.Loa
 			}
 			out.Corrupt.Add(lineErr(err), s.opts.Report)
 			return true
+		}
+		if !stopBefore.IsZero() && rec.Time.Before(stopBefore) {
+			return false
 		}
 		if !f.Match(&rec) {
 			return true

@@ -63,6 +63,30 @@ func Replace(path string, data []byte, perm os.FileMode) error {
 
 // writeTemp writes data to a new temp file next to path and fsyncs it.
 func writeTemp(path string, data []byte, perm os.FileMode) (string, error) {
+	t, err := CreateTemp(path, perm)
+	if err != nil {
+		return "", err
+	}
+	if _, err := t.Write(data); err != nil {
+		t.Abort()
+		return "", fmt.Errorf("write %s: %w", t.name, err)
+	}
+	if err := t.syncClose(); err != nil {
+		return "", err
+	}
+	return t.name, nil
+}
+
+// Temp is a new temp file next to its final path, for a replacement too
+// large to hold in memory: write it (it is an *os.File), then Replace or
+// Abort.
+type Temp struct {
+	*os.File
+	name, path string
+}
+
+// CreateTemp creates the temp file that Replace will rename over path.
+func CreateTemp(path string, perm os.FileMode) (*Temp, error) {
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
 	// The writer's PID is part of the name, so that a later run can tell
@@ -71,23 +95,41 @@ func writeTemp(path string, data []byte, perm os.FileMode) (string, error) {
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+tempInfix+strconv.Itoa(os.Getpid())+"-"+hex.EncodeToString(rnd[:]))
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
-		return "", fmt.Errorf("create %s: %w", tmp, err)
+		return nil, fmt.Errorf("create %s: %w", tmp, err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return "", fmt.Errorf("write %s: %w", tmp, err)
+	return &Temp{File: f, name: tmp, path: path}, nil
+}
+
+// syncClose fsyncs and closes the temp file, removing it on failure.
+func (t *Temp) syncClose() error {
+	if err := t.Sync(); err != nil {
+		t.Abort()
+		return fmt.Errorf("fsync %s: %w", t.name, err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return "", fmt.Errorf("fsync %s: %w", tmp, err)
+	if err := t.File.Close(); err != nil {
+		os.Remove(t.name)
+		return fmt.Errorf("close %s: %w", t.name, err)
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return "", fmt.Errorf("close %s: %w", tmp, err)
+	return nil
+}
+
+// Abort closes and removes the temp file.
+func (t *Temp) Abort() {
+	t.File.Close()
+	os.Remove(t.name)
+}
+
+// Replace fsyncs the temp file and renames it over its path, atomically,
+// then fsyncs the directory. On failure the temp file is removed.
+func (t *Temp) Replace() error {
+	if err := t.syncClose(); err != nil {
+		return err
 	}
-	return tmp, nil
+	if err := os.Rename(t.name, t.path); err != nil {
+		os.Remove(t.name)
+		return fmt.Errorf("rename %s: %w", t.path, err)
+	}
+	return syncDir(filepath.Dir(t.path))
 }
 
 func sameOrExists(path string, data []byte) error {
