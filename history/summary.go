@@ -743,14 +743,16 @@ func (fo *folder) finish() *Summary {
 			Name: acc.name, Owner: acc.owner, Records: acc.records, Errors: acc.errors,
 			LastHealth: acc.lastHealth, LastPhase: acc.lastPhase, LastSeen: acc.lastSeen, Health: acc.lastHealth,
 		}
-		if t := acc.failingSince; !t.IsZero() {
-			st.FailingSince = &t
-		}
-		if t := acc.lastOK; !t.IsZero() {
-			st.LastOK = &t
-		}
-		if c := acc.topCause(); c != nil {
-			st.TopCause, st.TopCauseRecords, st.TopReason = c.code, c.records, c.reason
+		if acc.errors > 0 { // only these are listed: no allocation for the others
+			if t := acc.failingSince; !t.IsZero() {
+				st.FailingSince = &t
+			}
+			if t := acc.lastOK; !t.IsZero() {
+				st.LastOK = &t
+			}
+			if c := acc.topCause(); c != nil {
+				st.TopCause, st.TopCauseRecords, st.TopReason = c.code, c.records, c.reason
+			}
 		}
 		if acc.lastHealth == LevelError && acc.owner != "" {
 			if b := bestOK[acc.owner]; b != nil && laterJob(b, acc) {
