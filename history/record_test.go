@@ -326,3 +326,47 @@ func TestEncodeMemoryPeak(t *testing.T) {
 	}
 	checkCanonical(t, line)
 }
+
+// The cause keys are each job's last and the options object the record's
+// last, each written only when set: lines without them encode as before.
+func TestEncodeCauseAndOptions(t *testing.T) {
+	t.Parallel()
+	r := sampleRecord(mustTime(t, "2025-11-16T10:00:00Z"), "ERROR", Job{Name: "j", Phase: "FAILED", Health: "ERROR", Rules: []string{"J1"}, Owner: "o"})
+	without := string(AppendJSON(nil, &r))
+	r.Jobs[0].Cause, r.Jobs[0].Reason = "P7", `P7 OOMKilled exit 137 pod "j-x"`
+	r.Cluster = "c"
+	r.Options = []Option{{Key: "expect", Value: "a,b"}, {Key: "max_runtime", Value: "2h0m0s"}}
+	got := string(AppendJSON(nil, &r))
+	want := strings.Replace(strings.TrimSuffix(without, "}"), `"owner":"o"}`, `"owner":"o","cause":"P7","reason":"P7 OOMKilled exit 137 pod \"j-x\""}`, 1) +
+		`,"cluster":"c","options":{"expect":"a,b","max_runtime":"2h0m0s"}}`
+	if got != want {
+		t.Fatalf("AppendJSON =\n%s\nwant\n%s", got, want)
+	}
+	back, err := ParseLine([]byte(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, r) {
+		t.Errorf("round trip =\n%#v\nwant\n%#v", back, r)
+	}
+	for _, bad := range []string{`"options":{"a":1}`, `"options":[]`, `"jobs":[{"cause":7}]`} {
+		line := strings.TrimSuffix(without, "}") + "," + bad + "}"
+		if _, err := ParseLine([]byte(line)); err == nil {
+			t.Errorf("ParseLine accepted %s", bad)
+		}
+	}
+	// Clone shares no memory with the record it copies.
+	var p Parser
+	var parsed Record
+	buf := []byte(got)
+	if err := p.Parse(&parsed, buf, true); err != nil {
+		t.Fatal(err)
+	}
+	c := parsed.Clone()
+	for i := range buf {
+		buf[i] = 'x'
+	}
+	if !reflect.DeepEqual(c, r) {
+		t.Errorf("Clone after the line was overwritten =\n%#v\nwant\n%#v", c, r)
+	}
+}
