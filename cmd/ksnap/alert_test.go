@@ -260,6 +260,9 @@ func TestAlertUsage(t *testing.T) {
 		{"bad url", []string{"alert", "--config", cfg, "--history-file", hist, "--dry-run"},
 			map[string]string{"KSNAP_TEST_AM_URL": "am.example/" + secret},
 			"ksnap: sink am: the URL is not an http or https URL with a host\n"},
+		{"missing history", []string{"alert", "--config", cfg, "--history-file", filepath.Join(dir, "nope.jsonl"), "--dry-run"},
+			map[string]string{"KSNAP_TEST_AM_URL": "https://am.example/", "KSNAP_TEST_TOKEN": "t", "KSNAP_TEST_SLACK_URL": "https://hooks.slack.example/x"},
+			"ksnap: " + filepath.Join(dir, "nope.jsonl") + ": no such history file (ksnap record creates it; --allow-missing reads a missing file as empty)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
