@@ -15,19 +15,32 @@ func displayTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // HistoryTable writes records as an aligned table, one row per record, oldest
 // first, numbered from 1. Timestamps print as RFC 3339 UTC to the second;
-// the Bundle column is "-" for records of the old tool.
+// the Bundle column is "-" for records of the old tool; a Cluster column
+// follows when some record names one.
 func HistoryTable(w io.Writer, recs []history.Record) error {
 	bw := bufio.NewWriter(w)
 	if len(recs) == 0 {
 		fmt.Fprintln(bw, "No records found.")
 		return bw.Flush()
 	}
+	clusters := false
+	for i := range recs {
+		clusters = clusters || recs[i].Cluster != ""
+	}
 	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tTIMESTAMP\tHEALTH\tOK\tWARN\tERR\tNAMESPACE\tSELECTOR\tBUNDLE")
+	head := "#\tTIMESTAMP\tHEALTH\tOK\tWARN\tERR\tNAMESPACE\tSELECTOR\tBUNDLE"
+	if clusters {
+		head += "\tCLUSTER"
+	}
+	fmt.Fprintln(tw, head)
 	for i := range recs {
 		r := &recs[i]
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", i+1, displayTime(r.Time), r.Level(),
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s", i+1, displayTime(r.Time), r.Level(),
 			r.JobsOK, r.JobsWarn, r.JobsError, dash(esc(r.Namespace)), dash(esc(r.Selector)), dash(esc(r.Bundle)))
+		if clusters {
+			fmt.Fprintf(tw, "\t%s", dash(esc(r.Cluster)))
+		}
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
