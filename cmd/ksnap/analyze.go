@@ -112,7 +112,9 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 		if it.Err != nil {
 			e.problem(it.Err)
 			overall = overall.Worst(model.LevelUnknown)
-			entries = append(entries, junit.Entry{Path: it.Path, Err: it.Err})
+			if f.batch != nil {
+				entries = append(entries, junit.Entry{Path: it.Path, Err: it.Err})
+			}
 			if f.unreadable != nil {
 				return f.unreadable(e.stdout, it.Path, it.Err)
 			}
