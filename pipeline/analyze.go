@@ -38,6 +38,11 @@ type Options struct {
 	// AfterCapture, when set, runs in Record once the bundle is written and
 	// before it is analyzed (e.g. to upload it to object storage).
 	AfterCapture func(context.Context, *capture.Result) error
+	// Verified, when set, is the set of bundle files verified in full
+	// before: a bundle in it is read without hashing its members again,
+	// and one that passes every check is added (bundle.StartOpenKnown).
+	// It never changes a result, only what the reading costs.
+	Verified bundle.VerifiedSet
 }
 
 // DefaultOptions are the settings record uses and rebuild reproduces: the
@@ -63,7 +68,10 @@ type Analyzed struct {
 	SHA256 string
 	// CapturedAt is the manifest's capture time.
 	CapturedAt time.Time
-	Report     *analyze.Report
+	// HashesSkipped says the members were not hashed again: the file was
+	// in Options.Verified (every other check ran).
+	HashesSkipped bool
+	Report        *analyze.Report
 	// Record is the report mapped onto a history record.
 	Record history.Record
 }
@@ -73,7 +81,7 @@ type Analyzed struct {
 // evaluates it and maps the report onto its history record. An unreadable
 // bundle is a *bundle.CorruptError or an error naming the file.
 func Analyze(path string, opts Options) (*Analyzed, error) {
-	b, err := bundle.StartOpen(path)
+	b, err := bundle.StartOpenKnown(path, opts.Verified)
 	if err != nil {
 		return nil, openError(path, err)
 	}
@@ -83,7 +91,7 @@ func Analyze(path string, opts Options) (*Analyzed, error) {
 			_ = b.Wait()
 			return nil, fmt.Errorf("%s: member %s: analysis_options: %w", b.Path, bundle.ManifestMember, err)
 		}
-		o.Analyze.LogLines, o.AfterCapture = opts.Analyze.LogLines, opts.AfterCapture
+		o.Analyze.LogLines, o.AfterCapture, o.Verified = opts.Analyze.LogLines, opts.AfterCapture, opts.Verified
 		opts = o
 	}
 	rep, evalErr := analyze.Evaluate(analyze.FromBundle(b), opts.ruleSet(), opts.Analyze)
@@ -100,12 +108,13 @@ func Analyze(path string, opts Options) (*Analyzed, error) {
 	rec := HistoryRecord(at, b.Manifest.Cluster, b.Name(), b.SHA256, rep)
 	rec.Options = opts.Settings()
 	return &Analyzed{
-		Path:       path,
-		Name:       b.Name(),
-		SHA256:     b.SHA256,
-		CapturedAt: at,
-		Report:     rep,
-		Record:     rec,
+		Path:          path,
+		Name:          b.Name(),
+		SHA256:        b.SHA256,
+		CapturedAt:    at,
+		HashesSkipped: b.HashesSkipped,
+		Report:        rep,
+		Record:        rec,
 	}, nil
 }
 

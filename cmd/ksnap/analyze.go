@@ -108,7 +108,7 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	var entries []junit.Entry  // formats that render every bundle at the end
 	var summaries []string
 	defer batchGC(e.getenv, len(files))()
-	err = pipeline.AnalyzeAll(ctx, files, pipeline.Options{RuleSet: o.Rules, Analyze: o.Analyze}, bo, func(it pipeline.Item) error {
+	err = pipeline.AnalyzeAll(ctx, files, pipeline.Options{RuleSet: o.Rules, Analyze: o.Analyze, Verified: e.verifiedSet()}, bo, func(it pipeline.Item) error {
 		if it.Err != nil {
 			e.problem(it.Err)
 			overall = overall.Worst(model.LevelUnknown)
@@ -121,6 +121,9 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 			return nil
 		}
 		rep := it.Analyzed.Report
+		if it.Analyzed.HashesSkipped {
+			e.logger().Debug("member hashes skipped: the file was verified before (verify cache)", "bundle", it.Analyzed.Name)
+		}
 		overall = overall.Worst(rep.Verdict)
 		for _, p := range rep.InputProblems {
 			if p.Index < 0 { // a member that could not be read at all: say so on stderr too

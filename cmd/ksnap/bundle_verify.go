@@ -70,8 +70,9 @@ signature is one FAIL line.` + "\n" + exitStatusHelp,
 			}
 			// One bounded pool for many bundles, results in argument order.
 			defer batchGC(e.getenv, len(args))()
+			known := e.verifiedSet()
 			err = pipeline.Ordered(cmd.Context(), len(args), runtime.GOMAXPROCS(0), func(_ context.Context, i int) verifyResult {
-				return verifyOne(kr, args[i])
+				return verifyOne(kr, args[i], known)
 			}, func(_ int, r verifyResult) error {
 				failed = failed || !r.OK
 				results = append(results, r)
@@ -120,8 +121,9 @@ signature is one FAIL line.` + "\n" + exitStatusHelp,
 }
 
 // verifyOne checks one bundle for bundle verify: its signature (when kr
-// is set), then its whole content.
-func verifyOne(kr *sign.Keyring, path string) verifyResult {
+// is set), then its whole content, always in full: the verify cache is
+// never consulted, only told of a bundle that passed (known may be nil).
+func verifyOne(kr *sign.Keyring, path string, known bundle.VerifiedSet) verifyResult {
 	r := verifyResult{File: path}
 	if !checkSignature(kr, path, &r) {
 		return r
@@ -136,6 +138,9 @@ func verifyOne(kr *sign.Keyring, path string) verifyResult {
 		return r
 	}
 	r.OK, r.SHA256, r.Members = true, b.SHA256, len(b.Names())+1
+	if known != nil {
+		known.Add(b.SHA256)
+	}
 	r.Partial = len(b.Manifest.FailedCommands()) > 0
 	return r
 }

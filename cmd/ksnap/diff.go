@@ -76,7 +76,7 @@ schema ksnap.diff/v1 (docs/replay.md).` + "\n" + diffExitHelp,
 			if runF != nil {
 				return runF(o)
 			}
-			res, err := diff.Run(cmd.Context(), o.Files, o.Pipeline)
+			res, err := diff.Run(cmd.Context(), o.Files, withVerified(o.Pipeline, e))
 			if err != nil {
 				return err
 			}

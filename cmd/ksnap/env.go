@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/jsonl"
@@ -38,6 +39,9 @@ type env struct {
 
 	mu       sync.Mutex
 	progress *progress // the line on stderr now, if any
+	// verified is the verify cache (verifiedSet), looked up once.
+	verified     bundle.VerifiedSet
+	verifiedDone bool
 }
 
 func newOSEnv() *env {

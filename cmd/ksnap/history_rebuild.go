@@ -89,7 +89,9 @@ func runHistoryRebuild(ctx context.Context, e *env, o *historyRebuildOptions) er
 	p := e.startProgress("rebuilding from bundles", len(files))
 	defer p.end()
 	defer batchGC(e.getenv, len(files))()
-	res, err := pipeline.Rebuild(ctx, files, st, historyOptions(), pipeline.BatchOptions{Progress: p.set}, func(it pipeline.Item) {
+	ro := historyOptions()
+	ro.Verified = e.verifiedSet()
+	res, err := pipeline.Rebuild(ctx, files, st, ro, pipeline.BatchOptions{Progress: p.set}, func(it pipeline.Item) {
 		e.problem(it.Err)
 	})
 	if err != nil {

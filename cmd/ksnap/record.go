@@ -103,6 +103,7 @@ func runRecord(cmd *cobra.Command, e *env, o *recordOptions) error {
 	st := e.recordStore(o.HistoryPath, o.Capture.OutDir, jsonl.Options{LockTimeout: o.LockTimeout})
 	defer st.Close()
 	opts := o.Pipeline
+	opts.Verified = e.verifiedSet()
 	opts.AfterCapture = func(ctx context.Context, res *capture.Result) error {
 		reportFailures(e, res)
 		return e.uploadBundle(ctx, o.flags.bundleURL, res)

@@ -207,7 +207,7 @@ func runReevaluate(cmd *cobra.Command, e *env, o *reevaluateOptions) error {
 		}
 	}
 	defer batchGC(e.getenv, len(inputs))()
-	res, err := reeval.Run(ctx, inputs, reeval.Options{Base: o.Old, New: o.New})
+	res, err := reeval.Run(ctx, inputs, reeval.Options{Base: withVerified(o.Old, e), New: withVerified(o.New, e)})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/ksnap/ksnap/capture"
+	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
 	"github.com/ksnap/ksnap/history"
 	"github.com/ksnap/ksnap/history/jsonl"
@@ -110,12 +111,15 @@ type watchRun struct {
 	alert       *alert.Config
 	store       history.Store
 	historyPath string
+	// verified is the verify cache, when the bundles are kept.
+	verified bundle.VerifiedSet
 }
 
 func runWatch(cmd *cobra.Command, e *env, o *watchOptions) error {
 	w := &watchRun{o: o, opts: o.Capture, runner: e.kubectl(o.Kubectl)}
 	if o.BundleDir != "" {
 		w.opts.OutDir = o.BundleDir
+		w.verified = e.verifiedSet()
 	} else {
 		tmp, err := os.MkdirTemp("", "ksnap-watch-")
 		if err != nil {
@@ -192,6 +196,7 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 // its output and the alert step, and returns the verdict.
 func (w *watchRun) tick(ctx context.Context, e *env) (model.Level, error) {
 	opts := w.o.Pipeline
+	opts.Verified = w.verified
 	opts.AfterCapture = func(ctx context.Context, res *capture.Result) error {
 		reportFailures(e, res)
 		return e.uploadBundle(ctx, w.o.flags.bundleURL, res)
