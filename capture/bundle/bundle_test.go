@@ -243,15 +243,52 @@ func goodEntries(t *testing.T) []entry {
 	return out
 }
 
+type corruptCase struct {
+	name       string
+	data       func(t *testing.T) []byte
+	wantMember string
+	wantErr    string
+}
+
 func TestCorruptionGivesOneTypedErrorNamingTheMember(t *testing.T) {
 	t.Parallel()
+	for _, tt := range corruptCases(encode(t)) {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			checkCorrupt(t, tt.data(t), tt.wantMember, tt.wantErr)
+		})
+	}
+}
+
+// TestCorruptionWholeDecode runs the same cases through decodeWhole (the
+// one-call decode of large bundles, here for every size): each gives the
+// error the streaming read gives (checkCorrupt compares with Verify's).
+// Not parallel: it lowers wholeMin for the duration.
+func TestCorruptionWholeDecode(t *testing.T) {
+	defer func(m uint64) { wholeMin = m }(wholeMin)
+	wholeMin = 0
 	good := encode(t)
-	tests := []struct {
-		name       string
-		data       func(t *testing.T) []byte
-		wantMember string
-		wantErr    string
-	}{
+	if decodeWhole(good, DecodeLimit(int64(len(good)))) == nil {
+		t.Fatal("decodeWhole refused a good bundle")
+	}
+	b, err := Decode("b.tar.zst", good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range testMembers() {
+		if got, _ := b.Member(m.Name); !bytes.Equal(got, m.Data) || cap(got) != len(got) {
+			t.Fatalf("member %s: %q (cap %d)", m.Name, got, cap(got))
+		}
+	}
+	for _, tt := range corruptCases(good) {
+		t.Run(tt.name, func(t *testing.T) {
+			checkCorrupt(t, tt.data(t), tt.wantMember, tt.wantErr)
+		})
+	}
+}
+
+func corruptCases(good []byte) []corruptCase {
+	return []corruptCase{
 		{"not zstd", func(t *testing.T) []byte { return []byte("PK\x03\x04 this is a zip") }, "", "not a valid zstd stream"},
 		{"flipped byte", func(t *testing.T) []byte {
 			b := append([]byte(nil), good...)
@@ -330,12 +367,6 @@ func TestCorruptionGivesOneTypedErrorNamingTheMember(t *testing.T) {
 			tw.Flush()
 			return compress(t, buf.Bytes())
 		}, PodsMember, "exceeds the limit"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			checkCorrupt(t, tt.data(t), tt.wantMember, tt.wantErr)
-		})
 	}
 }
 

@@ -321,6 +321,61 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Seek moves within the stream when the reader under it can (the
+// decompressed stream held whole): archive/tar then skips a member's data
+// instead of copying it out. Moving past the limit is refused like reading
+// past it.
+func (l *limitReader) Seek(offset int64, whence int) (int64, error) {
+	s, ok := l.r.(io.Seeker)
+	if !ok || whence != io.SeekCurrent || offset < 0 {
+		return 0, errors.New("not seekable")
+	}
+	if l.n+offset > l.limit {
+		return 0, &LimitError{What: "decompressed size", Limit: l.limit, Got: l.limit + 1}
+	}
+	pos, err := s.Seek(offset, io.SeekCurrent)
+	if err != nil {
+		return 0, err
+	}
+	l.n += offset
+	return pos, nil
+}
+
+// wholeMin is the smallest decompressed size decodeWhole takes on: below
+// it a pooled streaming decoder is cheaper than a decoder of its own.
+var wholeMin uint64 = 8 << 20 // a variable for tests
+
+// decodeWhole decodes a bundle of one large zstd frame that declares its
+// content size (what format v1 writes) in one call into one buffer, which
+// saves copying every member out of the decoder's window. It returns nil
+// whenever that does not apply or fails; the streaming read then decodes
+// the file and reports its problems in the usual words. The output is
+// bounded by limit like the streaming read.
+func decodeWhole(data []byte, limit int64) []byte {
+	var h zstd.Header
+	if err := h.Decode(data); err != nil || !h.HasFCS || h.WindowSize > MaxWindow ||
+		h.FrameContentSize < wholeMin || h.FrameContentSize > uint64(limit) {
+		return nil
+	}
+	dec, err := zstd.NewReader(nil,
+		zstd.WithDecoderConcurrency(1),
+		zstd.WithDecoderMaxMemory(uint64(limit)),
+		zstd.WithDecoderMaxWindow(MaxWindow),
+	)
+	if err != nil {
+		return nil
+	}
+	defer dec.Close()
+	buf := make([]byte, h.FrameContentSize)
+	stop := prefault(buf)
+	out, err := dec.DecodeAll(data, buf[:0])
+	stop()
+	if err != nil || int64(len(out)) > limit {
+		return nil
+	}
+	return out
+}
+
 // zstdError marks an error of the zstd layer (a corrupt or truncated
 // frame, a checksum mismatch) as opposed to one of the tar layer.
 type zstdError struct{ err error }
@@ -386,6 +441,12 @@ func startDecodeKnown(path string, data []byte, keep bool, known VerifiedSet) (*
 		}
 	}
 	limit := DecodeLimit(int64(len(data)))
+	// whole is the decompressed stream when it could be decoded at once
+	// (decodeWhole): the members are then slices of it, not copies.
+	var whole []byte
+	if keep {
+		whole = decodeWhole(data, limit)
+	}
 	rs, err := getReadState(bytes.NewReader(data))
 	if err != nil {
 		return nil, corrupt("", fmt.Errorf("not a valid zstd stream: %w", err))
@@ -395,6 +456,9 @@ func startDecodeKnown(path string, data []byte, keep bool, known VerifiedSet) (*
 	reuse := false
 	defer func() { rs.release(reuse) }()
 	lr := &limitReader{r: rs.dec, limit: limit}
+	if whole != nil {
+		lr.r = bytes.NewReader(whole)
+	}
 	tr := tar.NewReader(lr)
 	// end is the stream offset just after the last member's padded data:
 	// the end-of-archive marker (two zero blocks) must follow it.
@@ -457,14 +521,26 @@ func startDecodeKnown(path string, data []byte, keep bool, known VerifiedSet) (*
 			b.names = append(b.names, name)
 			continue
 		}
-		content := make([]byte, hdr.Size)
-		stop := prefault(content)
-		_, err = io.ReadFull(tr, content)
-		stop()
+		var content []byte
+		if whole != nil {
+			// The member's data starts where the tar reader stopped; the
+			// next Next seeks over it (limitReader.Seek).
+			if start := lr.n; hdr.Size > int64(len(whole))-start {
+				err = io.ErrUnexpectedEOF
+			} else {
+				content = whole[start : start+hdr.Size : start+hdr.Size]
+				end = start + hdr.Size + (512-hdr.Size%512)%512
+			}
+		} else {
+			content = make([]byte, hdr.Size)
+			stop := prefault(content)
+			_, err = io.ReadFull(tr, content)
+			stop()
+			end = lr.n + (512-hdr.Size%512)%512
+		}
 		if err != nil {
 			return nil, corrupt(name, streamError(err, "the member's data"))
 		}
-		end = lr.n + (512-hdr.Size%512)%512
 		if i == 0 {
 			if name != ManifestMember {
 				return nil, corrupt(name, fmt.Errorf("first member must be %s", ManifestMember))
