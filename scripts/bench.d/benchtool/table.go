@@ -308,12 +308,19 @@ func (t *tab) rows(meta map[string]string) []row {
 	k1, r1, okk1 := t.proc("ksnap-analyze-1cpu")
 	k2, r2, okk2 := t.proc("ksnap-analyze")
 	if okk1 {
-		add(row{sProc, "ksnap analyze BUNDLE (" + pods + " pods), GOMAXPROCS=1", fmtDur(k1) + t.cpu("ksnap-analyze-1cpu"), fmtBytes(r1), "", ""})
+		add(row{sProc, "ksnap analyze BUNDLE (" + pods + " pods, verified before: verify cache), GOMAXPROCS=1", fmtDur(k1) + t.cpu("ksnap-analyze-1cpu"), fmtBytes(r1), "", ""})
 	}
 	if okk2 {
-		add(row{sProc, "ksnap analyze BUNDLE, 2 cores", fmtDur(k2) + t.cpu("ksnap-analyze"), fmtBytes(r2), "", ""})
+		add(row{sProc, "ksnap analyze BUNDLE (verified before), 2 cores", fmtDur(k2) + t.cpu("ksnap-analyze"), fmtBytes(r2), "", ""})
+	}
+	kf, rf, okf := t.proc("ksnap-analyze-first")
+	if okf {
+		add(row{sProc, "ksnap analyze BUNDLE, first read (every member hashed), 2 cores", fmtDur(kf) + t.cpu("ksnap-analyze-first"), fmtBytes(rf), "", ""})
+	}
+	if okk2 {
 		if uncompressed > 0 {
-			add(row{sProc, fmt.Sprintf("ksnap peak RSS ÷ uncompressed bundle (%s)", fmtBytes(uncompressed)), fmt.Sprintf("%.2f×", r2/uncompressed), fmtBytes(r2), "≤ 2×", verdict(r2 <= 2*uncompressed, "")})
+			rr := max(r2, rf) // the higher of the two reads
+			add(row{sProc, fmt.Sprintf("ksnap peak RSS ÷ uncompressed bundle (%s)", fmtBytes(uncompressed)), fmt.Sprintf("%.2f×", rr/uncompressed), fmtBytes(rr), "≤ 2×", verdict(rr <= 2*uncompressed, "")})
 		}
 	} else {
 		na(sProc, "ksnap analyze BUNDLE", "")
@@ -323,6 +330,7 @@ func (t *tab) rows(meta map[string]string) []row {
 		if okk2 {
 			add(row{sProc, "python3 ÷ ksnap, whole process", fmt.Sprintf("%.1f× (ksnap/python3 %.3f)", py/k2, k2/py), "", "ksnap ≥ 5× faster", verdict(py/k2 >= 5, "")})
 			t.cpuRatio(add, "python3", 5)
+			t.firstReadRatio(add, "python3")
 		}
 	} else {
 		na(sProc, "python3 ÷ ksnap", "ksnap ≥ 5× faster")
@@ -332,6 +340,7 @@ func (t *tab) rows(meta map[string]string) []row {
 		if okk2 {
 			add(row{sProc, "jq ÷ ksnap, whole process", fmt.Sprintf("%.1f× (ksnap/jq %.3f)", jq/k2, k2/jq), "", "ksnap ≥ 10× faster", verdict(jq/k2 >= 10, "")})
 			t.cpuRatio(add, "jq", 10)
+			t.firstReadRatio(add, "jq")
 		}
 	} else {
 		na(sProc, "jq ÷ ksnap", "ksnap ≥ 10× faster")
@@ -448,4 +457,16 @@ func (t *tab) cpuRatio(add func(row), name string, target float64) {
 		return
 	}
 	add(row{"process", name + " ÷ ksnap, CPU time", fmt.Sprintf("%.1f×", c/k), "", fmt.Sprintf("ksnap ≥ %.0f× less CPU", target), verdict(c/k >= target, "")})
+}
+
+// firstReadRatio adds the comparator's CPU time over that of ksnap's first
+// read of the bundle (verify cache off: every member hashed), for the
+// record: the targets are judged on the default path (cpuRatio).
+func (t *tab) firstReadRatio(add func(row), name string) {
+	c, err1 := strconv.ParseFloat(t.procs[name]["cpu_s"], 64)
+	k, err2 := strconv.ParseFloat(t.procs["ksnap-analyze-first"]["cpu_s"], 64)
+	if err1 != nil || err2 != nil || k == 0 {
+		return
+	}
+	add(row{"process", name + " ÷ ksnap first read, CPU time", fmt.Sprintf("%.1f×", c/k), "", "", ""})
 }
