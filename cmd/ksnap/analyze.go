@@ -49,6 +49,12 @@ captured makes it UNKNOWN. The exit code is that of the worst verdict across
 all bundles, in the same order (ERROR > UNKNOWN > WARN > OK). A bundle that
 cannot be read prints one line "ksnap: FILE: member M: what" on stderr and
 counts as UNKNOWN; the other bundles are still analyzed.
+
+Every member is checked against the manifest's sha256 on the first read of a
+bundle file; a file whose whole sha256 was verified in full before (the
+verify cache, README "Hashing") is not hashed member by member again.
+Environment: KSNAP_VERIFY_CACHE=off turns the cache off, =DIR moves it
+(default $KSNAP_CACHE_DIR, else $XDG_CACHE_HOME/ksnap, else ~/.cache/ksnap).
 ` + exitStatusHelp,
 		Example: `  ksnap analyze bundles/20251116T100000Z-trading-bots-1a2b3c4d.tar.zst
   ksnap analyze --brief bundles/latest.tar.zst

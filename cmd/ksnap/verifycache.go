@@ -12,8 +12,9 @@ import (
 // verifiedSet is the cache of bundle files verified in full
 // (internal/verifycache), or nil when it is off or cannot be used: then
 // every read hashes every member, as it always may. KSNAP_VERIFY_CACHE
-// chooses: unset uses $XDG_CACHE_HOME/ksnap (else $HOME/.cache/ksnap),
-// "off" disables it, anything else is the directory to use. Reading
+// chooses: "off" disables it, anything else is the directory to use;
+// unset uses ksnap's cache directory ($KSNAP_CACHE_DIR, else
+// $XDG_CACHE_HOME/ksnap, else $HOME/.cache/ksnap, as the s3 mirror). Reading
 // through it never changes a result (see bundle.VerifiedSet).
 func (e *env) verifiedSet() bundle.VerifiedSet {
 	e.mu.Lock()
@@ -48,6 +49,9 @@ func verifyCacheDir(getenv func(string) string) string {
 		return ""
 	case v != "":
 		return v
+	}
+	if c := getenv("KSNAP_CACHE_DIR"); filepath.IsAbs(c) {
+		return c
 	}
 	if x := getenv("XDG_CACHE_HOME"); filepath.IsAbs(x) {
 		return filepath.Join(x, "ksnap")

@@ -38,6 +38,7 @@ func TestVerifyCacheDir(t *testing.T) {
 		{map[string]string{"HOME": "/home/u", "XDG_CACHE_HOME": "relative"}, "/home/u/.cache/ksnap"},
 		{map[string]string{"HOME": "/home/u", "KSNAP_VERIFY_CACHE": "/srv/ksnap-cache"}, "/srv/ksnap-cache"},
 		{map[string]string{"HOME": "/home/u", "KSNAP_VERIFY_CACHE": "off"}, ""},
+		{map[string]string{"HOME": "/home/u", "KSNAP_CACHE_DIR": "/srv/c", "XDG_CACHE_HOME": "/x"}, "/srv/c"},
 		{map[string]string{"HOME": "/home/u", "KSNAP_VERIFY_CACHE": "0"}, ""},
 		{map[string]string{"HOME": "/"}, ""},
 		{map[string]string{}, ""},
