@@ -119,8 +119,8 @@ func ownerString(o model.OwnerRef) string {
 // parsed).
 func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*rules.EventGroup) ([]*jobState, []*podState, []*rules.Job) {
 	defNS := ev.m.Namespace
-	byUID := map[string]*jobState{}
-	byName := map[objKey]*jobState{}
+	byUID := make(map[string]*jobState, len(jobs))
+	byName := make(map[objKey]*jobState, len(jobs))
 	states := make([]*jobState, len(jobs))
 	facts := make([]*rules.Job, len(jobs))
 	jobResults := make([]JobResult, len(jobs))
@@ -144,7 +144,7 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*ru
 	}
 	podStates := make([]*podState, len(pods))
 	podResults := make([]PodResult, len(pods))
-	podByName := map[objKey]*podState{}
+	podByName := make(map[objKey]*podState, len(pods))
 	for i := range pods {
 		p := &pods[i]
 		if p.Namespace == "" {
