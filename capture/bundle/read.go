@@ -447,17 +447,20 @@ func startDecodeKnown(path string, data []byte, keep bool, known VerifiedSet) (*
 	if keep {
 		whole = decodeWhole(data, limit)
 	}
-	rs, err := getReadState(bytes.NewReader(data))
-	if err != nil {
-		return nil, corrupt("", fmt.Errorf("not a valid zstd stream: %w", err))
-	}
-	// A read that failed may leave the decoder in any state: only one that
-	// got to the end goes back to the pool.
+	lr := &limitReader{limit: limit}
+	var pad []byte
 	reuse := false
-	defer func() { rs.release(reuse) }()
-	lr := &limitReader{r: rs.dec, limit: limit}
 	if whole != nil {
-		lr.r = bytes.NewReader(whole)
+		lr.r, pad = bytes.NewReader(whole), make([]byte, 32<<10)
+	} else {
+		rs, err := getReadState(bytes.NewReader(data))
+		if err != nil {
+			return nil, corrupt("", fmt.Errorf("not a valid zstd stream: %w", err))
+		}
+		// A read that failed may leave the decoder in any state: only one
+		// that got to the end goes back to the pool.
+		defer func() { rs.release(reuse) }()
+		lr.r, pad = rs.dec, rs.pad
 	}
 	tr := tar.NewReader(lr)
 	// end is the stream offset just after the last member's padded data:
@@ -499,7 +502,7 @@ func startDecodeKnown(path string, data []byte, keep bool, known VerifiedSet) (*
 		}
 		if !keep && i > 0 {
 			h := sha256.New()
-			n, err := io.CopyBuffer(h, io.LimitReader(tr, hdr.Size), rs.pad)
+			n, err := io.CopyBuffer(h, io.LimitReader(tr, hdr.Size), pad)
 			if err == nil && n < hdr.Size {
 				err = io.ErrUnexpectedEOF
 			}
@@ -567,7 +570,7 @@ func startDecodeKnown(path string, data []byte, keep bool, known VerifiedSet) (*
 	if b.Manifest == nil {
 		return nil, corrupt(ManifestMember, errors.New("missing: the archive is empty"))
 	}
-	if err := checkEnd(lr, end, rs.pad); err != nil {
+	if err := checkEnd(lr, end, pad); err != nil {
 		return nil, corrupt("", err)
 	}
 	reuse = true
