@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/ksnap/ksnap/capture/bundle"
+	"github.com/ksnap/ksnap/sign"
 	"github.com/spf13/cobra"
 )
 
@@ -34,7 +37,8 @@ the file's mtime:
                    that have bundles
   --keep-weekly N  the same for ISO weeks
 
-A bundle kept by several rules is kept once. Every bundle is listed with
+A bundle kept by several rules is kept once; a removed bundle's signature
+(FILE.sig, bundle sign) is removed with it. Every bundle is listed with
 "keep" or "remove" and the reasons. Other files are left alone, and so is a
 bundle whose capture time cannot be read (with a warning). At least one
 count must be set. --dry-run removes nothing.
@@ -90,6 +94,11 @@ func runBundlePrune(e *env, o *bundlePruneOptions) error {
 			} else if err := os.Remove(d.Path); err != nil {
 				failed = append(failed, err.Error())
 				action = "remove failed"
+			} else if err := os.Remove(sign.SigPath(d.Path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				// The bundle went first: a crash between the two leaves
+				// a signature of nothing, never a bundle unsigned.
+				failed = append(failed, err.Error())
+				action = "removed; its signature not"
 			}
 			removed++
 		} else {
