@@ -22,15 +22,29 @@ func eventResult(g *rules.EventGroup) EventResult {
 // reason (E6), summing counts and keeping the earliest and latest time and
 // the latest message. The result is in order of each group's first event;
 // correlate sorts each object's groups (sortGroups).
+//
+// The groups of one object are chained (next), and a map finds an object's
+// first group: an object has a handful of groups, and kubectl lists an
+// object's events one after the other (by event name, which starts with the
+// object's), so most events need no map lookup at all, only a comparison
+// with the previous event's object. An object with more than maxChain
+// groups (hostile input, or a very noisy object) gets its groups indexed in
+// a map of their own, so the work stays linear.
 func dedupe(events []model.Event, defNS string) []*rules.EventGroup {
-	type gk struct {
-		obj              objKey
-		uid, typ, reason string
+	type objID struct {
+		obj objKey
+		uid string
 	}
-	idx := make(map[gk]*rules.EventGroup, len(events))
+	type typeReason struct{ typ, reason string }
+	const maxChain = 16
+	heads := make(map[objID]int32, len(events)/4+1)
 	// Groups live in one slice, allocated once (E6 rarely merges much).
 	groups := make([]rules.EventGroup, 0, len(events))
+	next := make([]int32, 0, len(events))    // the next group of the same object, -1 for none
+	long := map[int32]map[typeReason]int32{} // head -> its groups by type and reason, past maxChain
 	out := make([]*rules.EventGroup, 0, len(events))
+	var prev objID
+	prevHead := int32(-1)
 	for i := range events {
 		e := &events[i]
 		ns := e.Object.Namespace
@@ -40,21 +54,60 @@ func dedupe(events []model.Event, defNS string) []*rules.EventGroup {
 		if ns == "" {
 			ns = defNS
 		}
-		k := gk{objKey{e.Object.Kind, ns, e.Object.Name}, e.Object.UID, e.Type, e.Reason}
+		id := objID{objKey{e.Object.Kind, ns, e.Object.Name}, e.Object.UID}
+		head := int32(-1)
+		if prevHead >= 0 && id == prev {
+			head = prevHead
+		} else if h, ok := heads[id]; ok {
+			head = h
+		}
 		t := e.Time()
 		first := e.First
 		if first.IsZero() {
 			first = t
 		}
-		g := idx[k]
-		if g == nil {
-			groups = append(groups, rules.EventGroup{Kind: k.obj.kind, Namespace: k.obj.ns, Name: k.obj.name, UID: k.uid,
+		gi, n := int32(-1), int32(0)
+		if idx := long[head]; idx != nil {
+			if j, ok := idx[typeReason{e.Type, e.Reason}]; ok {
+				gi = j
+			}
+		} else {
+			for j := head; j >= 0; j = next[j] {
+				if groups[j].Type == e.Type && groups[j].Reason == e.Reason {
+					gi = j
+					break
+				}
+				n++
+			}
+		}
+		if gi < 0 {
+			gi = int32(len(groups))
+			groups = append(groups, rules.EventGroup{Kind: id.obj.kind, Namespace: id.obj.ns, Name: id.obj.name, UID: id.uid,
 				Type: e.Type, Reason: e.Reason, First: first, Last: t, Message: e.Message, Source: e.Source, Count: e.Count})
-			g = &groups[len(groups)-1]
-			idx[k] = g
-			out = append(out, g)
+			next = append(next, -1)
+			out = append(out, &groups[gi])
+			if head < 0 {
+				head = gi
+				heads[id] = head
+			} else {
+				// After the head: the chain's order does not matter, only
+				// out's does.
+				next[gi], next[head] = next[head], gi
+				if idx := long[head]; idx != nil {
+					idx[typeReason{e.Type, e.Reason}] = gi
+				} else if n >= maxChain {
+					idx := make(map[typeReason]int32, 2*maxChain)
+					for j := head; j >= 0; j = next[j] {
+						idx[typeReason{groups[j].Type, groups[j].Reason}] = j
+					}
+					long[head] = idx
+				}
+			}
+			prev, prevHead = id, head
 			continue
 		}
+		prev, prevHead = id, head
+		g := &groups[gi]
 		g.Count += e.Count
 		if !first.IsZero() && (g.First.IsZero() || first.Before(g.First)) {
 			g.First = first
