@@ -58,7 +58,6 @@ func dedupeMap(events []model.Event, defNS string) []*rules.EventGroup {
 	return out
 }
 
-
 func derefGroups(gs []*rules.EventGroup) []rules.EventGroup {
 	out := make([]rules.EventGroup, len(gs))
 	for i, g := range gs {
