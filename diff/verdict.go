@@ -3,6 +3,7 @@ package diff
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -97,19 +98,29 @@ func Run(ctx context.Context, files []string, opts pipeline.Options) (*Result, e
 		return nil, fmt.Errorf("%d bundle(s) given: %w", len(files), ErrTooFew)
 	}
 	res := &Result{Schema: Schema, Pairs: []Pair{}}
+	// The bundles load in the batch pool (pipeline.Ordered: every core,
+	// a bounded number in flight) and are compared in order, each with the
+	// one before it.
+	type loaded struct {
+		s   *Snapshot
+		err error
+	}
 	var prev *Snapshot
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		s, err := Load(f, opts)
-		if err != nil {
-			return nil, err
+	err := pipeline.Ordered(ctx, len(files), runtime.GOMAXPROCS(0), func(_ context.Context, i int) loaded {
+		s, err := Load(files[i], opts)
+		return loaded{s, err}
+	}, func(_ int, l loaded) error {
+		if l.err != nil {
+			return l.err
 		}
 		if prev != nil {
-			res.Pairs = append(res.Pairs, Compare(prev, s))
+			res.Pairs = append(res.Pairs, Compare(prev, l.s))
 		}
-		prev = s
+		prev = l.s
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
 }
