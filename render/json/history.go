@@ -8,7 +8,10 @@ import (
 )
 
 // JSON schema identifiers of the documents written by HistoryRecords and
-// HistorySummary.
+// HistorySummary. A version changes when a key is removed or changes
+// meaning; keys may be added within one. The summary's v2 has "cronjobs"
+// (one row per CronJob) and its "jobs" no longer lists a CronJob's jobs,
+// which v1's did (one row per run, with "owner" and "superseded_by").
 const (
 	RecordsSchema = "ksnap.history.records/v1"
 	SummarySchema = "ksnap.history.summary/v2"
