@@ -92,8 +92,9 @@ type JobStat struct {
 // not make the CronJob ERROR.
 type CronJobStat struct {
 	Name string `json:"name"`
-	// Jobs counts the CronJob's distinct jobs in the records; FailedJobs
-	// those with at least one ERROR record.
+	// Jobs counts the CronJob's distinct jobs in the records (one that
+	// comes back after missing from childHorizon of the CronJob's records
+	// counts again); FailedJobs those with at least one ERROR record.
 	Jobs       int `json:"jobs"`
 	FailedJobs int `json:"failed_jobs"`
 	// Records counts the records that list a job of it; Errors those
@@ -213,7 +214,10 @@ type Summary struct {
 // with several targets is read a second time for them; one out of time
 // order is read again into memory and sorted (SortByTime). The fold keeps
 // nothing that points into a record passed by Scan: it clones the first
-// record and copies the last one into memory of its own.
+// record and copies the last one into memory of its own. Its memory does
+// not grow with the records read (folder): per target, one accumulator per
+// job without a CronJob, per CronJob, and per job of a CronJob seen in the
+// CronJob's last childHorizon records.
 func Summarize(ctx context.Context, st Store, opts SummaryOptions) (*Summary, error) {
 	if opts.Window < 0 {
 		return nil, fmt.Errorf("window %d: %w", opts.Window, ErrBadLimit)
@@ -391,7 +395,6 @@ type ownerAcc struct {
 	lastSeen              time.Time
 	latest                jobRef // its latest job in its latest record
 	lastHealth, lastPhase string
-	lastCause, lastReason string
 	failingSince, lastOK  time.Time
 	causes                causeSet
 	jobs, failedJobs      int
@@ -408,7 +411,7 @@ func (oa *ownerAcc) observe(idx int, t time.Time, acc *jobAcc, health string) {
 	oa.records++
 	oa.lastSeen, oa.latest = t, acc.ref()
 	keep(&oa.lastHealth, health)
-	oa.lastPhase, oa.lastCause, oa.lastReason = acc.lastPhase, acc.lastCause, acc.lastReason // owned by acc
+	oa.lastPhase = acc.lastPhase // owned by acc
 	switch health {
 	case LevelError:
 		oa.errors++

@@ -122,7 +122,7 @@ func TestSummarizeCronJobFold(t *testing.T) {
 			findg: []Finding{{Rule: "J10", Level: model.LevelError, Job: "nightly-29000120", Owner: "nightly", Records: 101, Since: at(99),
 				Message: "CronJob nightly is ERROR in 101 consecutive records since 2025-11-16T18:15:00Z (latest job nightly-29000120): escalate"},
 				{Rule: "J11", Level: model.LevelWarn, Job: "nightly-29000120", Owner: "nightly", SupersededBy: "nightly-29002940",
-				Message: "failed job nightly-29000120 is superseded by the later successful job nightly-29002940 of CronJob nightly: downgraded to WARN"}},
+					Message: "failed job nightly-29000120 is superseded by the later successful job nightly-29002940 of CronJob nightly: downgraded to WARN"}},
 		},
 	}
 	for _, tt := range tests {
