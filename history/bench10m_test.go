@@ -72,7 +72,11 @@ func writeBigFile(b testing.TB, path string, n int) {
 // bigFile returns the big history, generated once per process; the
 // prune benchmark has a copy of its own (copy 1).
 func bigFile(b *testing.B, copy int) (string, int) {
-	n := bigLines(b)
+	return linesFile(b, bigLines(b), copy)
+}
+
+// linesFile returns a history of the first n records of the big one.
+func linesFile(b *testing.B, n, copy int) (string, int) {
 	key := -n - copy
 	if p, ok := benchFiles[key]; ok {
 		return p, n
@@ -155,6 +159,55 @@ func BenchmarkSummary10M(b *testing.B) {
 			}
 			cputime.Report(b, start, 0)
 		})
+	}
+}
+
+// BenchmarkSummaryRSS10M summarizes the big file and the file of its first
+// tenth in child processes (this test binary, TestSummaryChild) and
+// reports both peak RSS (peak-MiB, small-peak-MiB) and their ratio
+// (x-small): a summary's memory must not grow with the records.
+func BenchmarkSummaryRSS10M(b *testing.B) {
+	big, n := bigFile(b, 0)
+	small, m := linesFile(b, n/10, 0)
+	child := func(path string, lines int) (peak int64) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSummaryChild$")
+		cmd.Env = append(os.Environ(), "KSNAP_SUMMARY_CHILD="+path, "KSNAP_SUMMARY_LINES="+strconv.Itoa(lines))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("child: %v\n%s", err, out)
+		}
+		return cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024
+	}
+	var peakBig, peakSmall int64
+	for b.Loop() {
+		peakSmall = max(peakSmall, child(small, m))
+		peakBig = max(peakBig, child(big, n))
+	}
+	b.ReportMetric(float64(peakBig)/(1<<20), "peak-MiB")
+	b.ReportMetric(float64(peakSmall)/(1<<20), "small-peak-MiB")
+	b.ReportMetric(float64(peakBig)/float64(peakSmall), "x-small")
+}
+
+// TestSummaryChild is BenchmarkSummaryRSS10M's child; it does nothing
+// unless KSNAP_SUMMARY_CHILD names a file.
+func TestSummaryChild(t *testing.T) {
+	path := os.Getenv("KSNAP_SUMMARY_CHILD")
+	if path == "" {
+		t.Skip("only as BenchmarkSummaryRSS10M's child")
+	}
+	n, err := strconv.Atoi(os.Getenv("KSNAP_SUMMARY_LINES"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := jsonl.Open(path, jsonl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Summarize(context.Background(), st, SummaryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Total != n {
+		t.Fatalf("summary of %d records, want %d", s.Total, n)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -54,10 +53,11 @@ type Transition struct {
 	At   time.Time `json:"at"`
 }
 
-// JobStat is one job's history inside the summarized records.
+// JobStat is the history of one job without a CronJob inside the
+// summarized records. A CronJob's jobs are summarized per CronJob
+// (CronJobStat): a CronJob makes a new job name every run.
 type JobStat struct {
-	Name  string `json:"name"`
-	Owner string `json:"owner,omitempty"`
+	Name string `json:"name"`
 	// Records counts the records the job appears in; Errors those where its
 	// health was ERROR.
 	Records int `json:"records"`
@@ -67,10 +67,9 @@ type JobStat struct {
 	LastHealth string    `json:"last_health"`
 	LastPhase  string    `json:"last_phase"`
 	LastSeen   time.Time `json:"last_seen"`
-	// Health is LastHealth after J11: WARN for a failed job superseded by a
-	// later successful job of the same CronJob.
-	Health       string `json:"health"`
-	SupersededBy string `json:"superseded_by,omitempty"`
+	// Health is LastHealth after the history rules (which, for a job
+	// without a CronJob, leave it as it is: J11 needs a CronJob).
+	Health string `json:"health"`
 	// FailingSince is the time of the first record of the job's current
 	// run of ERROR records (nil when its latest record is not ERROR);
 	// LastOK the time of its latest OK record (nil when never OK).
@@ -83,6 +82,46 @@ type JobStat struct {
 	TopCause        string `json:"top_cause,omitempty"`
 	TopCauseRecords int    `json:"top_cause_records,omitempty"`
 	TopReason       string `json:"top_reason,omitempty"`
+}
+
+// CronJobStat is the history of one CronJob (an owner named by its jobs'
+// Job.Owner) inside the summarized records. In a record, the CronJob's
+// state is its latest job's (the job that first appeared last; then by
+// the number CronJob controllers end job names with, then by name), as
+// J10 judges it: an older failed job that lingers beside a later one does
+// not make the CronJob ERROR.
+type CronJobStat struct {
+	Name string `json:"name"`
+	// Jobs counts the CronJob's distinct jobs in the records (one that
+	// comes back after missing from childHorizon of the CronJob's records
+	// counts again); FailedJobs those with at least one ERROR record.
+	Jobs       int `json:"jobs"`
+	FailedJobs int `json:"failed_jobs"`
+	// Records counts the records that list a job of it; Errors those
+	// where its latest job was ERROR.
+	Records int `json:"records"`
+	Errors  int `json:"errors"`
+	// LatestJob is its latest job in its latest record, with that job's
+	// LastHealth and LastPhase there; LastSeen is that record's time.
+	LatestJob  string    `json:"latest_job"`
+	LastHealth string    `json:"last_health"`
+	LastPhase  string    `json:"last_phase"`
+	LastSeen   time.Time `json:"last_seen"`
+	// Health is LastHealth after J11: WARN when the latest job failed and
+	// a later job of the CronJob succeeded (SupersededBy, a job no longer
+	// in the latest record).
+	Health       string `json:"health"`
+	SupersededBy string `json:"superseded_by,omitempty"`
+	// LatestSucceeded is its latest job whose latest record shows it
+	// completed successfully (J11's reference), empty when none did.
+	LatestSucceeded string `json:"latest_succeeded,omitempty"`
+	// FailingSince, LastOK and the top cause are as for a job (JobStat),
+	// over the CronJob's state in each record.
+	FailingSince    *time.Time `json:"failing_since,omitempty"`
+	LastOK          *time.Time `json:"last_ok,omitempty"`
+	TopCause        string     `json:"top_cause,omitempty"`
+	TopCauseRecords int        `json:"top_cause_records,omitempty"`
+	TopReason       string     `json:"top_reason,omitempty"`
 }
 
 // Target is what a record judged: its cluster ("" for none), namespace
@@ -147,9 +186,12 @@ type Summary struct {
 	// LastTransition is the latest change of level; nil if none happened in
 	// the summarized records.
 	LastTransition *Transition `json:"last_transition"`
-	// Jobs lists the jobs with at least one ERROR record, most errors first,
-	// then by name.
+	// Jobs lists the jobs without a CronJob that have at least one ERROR
+	// record, most errors first, then by name.
 	Jobs []JobStat `json:"jobs"`
+	// CronJobs lists the CronJobs one of whose jobs has an ERROR record,
+	// most errors first, then by name.
+	CronJobs []CronJobStat `json:"cronjobs"`
 	// Findings are J10 and J11 on the current state, sorted by rule, then job.
 	Findings []Finding `json:"findings"`
 	Corrupt  Corrupt   `json:"-"`
@@ -172,7 +214,10 @@ type Summary struct {
 // with several targets is read a second time for them; one out of time
 // order is read again into memory and sorted (SortByTime). The fold keeps
 // nothing that points into a record passed by Scan: it clones the first
-// record and copies the last one into memory of its own.
+// record and copies the last one into memory of its own. Its memory does
+// not grow with the records read (folder): per target, one accumulator per
+// job without a CronJob, per CronJob, and per job of a CronJob seen in the
+// CronJob's last childHorizon records.
 func Summarize(ctx context.Context, st Store, opts SummaryOptions) (*Summary, error) {
 	if opts.Window < 0 {
 		return nil, fmt.Errorf("window %d: %w", opts.Window, ErrBadLimit)
@@ -304,19 +349,96 @@ func sortTargets(ts []TargetSummary) {
 	slices.SortFunc(ts, func(a, b TargetSummary) int { return a.Target.Compare(b.Target) })
 }
 
-// jobAcc accumulates one job's history.
+// childHorizon is how many records of its CronJob in a row a job of that
+// CronJob must be missing from before its accumulator is folded into the
+// CronJob's (folder.sweep): a CronJob makes a new job every run, and its
+// old jobs, deleted by the CronJob's history limits, do not come back. A
+// job that does come back after that counts as a new one (CronJobStat.Jobs,
+// and J11's "later" judges it by its new first appearance).
+const childHorizon = 16
+
+// jobAcc accumulates one job's history. A job of a CronJob (oacc set)
+// keeps only what the last record, J11 and its CronJob's row need; the
+// rest (failing since, last OK, causes, J10) is its CronJob's.
 type jobAcc struct {
 	name, owner           string
+	oacc                  *ownerAcc // its CronJob's, when owner is set
 	firstIdx, lastIdx     int
+	ownerSeen             int // oacc.records when it was last seen
 	records, errors       int
+	failedCounted         bool // counted in oacc.failedJobs
 	lastHealth, lastPhase string
 	lastSeen              time.Time
 	rules                 []string // the job's rules in its latest record (owned, never written into)
 	run                   runAcc   // J10 for jobs without a CronJob owner
 	lastCause, lastReason string   // of its latest record (owned)
 	failingSince, lastOK  time.Time
-	causes                []causeAcc // the causes of its records that are not OK
+	causes                causeSet // the causes of its records that are not OK
 }
+
+func (acc *jobAcc) ref() jobRef { return jobRef{name: acc.name, firstIdx: acc.firstIdx} }
+
+// jobRef names a job and the index of the record it first appeared in:
+// what laterJob compares.
+type jobRef struct {
+	name     string
+	firstIdx int
+}
+
+// ownerAcc accumulates one CronJob's history: its state in each record
+// (its latest job's), J10's run, and what remains of its jobs folded
+// away (their count, and the latest successful one for J11).
+type ownerAcc struct {
+	name                  string // owned
+	run                   runAcc // J10
+	records, errors       int
+	lastSeen              time.Time
+	latest                jobRef // its latest job in its latest record
+	lastHealth, lastPhase string
+	failingSince, lastOK  time.Time
+	causes                causeSet
+	jobs, failedJobs      int
+	// bestOK is the latest successful job among those folded (hasBestOK);
+	// finish adds the live ones.
+	bestOK    jobRef
+	hasBestOK bool
+}
+
+// observe counts the CronJob's state in record idx at t: its latest job
+// acc there, whose health in it is health.
+func (oa *ownerAcc) observe(idx int, t time.Time, acc *jobAcc, health string) {
+	oa.run.observe(idx, health, t, acc.name)
+	oa.records++
+	oa.lastSeen, oa.latest = t, acc.ref()
+	keep(&oa.lastHealth, health)
+	oa.lastPhase = acc.lastPhase // owned by acc
+	switch health {
+	case LevelError:
+		oa.errors++
+		if oa.failingSince.IsZero() {
+			oa.failingSince = t
+		}
+	case LevelOK:
+		oa.lastOK = t
+		oa.failingSince = time.Time{}
+	default:
+		oa.failingSince = time.Time{}
+	}
+	if health != LevelOK {
+		oa.causes.note(idx, acc.lastCause, acc.lastReason)
+	}
+}
+
+// noteOK makes acc the CronJob's best successful job if it completed
+// successfully and is later than the best so far.
+func (oa *ownerAcc) noteOK(acc *jobAcc) {
+	if succeeded(acc.lastHealth, acc.lastPhase) && (!oa.hasBestOK || laterJob(acc.ref(), oa.bestOK)) {
+		oa.bestOK, oa.hasBestOK = acc.ref(), true
+	}
+}
+
+// causeSet counts the causes of records that are not OK.
+type causeSet []causeAcc
 
 // causeAcc counts one cause of a job's records.
 type causeAcc struct {
@@ -325,30 +447,29 @@ type causeAcc struct {
 	lastIdx      int
 }
 
-// noteCause counts j's cause in record idx, when j is not OK and has one.
-func (acc *jobAcc) noteCause(idx int, j *Job) {
-	if j.Cause == "" || j.Health == LevelOK {
+// note counts cause (with reason) in record idx; code and reason are
+// owned strings (an accumulator's), kept as they are.
+func (cs *causeSet) note(idx int, code, reason string) {
+	if code == "" {
 		return
 	}
-	for i := range acc.causes {
-		c := &acc.causes[i]
-		if c.code == j.Cause {
+	for i := range *cs {
+		c := &(*cs)[i]
+		if c.code == code {
 			c.records++
 			c.lastIdx = idx
-			if c.reason != j.Reason {
-				c.reason = strings.Clone(j.Reason)
-			}
+			c.reason = reason
 			return
 		}
 	}
-	acc.causes = append(acc.causes, causeAcc{code: strings.Clone(j.Cause), reason: strings.Clone(j.Reason), records: 1, lastIdx: idx})
+	*cs = append(*cs, causeAcc{code: code, reason: reason, records: 1, lastIdx: idx})
 }
 
-// topCause is the cause counted most often, the latest on a tie.
-func (acc *jobAcc) topCause() *causeAcc {
+// top is the cause counted most often, the latest on a tie.
+func (cs causeSet) top() *causeAcc {
 	var top *causeAcc
-	for i := range acc.causes {
-		c := &acc.causes[i]
+	for i := range cs {
+		c := &cs[i]
 		if top == nil || c.records > top.records || (c.records == top.records && c.lastIdx > top.lastIdx) {
 			top = c
 		}
@@ -377,6 +498,11 @@ func (r *runAcc) observe(idx int, health string, t time.Time, job string) {
 	r.lastIdx, r.job = idx, job
 }
 
+// folder folds records into a Summary. Its memory is one accumulator per
+// job without a CronJob, one per CronJob, and one per job of a CronJob
+// seen in the CronJob's last childHorizon records (or a few more: the
+// sweep that folds the others away runs every so often): it does not grow
+// with the number of records or of a CronJob's runs.
 type folder struct {
 	n             int
 	escalateAfter int
@@ -387,25 +513,48 @@ type folder struct {
 	transition    Transition
 	hasTransition bool
 	jobs          map[string]*jobAcc
-	owners        map[string]*runAcc
+	owners        map[string]*ownerAcc
+	horizon       int           // childHorizon (tests change it)
+	nextSweep     int           // fo.n at which sweep runs next
 	latest        []ownerLatest // scratch, per record
 	// prev and cur are the accumulators of the previous and current
 	// record's jobs, by position: consecutive records mostly list the same
 	// jobs in the same order, so a name compare replaces a map look-up.
 	prev, cur []*jobAcc
-	// lastOwner and lastRun cache the last CronJob's run for the same reason.
-	lastOwner string
-	lastRun   *runAcc
 }
 
 type ownerLatest struct {
-	owner string
-	job   *jobAcc
-	hlth  string
+	job  *jobAcc
+	hlth string
 }
 
 func newFolder(escalateAfter int, job string) *folder {
-	return &folder{escalateAfter: escalateAfter, job: Filter{Job: job}, jobs: map[string]*jobAcc{}, owners: map[string]*runAcc{}}
+	return &folder{escalateAfter: escalateAfter, job: Filter{Job: job}, jobs: map[string]*jobAcc{}, owners: map[string]*ownerAcc{}, horizon: childHorizon, nextSweep: childHorizon}
+}
+
+// owner returns the accumulator of CronJob name, created when new.
+func (fo *folder) owner(name string) *ownerAcc {
+	oa := fo.owners[name]
+	if oa == nil {
+		oa = &ownerAcc{name: strings.Clone(name)}
+		fo.owners[oa.name] = oa
+	}
+	return oa
+}
+
+// sweep folds the jobs of CronJobs that have been missing from the last
+// childHorizon (or more) records of their CronJob into the CronJob's
+// accumulator. None of the last record's jobs (fo.prev) goes, not even
+// one listed there without its CronJob. The next sweep is as many records away as accumulators
+// remain (at least childHorizon), so sweeping costs O(1) per record.
+func (fo *folder) sweep() {
+	for name, acc := range fo.jobs {
+		if oa := acc.oacc; oa != nil && oa.records-acc.ownerSeen > fo.horizon && acc.lastIdx < fo.n-1 {
+			oa.noteOK(acc)
+			delete(fo.jobs, name)
+		}
+	}
+	fo.nextSweep = fo.n + max(fo.horizon, len(fo.jobs))
 }
 
 // lastCopy holds what the fold needs to give the last record added, in
@@ -630,40 +779,51 @@ func (fo *folder) add(r *Record) {
 		if acc.lastReason != j.Reason {
 			acc.lastReason = strings.Clone(j.Reason)
 		}
-		switch j.Health {
-		case LevelError:
-			if acc.failingSince.IsZero() {
-				acc.failingSince = r.Time
-			}
-		case LevelOK:
-			acc.lastOK = r.Time
-			acc.failingSince = time.Time{}
-		default:
-			acc.failingSince = time.Time{}
-		}
-		acc.noteCause(idx, j)
 		if j.Owner == "" {
 			if acc.owner != "" {
 				irregular = true
+			}
+			switch j.Health {
+			case LevelError:
+				if acc.failingSince.IsZero() {
+					acc.failingSince = r.Time
+				}
+			case LevelOK:
+				acc.lastOK = r.Time
+				acc.failingSince = time.Time{}
+			default:
+				acc.failingSince = time.Time{}
+			}
+			if j.Health != LevelOK {
+				acc.causes.note(idx, acc.lastCause, acc.lastReason)
 			}
 			acc.run.observe(idx, j.Health, r.Time, acc.name)
 			continue
 		}
 		if acc.owner != j.Owner {
 			acc.owner = strings.Clone(j.Owner)
+			acc.oacc = fo.owner(acc.owner)
+			acc.oacc.jobs++
+			acc.failedCounted = false
 		}
+		oa := acc.oacc
+		if acc.errors > 0 && !acc.failedCounted {
+			oa.failedJobs++
+			acc.failedCounted = true
+		}
+		acc.ownerSeen = oa.records
 		// A CronJob's state in a record is its latest job's health.
 		found := false
 		for i := range fo.latest {
-			if fo.latest[i].owner == j.Owner {
+			if fo.latest[i].job.oacc == oa {
 				found = true
-				if laterJob(acc, fo.latest[i].job) {
+				if laterJob(acc.ref(), fo.latest[i].job.ref()) {
 					fo.latest[i].job, fo.latest[i].hlth = acc, j.Health
 				}
 			}
 		}
 		if !found {
-			fo.latest = append(fo.latest, ownerLatest{owner: j.Owner, job: acc, hlth: j.Health})
+			fo.latest = append(fo.latest, ownerLatest{job: acc, hlth: j.Health})
 		}
 	}
 	fo.last.set(r)
@@ -673,22 +833,17 @@ func (fo *folder) add(r *Record) {
 	}
 	fo.prev, fo.cur = fo.cur, fo.prev
 	for _, ol := range fo.latest {
-		run := fo.lastRun
-		if run == nil || fo.lastOwner != ol.owner {
-			if run = fo.owners[ol.owner]; run == nil {
-				run = &runAcc{}
-				fo.owners[ol.job.owner] = run // ol.job.owner == ol.owner, and owned
-			}
-			fo.lastOwner, fo.lastRun = ol.job.owner, run
-		}
-		run.observe(idx, ol.hlth, r.Time, ol.job.name)
+		ol.job.oacc.observe(idx, r.Time, ol.job, ol.hlth)
+	}
+	if fo.n >= fo.nextSweep {
+		fo.sweep()
 	}
 }
 
 // laterJob reports whether job a was created after job b, judged by when
 // each first appeared in the history, then by the numeric suffix CronJob
 // controllers give their jobs (<cronjob>-<scheduled minutes>), then by name.
-func laterJob(a, b *jobAcc) bool {
+func laterJob(a, b jobRef) bool {
 	if a.firstIdx != b.firstIdx {
 		return a.firstIdx > b.firstIdx
 	}
@@ -715,6 +870,8 @@ func succeeded(health, phase string) bool {
 	return health == LevelOK && (strings.EqualFold(phase, "succeeded") || strings.EqualFold(phase, "complete"))
 }
 
+// finish ends the fold (it folds the live jobs' J11 state into their
+// CronJobs) and returns the summary.
 func (fo *folder) finish() *Summary {
 	s := &fo.s
 	if s.Total == 0 {
@@ -728,47 +885,34 @@ func (fo *folder) finish() *Summary {
 	s.First, s.Last = &first, &last
 	lastIdx := fo.n - 1
 
-	// J11: per CronJob, its latest successful job.
-	bestOK := map[string]*jobAcc{}
+	// J11: per CronJob, its latest successful job, folded or live.
 	for _, acc := range fo.jobs {
-		if acc.owner == "" || !succeeded(acc.lastHealth, acc.lastPhase) {
-			continue
-		}
-		if b := bestOK[acc.owner]; b == nil || laterJob(acc, b) {
-			bestOK[acc.owner] = acc
+		if acc.oacc != nil {
+			acc.oacc.noteOK(acc)
 		}
 	}
 	for _, acc := range fo.jobs {
-		st := JobStat{
-			Name: acc.name, Owner: acc.owner, Records: acc.records, Errors: acc.errors,
-			LastHealth: acc.lastHealth, LastPhase: acc.lastPhase, LastSeen: acc.lastSeen, Health: acc.lastHealth,
+		if oa := acc.oacc; oa != nil {
+			if acc.lastHealth == LevelError && acc.lastIdx == lastIdx && oa.hasBestOK && laterJob(oa.bestOK, acc.ref()) {
+				s.Findings = append(s.Findings, RuleSuperseded.finding(Finding{
+					Job: acc.name, Owner: acc.owner, SupersededBy: oa.bestOK.name,
+					Message: fmt.Sprintf("failed job %s is superseded by the later successful job %s of CronJob %s: downgraded to WARN", acc.name, oa.bestOK.name, acc.owner),
+				}))
+			}
+			continue
 		}
 		if acc.errors > 0 { // only these are listed: no allocation for the others
-			if t := acc.failingSince; !t.IsZero() {
-				st.FailingSince = &t
+			st := JobStat{
+				Name: acc.name, Records: acc.records, Errors: acc.errors,
+				LastHealth: acc.lastHealth, LastPhase: acc.lastPhase, LastSeen: acc.lastSeen, Health: acc.lastHealth,
 			}
-			if t := acc.lastOK; !t.IsZero() {
-				st.LastOK = &t
-			}
-			if c := acc.topCause(); c != nil {
+			st.FailingSince, st.LastOK = optTime(acc.failingSince), optTime(acc.lastOK)
+			if c := acc.causes.top(); c != nil {
 				st.TopCause, st.TopCauseRecords, st.TopReason = c.code, c.records, c.reason
 			}
-		}
-		if acc.lastHealth == LevelError && acc.owner != "" {
-			if b := bestOK[acc.owner]; b != nil && laterJob(b, acc) {
-				st.Health, st.SupersededBy = LevelWarn, b.name
-				if acc.lastIdx == lastIdx {
-					s.Findings = append(s.Findings, RuleSuperseded.finding(Finding{
-						Job: acc.name, Owner: acc.owner, SupersededBy: b.name,
-						Message: fmt.Sprintf("failed job %s is superseded by the later successful job %s of CronJob %s: downgraded to WARN", acc.name, b.name, acc.owner),
-					}))
-				}
-			}
-		}
-		if acc.errors > 0 {
 			s.Jobs = append(s.Jobs, st)
 		}
-		if acc.owner == "" && acc.run.lastIdx == lastIdx && acc.run.count >= fo.escalateAfter {
+		if acc.run.lastIdx == lastIdx && acc.run.count >= fo.escalateAfter {
 			since := acc.run.since
 			s.Findings = append(s.Findings, RuleEscalate.finding(Finding{
 				Job: acc.name, Records: acc.run.count, Since: &since,
@@ -776,30 +920,49 @@ func (fo *folder) finish() *Summary {
 			}))
 		}
 	}
-	for owner, run := range fo.owners {
-		if run.lastIdx == lastIdx && run.count >= fo.escalateAfter {
+	for owner, oa := range fo.owners {
+		if run := &oa.run; run.lastIdx == lastIdx && run.count >= fo.escalateAfter {
 			since := run.since
 			s.Findings = append(s.Findings, RuleEscalate.finding(Finding{
 				Job: run.job, Owner: owner, Records: run.count, Since: &since,
 				Message: fmt.Sprintf("CronJob %s is ERROR in %d consecutive records since %s (latest job %s): escalate", owner, run.count, since.Format(time.RFC3339), run.job),
 			}))
 		}
+		if oa.failedJobs == 0 || oa.records == 0 {
+			continue
+		}
+		st := CronJobStat{
+			Name: oa.name, Jobs: oa.jobs, FailedJobs: oa.failedJobs, Records: oa.records, Errors: oa.errors,
+			LatestJob: oa.latest.name, LastHealth: oa.lastHealth, LastPhase: oa.lastPhase, LastSeen: oa.lastSeen, Health: oa.lastHealth,
+			FailingSince: optTime(oa.failingSince), LastOK: optTime(oa.lastOK),
+		}
+		if oa.hasBestOK {
+			st.LatestSucceeded = oa.bestOK.name
+			if oa.lastHealth == LevelError && laterJob(oa.bestOK, oa.latest) {
+				st.Health, st.SupersededBy = LevelWarn, oa.bestOK.name
+			}
+		}
+		if c := oa.causes.top(); c != nil {
+			st.TopCause, st.TopCauseRecords, st.TopReason = c.code, c.records, c.reason
+		}
+		s.CronJobs = append(s.CronJobs, st)
 	}
-	sort.Slice(s.Jobs, func(i, j int) bool {
-		if s.Jobs[i].Errors != s.Jobs[j].Errors {
-			return s.Jobs[i].Errors > s.Jobs[j].Errors
-		}
-		return s.Jobs[i].Name < s.Jobs[j].Name
+	slices.SortFunc(s.Jobs, func(a, b JobStat) int {
+		return cmp.Or(cmp.Compare(b.Errors, a.Errors), strings.Compare(a.Name, b.Name))
 	})
-	sort.Slice(s.Findings, func(i, j int) bool {
-		a, b := s.Findings[i], s.Findings[j]
-		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
-		}
-		if a.Owner != b.Owner {
-			return a.Owner < b.Owner
-		}
-		return a.Job < b.Job
+	slices.SortFunc(s.CronJobs, func(a, b CronJobStat) int {
+		return cmp.Or(cmp.Compare(b.Errors, a.Errors), strings.Compare(a.Name, b.Name))
+	})
+	slices.SortFunc(s.Findings, func(a, b Finding) int {
+		return cmp.Or(strings.Compare(a.Rule, b.Rule), strings.Compare(a.Owner, b.Owner), strings.Compare(a.Job, b.Job))
 	})
 	return s
+}
+
+// optTime is &t, or nil for the zero time.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

@@ -110,7 +110,7 @@ func TestSummarizeJ10J11(t *testing.T) {
 		records  [][]Job
 		n        int
 		want     []Finding
-		wantJobs []string // name:errors:health
+		wantJobs []string // name:errors:health, then per CronJob name:failed/jobs:errors/records:latest:health[>superseded by]
 	}{
 		{
 			name:     "job ERROR in 3 consecutive records escalates",
@@ -149,7 +149,7 @@ func TestSummarizeJ10J11(t *testing.T) {
 				{failed("nightly-160", "nightly"), failed("nightly-220", "nightly")},
 			},
 			want:     []Finding{{Rule: "J10", Level: model.LevelError, Job: "nightly-220", Owner: "nightly", Records: 3, Since: since(0), Message: "CronJob nightly is ERROR in 3 consecutive records since 2025-11-16T10:00:00Z (latest job nightly-220): escalate"}},
-			wantJobs: []string{"nightly-100:2:ERROR", "nightly-160:2:ERROR", "nightly-220:1:ERROR"},
+			wantJobs: []string{"cronjob nightly:3/3:3/3:nightly-220:ERROR"},
 		},
 		{
 			name: "failed job superseded by a later successful one is downgraded (J11), no escalation",
@@ -159,19 +159,37 @@ func TestSummarizeJ10J11(t *testing.T) {
 				{failed("nightly-100", "nightly"), ok("nightly-160", "nightly")},
 			},
 			want:     []Finding{{Rule: "J11", Level: model.LevelWarn, Job: "nightly-100", Owner: "nightly", SupersededBy: "nightly-160", Message: "failed job nightly-100 is superseded by the later successful job nightly-160 of CronJob nightly: downgraded to WARN"}},
-			wantJobs: []string{"nightly-100:3:WARN"},
+			wantJobs: []string{"cronjob nightly:1/2:2/3:nightly-160:OK"},
 		},
 		{
 			name: "an earlier success does not supersede a later failure",
 			records: [][]Job{
 				{ok("nightly-100", "nightly"), failed("nightly-160", "nightly")},
 			},
-			wantJobs: []string{"nightly-160:1:ERROR"},
+			wantJobs: []string{"cronjob nightly:1/2:1/1:nightly-160:ERROR"},
 		},
 		{
 			name:     "a successful job of another CronJob does not supersede",
 			records:  [][]Job{{failed("a-1", "a"), ok("b-2", "b")}},
-			wantJobs: []string{"a-1:1:ERROR"},
+			wantJobs: []string{"cronjob a:1/1:1/1:a-1:ERROR"},
+		},
+		{
+			name: "the latest job failed and a later successful one is gone: the CronJob is WARN (J11)",
+			records: [][]Job{
+				{failed("nightly-100", "nightly")},
+				{failed("nightly-100", "nightly"), ok("nightly-160", "nightly")},
+				{failed("nightly-100", "nightly")},
+			},
+			want:     []Finding{{Rule: "J11", Level: model.LevelWarn, Job: "nightly-100", Owner: "nightly", SupersededBy: "nightly-160", Message: "failed job nightly-100 is superseded by the later successful job nightly-160 of CronJob nightly: downgraded to WARN"}},
+			wantJobs: []string{"cronjob nightly:1/2:2/3:nightly-100:WARN>nightly-160"},
+		},
+		{
+			name: "jobs with and without a CronJob are listed apart",
+			records: [][]Job{
+				{failed("a", ""), failed("n-1", "n")},
+				{failed("a", ""), ok("n-2", "n"), failed("b", "")},
+			},
+			wantJobs: []string{"a:2:ERROR", "b:1:ERROR", "cronjob n:1/2:1/2:n-2:OK"},
 		},
 	}
 	for _, tt := range tests {
@@ -188,6 +206,13 @@ func TestSummarizeJ10J11(t *testing.T) {
 			var jobs []string
 			for _, j := range s.Jobs {
 				jobs = append(jobs, fmt.Sprintf("%s:%d:%s", j.Name, j.Errors, j.Health))
+			}
+			for _, c := range s.CronJobs {
+				row := fmt.Sprintf("cronjob %s:%d/%d:%d/%d:%s:%s", c.Name, c.FailedJobs, c.Jobs, c.Errors, c.Records, c.LatestJob, c.Health)
+				if c.SupersededBy != "" {
+					row += ">" + c.SupersededBy
+				}
+				jobs = append(jobs, row)
 			}
 			if !reflect.DeepEqual(jobs, tt.wantJobs) {
 				t.Errorf("jobs %v, want %v", jobs, tt.wantJobs)
@@ -311,8 +336,14 @@ func TestSummarizeJobCause(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if js.Total != 1 || len(js.Jobs) != 1 || js.Jobs[0].Name != "n-1" || len(js.Last.Jobs) != 2 {
-		t.Errorf("--job n: %+v", js)
+	if js.Total != 1 || len(js.Jobs) != 0 || len(js.CronJobs) != 1 || len(js.Last.Jobs) != 2 {
+		t.Fatalf("--job n: %+v", js)
+	}
+	t0 := tAt(0)
+	wantN := CronJobStat{Name: "n", Jobs: 1, FailedJobs: 1, Records: 1, Errors: 1, LatestJob: "n-1", LastHealth: "ERROR", LastPhase: "FAILED",
+		LastSeen: t0, Health: "ERROR", FailingSince: &t0, TopCause: "J1", TopCauseRecords: 1, TopReason: "J1: failed"}
+	if !reflect.DeepEqual(js.CronJobs[0], wantN) {
+		t.Errorf("--job n: CronJob %+v\nwant %+v", js.CronJobs[0], wantN)
 	}
 	if js, _ := summarizeFile(path, SummaryOptions{Filter: Filter{Job: "a"}}); js.Total != 5 || len(js.Jobs) != 1 {
 		t.Errorf("--job a: %d records, jobs %+v", js.Total, js.Jobs)

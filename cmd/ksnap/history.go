@@ -130,8 +130,10 @@ capture-time order (file order among equal times), and prints one block per
 target (cluster, namespace, selector: each target's streak is its own): the
 number of records (never capped), counts per verdict, the last record, the
 current streak (verdict, length and since when), the last transition, the
-jobs with ERROR records (how many, failing since, last OK, top reason), and
-the history rules:
+jobs with ERROR records (how many, failing since, last OK, top reason), the
+CronJobs one of whose jobs has an ERROR record (one row each, however many
+runs: how many of its jobs failed, its latest job, and the same columns
+judged by its latest job in each record), and the history rules:
 
   J10  a job (or the latest job of a CronJob) ERROR in --escalate-after
        consecutive records in which it appears, still present in the last
@@ -143,7 +145,11 @@ the history rules:
 --job NAME summarizes the records listing that Job (or a Job of that
 CronJob) and only its statistics. A missing history file is an error
 (exit 3) unless --allow-missing. -o json prints one document with schema
-` + json.SummarySchema + ` (the whole, then "targets").
+` + json.SummarySchema + ` (the whole, then "targets"; "jobs" and "cronjobs").
+
+Memory does not grow with the records: one accumulator per job without a
+CronJob, per CronJob, and per job of a CronJob seen in its last 16 records.
+A file out of time order is read into memory and sorted.
 ` + exitStatusHelp,
 		Example: `  ksnap history summary
   ksnap history summary --window 288 -n trading-bots -o json`,

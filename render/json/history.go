@@ -8,10 +8,13 @@ import (
 )
 
 // JSON schema identifiers of the documents written by HistoryRecords and
-// HistorySummary.
+// HistorySummary. A version changes when a key is removed or changes
+// meaning; keys may be added within one. The summary's v2 has "cronjobs"
+// (one row per CronJob) and its "jobs" no longer lists a CronJob's jobs,
+// which v1's did (one row per run, with "owner" and "superseded_by").
 const (
 	RecordsSchema = "ksnap.history.records/v1"
-	SummarySchema = "ksnap.history.summary/v1"
+	SummarySchema = "ksnap.history.summary/v2"
 )
 
 // recordsDoc is the document HistoryRecords writes.
@@ -32,14 +35,15 @@ func HistoryRecords(w io.Writer, recs []history.Record, corrupt int) error {
 
 // summaryBody is what a summary and each of its targets have.
 type summaryBody struct {
-	Total          int                 `json:"total_records"`
-	Counts         history.LevelCounts `json:"counts"`
-	First          *history.Record     `json:"first"`
-	Last           *history.Record     `json:"last"`
-	Streak         *history.Streak     `json:"streak"`
-	LastTransition *history.Transition `json:"last_transition"`
-	Jobs           []history.JobStat   `json:"jobs"`
-	Findings       []history.Finding   `json:"findings"`
+	Total          int                   `json:"total_records"`
+	Counts         history.LevelCounts   `json:"counts"`
+	First          *history.Record       `json:"first"`
+	Last           *history.Record       `json:"last"`
+	Streak         *history.Streak       `json:"streak"`
+	LastTransition *history.Transition   `json:"last_transition"`
+	Jobs           []history.JobStat     `json:"jobs"`
+	CronJobs       []history.CronJobStat `json:"cronjobs"`
+	Findings       []history.Finding     `json:"findings"`
 }
 
 // summaryDoc is the document HistorySummary writes.
@@ -57,13 +61,16 @@ type targetDoc struct {
 }
 
 func bodyOf(s *history.Summary) summaryBody {
-	b := summaryBody{Total: s.Total, Counts: s.Counts, First: s.First, Last: s.Last, LastTransition: s.LastTransition, Jobs: s.Jobs, Findings: s.Findings}
+	b := summaryBody{Total: s.Total, Counts: s.Counts, First: s.First, Last: s.Last, LastTransition: s.LastTransition, Jobs: s.Jobs, CronJobs: s.CronJobs, Findings: s.Findings}
 	if s.Total > 0 {
 		st := s.Streak
 		b.Streak = &st
 	}
 	if b.Jobs == nil {
 		b.Jobs = []history.JobStat{}
+	}
+	if b.CronJobs == nil {
+		b.CronJobs = []history.CronJobStat{}
 	}
 	if b.Findings == nil {
 		b.Findings = []history.Finding{}

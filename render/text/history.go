@@ -53,8 +53,10 @@ func HistoryTable(w io.Writer, recs []history.Record) error {
 // or the whole summary's block when it has no target (no record). A block
 // is the old tool's layout (counts, last record) followed by ksnap's
 // target, streak, last transition, jobs with errors (with when each has
-// been failing since, its last OK and its top reason) and findings. At
-// most maxJobs jobs are listed per block (0: all).
+// been failing since, its last OK and its top reason), then CronJobs with
+// errors (one row per CronJob: how many of its jobs failed, its latest
+// job, and the same columns judged by its latest job in each record) and
+// findings. At most maxJobs rows are listed per table and block (0: all).
 func HistorySummary(w io.Writer, s *history.Summary, maxJobs int) error {
 	bw := bufio.NewWriter(w)
 	if len(s.Targets) == 0 {
@@ -84,6 +86,29 @@ func optTime(t *time.Time) string {
 		return "-"
 	}
 	return displayTime(*t)
+}
+
+// capped is n, or max when max > 0 is smaller.
+func capped(n, max int) int {
+	if max > 0 && n > max {
+		return max
+	}
+	return n
+}
+
+// more says how many rows a capped table left out.
+func more(p func(string, ...any), left int) {
+	if left > 0 {
+		p("  ... and %d more (-o json lists all)\n", left)
+	}
+}
+
+// topReason is "REASON (N×)", or "-" without a cause.
+func topReason(cause, reason string, n int) string {
+	if cause == "" {
+		return "-"
+	}
+	return fmt.Sprintf("%s (%d×)", dash(esc(reason)), n)
 }
 
 func summaryBlock(bw *bufio.Writer, s *history.Summary, t *history.Target, maxJobs, corrupt int) {
@@ -124,27 +149,32 @@ func summaryBlock(bw *bufio.Writer, s *history.Summary, t *history.Target, maxJo
 	if len(s.Jobs) > 0 {
 		p("\nJobs With Errors:\n")
 		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  JOB\tCRONJOB\tERRORS\tRECORDS\tLAST\tHEALTH\tLAST SEEN\tFAILING SINCE\tLAST OK\tTOP REASON")
-		n := len(s.Jobs)
-		if maxJobs > 0 && n > maxJobs {
-			n = maxJobs
-		}
+		fmt.Fprintln(tw, "  JOB\tERRORS\tRECORDS\tLAST\tHEALTH\tLAST SEEN\tFAILING SINCE\tLAST OK\tTOP REASON")
+		n := capped(len(s.Jobs), maxJobs)
 		for _, j := range s.Jobs[:n] {
-			h := esc(j.Health)
-			if j.SupersededBy != "" {
-				h += " (J11)"
-			}
-			top := "-"
-			if j.TopCause != "" {
-				top = fmt.Sprintf("%s (%d×)", dash(esc(j.TopReason)), j.TopCauseRecords)
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", esc(j.Name), dash(esc(j.Owner)), j.Errors, j.Records,
-				dash(esc(j.LastHealth)), h, displayTime(j.LastSeen), optTime(j.FailingSince), optTime(j.LastOK), top)
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", esc(j.Name), j.Errors, j.Records,
+				dash(esc(j.LastHealth)), esc(j.Health), displayTime(j.LastSeen), optTime(j.FailingSince), optTime(j.LastOK),
+				topReason(j.TopCause, j.TopReason, j.TopCauseRecords))
 		}
 		tw.Flush()
-		if n < len(s.Jobs) {
-			p("  ... and %d more (-o json lists all)\n", len(s.Jobs)-n)
+		more(p, len(s.Jobs)-n)
+	}
+	if len(s.CronJobs) > 0 {
+		p("\nCronJobs With Errors:\n")
+		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  CRONJOB\tFAILED JOBS\tERRORS\tRECORDS\tLATEST JOB\tLAST\tHEALTH\tLAST SEEN\tFAILING SINCE\tLAST OK\tTOP REASON")
+		n := capped(len(s.CronJobs), maxJobs)
+		for _, c := range s.CronJobs[:n] {
+			h := esc(c.Health)
+			if c.SupersededBy != "" {
+				h += " (J11)"
+			}
+			fmt.Fprintf(tw, "  %s\t%d of %d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", esc(c.Name), c.FailedJobs, c.Jobs, c.Errors, c.Records,
+				esc(c.LatestJob), dash(esc(c.LastHealth)), h, displayTime(c.LastSeen), optTime(c.FailingSince), optTime(c.LastOK),
+				topReason(c.TopCause, c.TopReason, c.TopCauseRecords))
 		}
+		tw.Flush()
+		more(p, len(s.CronJobs)-n)
 	}
 	if len(s.Findings) > 0 {
 		p("\nFindings:\n")

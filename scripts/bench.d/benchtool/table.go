@@ -442,6 +442,14 @@ func (t *tab) scaleRows(meta map[string]string, add func(row), na func(section, 
 	} else {
 		na(sGo, "history summary --since the last 1% ÷ full", "≤ 5%")
 	}
+	const rss = "history BenchmarkSummaryRSS10M-2"
+	if x, ok := t.med(rss, "x-small"); ok {
+		big, _ := t.med(rss, "peak-MiB")
+		small, _ := t.med(rss, "small-peak-MiB")
+		add(row{sGo, "history summary peak RSS, " + lines + " lines ÷ their first tenth (child processes)", fmt.Sprintf("%.2f× (%.0f ÷ %.0f MiB)", x, big, small), fmt.Sprintf("%.0f MiB", big), "≤ 1.25×", verdict(x <= 1.25, "")})
+	} else {
+		na(sGo, "history summary peak RSS, "+lines+" lines ÷ their first tenth", "≤ 1.25×")
+	}
 	if v, ok := t.med("history BenchmarkShowUntil10M-2", "ns/op"); ok {
 		add(row{sGo, "history show --until (middle) --limit 50, " + lines + " lines", fmtDur(v/1e9) + cpuOf("history BenchmarkShowUntil10M-2"), "", "", ""})
 	}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The summary memory row, from canned go test -bench output.
+func TestTableSummaryRSSRow(t *testing.T) {
+	t.Parallel()
+	const head = "goos: linux\ngoarch: amd64\npkg: github.com/ksnap/ksnap/history\n"
+	tests := []struct {
+		name  string
+		bench string
+		want  row
+	}{
+		{
+			name: "flat",
+			bench: head +
+				"BenchmarkSummaryRSS10M-2   	       1	5937409094 ns/op	        18.38 peak-MiB	        18.38 small-peak-MiB	         1.000 x-small\n" +
+				"BenchmarkSummaryRSS10M-2   	       1	5840692557 ns/op	        18.17 peak-MiB	        21.25 small-peak-MiB	         0.8550 x-small\n" +
+				"BenchmarkSummaryRSS10M-2   	       1	6987099892 ns/op	        20.13 peak-MiB	        20.00 small-peak-MiB	         1.006 x-small\n",
+			want: row{"go", "history summary peak RSS, 10000000 lines ÷ their first tenth (child processes)", "1.00× (18 ÷ 20 MiB)", "18 MiB", "≤ 1.25×", "PASS"},
+		},
+		{
+			name: "growing with the records",
+			bench: head +
+				"BenchmarkSummaryRSS10M-2   	       1	12656478958 ns/op	       336.8 peak-MiB	        44.95 small-peak-MiB	         7.492 x-small\n",
+			want: row{"go", "history summary peak RSS, 10000000 lines ÷ their first tenth (child processes)", "7.49× (337 ÷ 45 MiB)", "337 MiB", "≤ 1.25×", "FAIL"},
+		},
+		{
+			name:  "not run",
+			bench: head,
+			want:  row{"go", "history summary peak RSS, 10000000 lines ÷ their first tenth", "not measured", "", "≤ 1.25×", "n/a"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "bench.txt")
+			if err := os.WriteFile(path, []byte(tt.bench), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			bench, err := readBench(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tb := &tab{bench: bench, procs: map[string]map[string]string{}}
+			var got []row
+			for _, r := range tb.rows(map[string]string{"big_history_lines": "10000000"}) {
+				if strings.HasPrefix(r.figure, "history summary peak RSS") {
+					got = append(got, r)
+				}
+			}
+			if want := []row{tt.want}; !reflect.DeepEqual(got, want) {
+				t.Errorf("rows %q\nwant %q", got, want)
+			}
+		})
+	}
+}
