@@ -23,24 +23,24 @@ type jsonValidator struct {
 type vstate uint8
 
 const (
-	vValue      vstate = iota // a value is expected (whitespace allowed)
-	vArrFirst                 // after '[': a value or ']'
-	vObjFirst                 // after '{': a key or '}'
-	vObjKey                   // after ',' in an object: a key
-	vColon                    // after a key: ':'
-	vAfter                    // after a value: ',' or the container's end, or only whitespace at the top
-	vString                   // inside a string
-	vEscape                   // after a backslash
-	vHex                      // inside \uXXXX
-	vLiteral                  // inside true, false or null
-	vNumMinus                 // after '-': a digit
-	vNumZero                  // after a leading 0 (complete)
-	vNumInt                   // in the integer digits (complete)
-	vNumDot                   // after '.': a digit
-	vNumFrac                  // in the fraction digits (complete)
-	vNumE                     // after 'e': a sign or a digit
-	vNumESign                 // after the exponent's sign: a digit
-	vNumExp                   // in the exponent digits (complete)
+	vValue    vstate = iota // a value is expected (whitespace allowed)
+	vArrFirst               // after '[': a value or ']'
+	vObjFirst               // after '{': a key or '}'
+	vObjKey                 // after ',' in an object: a key
+	vColon                  // after a key: ':'
+	vAfter                  // after a value: ',' or the container's end, or only whitespace at the top
+	vString                 // inside a string
+	vEscape                 // after a backslash
+	vHex                    // inside \uXXXX
+	vLiteral                // inside true, false or null
+	vNumMinus               // after '-': a digit
+	vNumZero                // after a leading 0 (complete)
+	vNumInt                 // in the integer digits (complete)
+	vNumDot                 // after '.': a digit
+	vNumFrac                // in the fraction digits (complete)
+	vNumE                   // after 'e': a sign or a digit
+	vNumESign               // after the exponent's sign: a digit
+	vNumExp                 // in the exponent digits (complete)
 	vFail
 )
 
