@@ -176,9 +176,9 @@ func listCommand(kind, member string, res kubectl.Result, sp *spill) (bundle.Com
 		return c, nil
 	}
 	printed := max(res.StdoutSize, sp.n)
-	if printed > bundle.MaxMemberSize || printed > sp.n {
+	if printed > sp.limit || printed > sp.n {
 		c.Status = bundle.StatusFailed
-		c.Error = fmt.Sprintf("kubectl printed %d bytes, more than the member limit of %d; not kept", printed, bundle.MaxMemberSize)
+		c.Error = fmt.Sprintf("kubectl printed %d bytes, more than the member limit of %d; not kept", printed, sp.limit)
 		return c, nil
 	}
 	if sp.werr != nil {
