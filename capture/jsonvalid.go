@@ -1,6 +1,11 @@
 package capture
 
-import "github.com/ksnap/ksnap/internal/jsonlimit"
+import (
+	"encoding/binary"
+	"math/bits"
+
+	"github.com/ksnap/ksnap/internal/jsonlimit"
+)
 
 // jsonValidator decides gjson.ValidBytes for a document that arrives in
 // pieces (a kubectl stdout streamed to a spill file), in one pass and in
@@ -46,6 +51,31 @@ const (
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
+// Eight bytes at a time (SWAR), with exact per-byte flags (no borrow
+// between bytes): the bulk of kubectl's output is string bytes and
+// indentation.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+	low7  = 0x7f7f7f7f7f7f7f7f
+)
+
+// zeroBytes flags (high bit) the bytes of x that are zero.
+func zeroBytes(x uint64) uint64 { return ^(((x & low7) + low7) | x) & highs }
+
+// stringStop flags the bytes that end a run of plain string bytes: '"',
+// '\\' and control characters (below 0x20).
+func stringStop(x uint64) uint64 {
+	ctl := ^(((x & low7) + 0x6060606060606060) | x) & highs
+	return zeroBytes(x^('"'*ones)) | zeroBytes(x^('\\'*ones)) | ctl
+}
+
+// nonSpace flags the bytes that are not JSON whitespace.
+func nonSpace(x uint64) uint64 {
+	ws := zeroBytes(x^(' '*ones)) | zeroBytes(x^('\n'*ones)) | zeroBytes(x^('\t'*ones)) | zeroBytes(x^('\r'*ones))
+	return ^ws & highs
+}
+
 // Write feeds the next piece; it never fails (the verdict is Valid's).
 func (v *jsonValidator) Write(p []byte) (int, error) {
 	for i := 0; i < len(p) && v.state != vFail; {
@@ -75,6 +105,13 @@ func (v *jsonValidator) step(p []byte, i int) int {
 	switch v.state {
 	case vString:
 		// Fast path: the bulk of kubectl's output is string bytes.
+		for i+8 <= len(p) {
+			if m := stringStop(binary.LittleEndian.Uint64(p[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
 		for i < len(p) {
 			c = p[i]
 			if c == '"' || c == '\\' || c < ' ' {
@@ -188,6 +225,19 @@ func (v *jsonValidator) step(p []byte, i int) int {
 		return i + 1
 	}
 	// Between tokens: skip whitespace (kubectl indents every line).
+	if isSpace(c) {
+		for i+8 <= len(p) {
+			if m := nonSpace(binary.LittleEndian.Uint64(p[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i == len(p) {
+			return i
+		}
+		c = p[i]
+	}
 	for isSpace(c) {
 		if i++; i == len(p) {
 			return i

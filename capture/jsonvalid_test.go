@@ -48,6 +48,23 @@ func TestJSONValidatorMatchesGjson(t *testing.T) {
 			t.Fatalf("%q: valid %v, gjson says %v", b, got, want)
 		}
 	}
+	// Long strings and whitespace runs (the eight-byte paths), with any byte.
+	fill := []byte(" \t\n\rab\"\\\x00\x1f\x7f\x80\xff/u0")
+	for range 50000 {
+		b := []byte(`[ "`)
+		for range rng.Intn(40) {
+			b = append(b, fill[rng.Intn(len(fill))])
+		}
+		b = append(b, `" ,`...)
+		for range rng.Intn(20) {
+			b = append(b, " \t\n\r"[rng.Intn(4)])
+		}
+		b = append(b, "1]"[:1+rng.Intn(2)]...)
+		want := gjson.ValidBytes(b)
+		if got := streamValid(b, 1+rng.Intn(64)); got != want {
+			t.Fatalf("%q: valid %v, gjson says %v", b, got, want)
+		}
+	}
 	// A kubectl-like document, indented, cut at every length.
 	doc, err := json.MarshalIndent(map[string]any{"apiVersion": "v1", "items": []any{
 		map[string]any{"metadata": map[string]any{"name": "p-1", "labels": map[string]string{"a": "b\"c"}}, "n": -1.5e3, "ok": true, "x": nil},
