@@ -70,14 +70,11 @@ func (s *spill) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// done closes the writing side once kubectl has exited.
+// done records the sha256 once kubectl has exited. The spill file is not
+// synced: it is read back through the page cache, and only the bundle must
+// be durable.
 func (s *spill) done() {
 	s.sum = hex.EncodeToString(s.h.Sum(nil))
-	if err := s.f.Sync(); err != nil && s.werr == nil {
-		// Not for durability (the bundle is synced): a write error that
-		// only shows at sync is still a write error.
-		s.werr = err
-	}
 }
 
 // jsonProblem is checkJSON's verdict on what was written.
