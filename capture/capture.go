@@ -16,8 +16,10 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
@@ -478,12 +480,15 @@ type LogCall struct {
 func PlanLogs(podsJSON []byte, mode LogMode) ([]LogCall, []bundle.Skip) {
 	var plan []LogCall
 	var skips []bundle.Skip
-	items := gjson.GetBytes(podsJSON, "items")
+	// gjson.GetBytes would copy the whole items array (a second pods.json
+	// in memory): read the bytes in place instead, and clone every name kept,
+	// so that nothing returned points into podsJSON.
+	items := gjson.Get(unsafe.String(unsafe.SliceData(podsJSON), len(podsJSON)), "items")
 	if !items.IsArray() {
 		return nil, nil
 	}
 	items.ForEach(func(_, pod gjson.Result) bool {
-		name := pod.Get("metadata.name").String()
+		name := strings.Clone(pod.Get("metadata.name").String())
 		if name == "" {
 			return true
 		}
@@ -499,7 +504,7 @@ func PlanLogs(podsJSON []byte, mode LogMode) ([]LogCall, []bundle.Skip) {
 		var all []cs
 		for _, path := range []string{"status.initContainerStatuses", "status.containerStatuses"} {
 			pod.Get(path).ForEach(func(_, st gjson.Result) bool {
-				c := cs{name: st.Get("name").String()}
+				c := cs{name: strings.Clone(st.Get("name").String())}
 				if c.name == "" {
 					return true
 				}
