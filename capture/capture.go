@@ -205,7 +205,6 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 	// tails start as soon as the pods list is in, while the other lists
 	// may still be running.
 	type listed struct {
-		res kubectl.Result
 		cmd bundle.Command
 		mem *bundle.Member
 		sp  *spill
@@ -222,9 +221,9 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, c, m, sp, err := runList(ctx, r, ss, kind, listMembers[kind], args[kind])
+			_, c, m, sp, err := runList(ctx, r, ss, kind, listMembers[kind], args[kind])
 			mu.Lock()
-			results[kind] = listed{res, c, m, sp}
+			results[kind] = listed{c, m, sp}
 			if err != nil && spillErr == nil {
 				spillErr = err
 			}

@@ -189,8 +189,10 @@ func Encode(w io.Writer, m *Manifest, ms []Member) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = encodeSealed(w, m, manifest, sorted)
-	return manifest, err
+	if _, err := encodeSealed(w, m, manifest, sorted); err != nil {
+		return nil, err
+	}
+	return manifest, nil
 }
 
 // encodeSealed streams the sealed bundle to w and returns the bytes written.
