@@ -16,8 +16,10 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/ksnap/ksnap/capture/bundle"
 	"github.com/ksnap/ksnap/capture/kubectl"
@@ -195,32 +197,49 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 	start := now().UTC()
 
 	args := listCallArgs(opts.Namespace, opts.Selector)
+	// List outputs stream into spill files in OutDir (spill.go), removed
+	// whatever happens; the bundle is streamed from them.
+	ss := &spills{dir: opts.OutDir}
+	defer ss.removeAll()
 	// Each list call's result is checked in its own goroutine; the log
 	// tails start as soon as the pods list is in, while the other lists
 	// may still be running.
 	type listed struct {
-		res kubectl.Result
 		cmd bundle.Command
 		mem *bundle.Member
+		sp  *spill
 	}
 	results := make(map[string]listed, len(listOrder))
 	var logCmds []bundle.Command
 	var logMembers []bundle.Member
 	var skipped []bundle.Skip
+	var spillErr error
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	metrics := startMetrics(ctx, r, opts)
+	metrics := startMetrics(ctx, r, opts, ss)
 	for _, kind := range listOrder {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res := r.Run(ctx, args[kind])
-			c, m := commandFromResult(kind, listMembers[kind], res, true)
+			_, c, m, sp, err := runList(ctx, r, ss, kind, listMembers[kind], args[kind])
 			mu.Lock()
-			results[kind] = listed{res, c, m}
+			results[kind] = listed{c, m, sp}
+			if err != nil && spillErr == nil {
+				spillErr = err
+			}
 			mu.Unlock()
+			if err != nil {
+				return
+			}
 			if kind == bundle.KindPods && opts.Logs != LogsNone && opts.MaxLogLines > 0 && c.Status == bundle.StatusOK {
-				plan, skip := PlanLogs(res.Stdout, opts.Logs)
+				// The plan needs the whole pods list: read back for it
+				// (about one pods.json of memory, only when logs are wanted).
+				pods, err := sp.bytes()
+				if err != nil {
+					log.Warn("no log tails", "error", err)
+					return
+				}
+				plan, skip := PlanLogs(pods, opts.Logs)
 				lc, lm := runLogs(ctx, r, opts, plan)
 				mu.Lock()
 				skipped, logCmds, logMembers = skip, lc, lm
@@ -229,6 +248,13 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 		}()
 	}
 	wg.Wait()
+	cmdsM, memM, err := metrics()
+	if spillErr == nil {
+		spillErr = err
+	}
+	if spillErr != nil {
+		return nil, spillErr
+	}
 
 	var members []bundle.Member
 	var cmds []bundle.Command
@@ -239,8 +265,14 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 			members = append(members, *l.mem)
 		}
 	}
-	cmds, members = metrics(cmds, members)
-	versions := parseVersions(results[bundle.KindVersion].res.Stdout)
+	cmds = append(cmds, cmdsM...)
+	members = append(members, memM...)
+	var versions bundle.Versions
+	if v := results[bundle.KindVersion].sp; v != nil && v.jsonProblem() == "" && v.werr == nil && v.n <= v.limit {
+		if b, err := v.bytes(); err == nil {
+			versions = parseVersions(b)
+		}
+	}
 	cmds = append(cmds, logCmds...)
 	members = append(members, logMembers...)
 
@@ -266,6 +298,19 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 		AnalysisOptions: opts.AnalysisOptions,
 	}
 	if opts.Redact {
+		// Redaction rewrites member bytes: a redacted capture holds its
+		// list outputs in memory (docs/bundle-format.md).
+		for i := range members {
+			if members[i].Blob == nil {
+				continue
+			}
+			sp := members[i].Blob.(*spill)
+			b, err := sp.bytes()
+			if err != nil {
+				return nil, fmt.Errorf("redact: %w", err)
+			}
+			members[i].Data, members[i].Blob = b, nil
+		}
 		var err error
 		if m, members, err = redact.Apply(m, members, "", opts.RedactRules); err != nil {
 			return nil, fmt.Errorf("redact: %w", err)
@@ -287,29 +332,8 @@ func Run(ctx context.Context, opts Options, r kubectl.Runner) (*Result, error) {
 // member holding stdout (nil when the process never started). wantJSON marks
 // list and version calls, whose stdout must be JSON.
 func commandFromResult(kind, member string, res kubectl.Result, wantJSON bool) (bundle.Command, *bundle.Member) {
-	stderr := res.Stderr
-	truncated := false
-	if len(stderr) > bundle.MaxStderr {
-		stderr, truncated = stderr[:bundle.MaxStderr], true
-	}
-	c := bundle.Command{
-		Kind:            kind,
-		Argv:            append([]string(nil), res.Argv...),
-		Status:          bundle.StatusOK,
-		ExitCode:        res.ExitCode,
-		DurationNS:      int64(res.Duration),
-		Stderr:          string(stderr),
-		StderrTruncated: truncated,
-	}
-	if c.Argv == nil {
-		c.Argv = []string{}
-	}
-	var notStarted *kubectl.NotFoundError
-	started := res.Err == nil || !(errors.As(res.Err, &notStarted) || errors.Is(res.Err, kubectl.ErrNotReadOnly))
-	if res.Err != nil {
-		c.Status = bundle.StatusFailed
-		c.Error = textutil.OneLine(res.Err.Error())
-	} else if wantJSON {
+	c, started := baseCommand(kind, res)
+	if res.Err == nil && wantJSON {
 		if msg := checkJSON(res.Stdout); msg != "" {
 			c.Status = bundle.StatusFailed
 			c.Error = msg
@@ -332,6 +356,37 @@ func commandFromResult(kind, member string, res kubectl.Result, wantJSON bool) (
 	}
 	c.Member = member
 	return c, &bundle.Member{Name: member, Data: res.Stdout}
+}
+
+// baseCommand records what every call shares: argv, exit code, duration,
+// stderr (cut to bundle.MaxStderr) and the runner's error; started is false
+// when no process ran (kubectl missing, or refused by the allowlist), so
+// that there is no member.
+func baseCommand(kind string, res kubectl.Result) (c bundle.Command, started bool) {
+	stderr := res.Stderr
+	truncated := false
+	if len(stderr) > bundle.MaxStderr {
+		stderr, truncated = stderr[:bundle.MaxStderr], true
+	}
+	c = bundle.Command{
+		Kind:            kind,
+		Argv:            append([]string(nil), res.Argv...),
+		Status:          bundle.StatusOK,
+		ExitCode:        res.ExitCode,
+		DurationNS:      int64(res.Duration),
+		Stderr:          string(stderr),
+		StderrTruncated: truncated,
+	}
+	if c.Argv == nil {
+		c.Argv = []string{}
+	}
+	var notStarted *kubectl.NotFoundError
+	started = res.Err == nil || !(errors.As(res.Err, &notStarted) || errors.Is(res.Err, kubectl.ErrNotReadOnly))
+	if res.Err != nil {
+		c.Status = bundle.StatusFailed
+		c.Error = textutil.OneLine(res.Err.Error())
+	}
+	return c, started
 }
 
 // checkJSON returns "" for JSON ksnap can read, else why not: not JSON, or
@@ -424,12 +479,15 @@ type LogCall struct {
 func PlanLogs(podsJSON []byte, mode LogMode) ([]LogCall, []bundle.Skip) {
 	var plan []LogCall
 	var skips []bundle.Skip
-	items := gjson.GetBytes(podsJSON, "items")
+	// gjson.GetBytes would copy the whole items array (a second pods.json
+	// in memory): read the bytes in place instead, and clone every name kept,
+	// so that nothing returned points into podsJSON.
+	items := gjson.Get(unsafe.String(unsafe.SliceData(podsJSON), len(podsJSON)), "items")
 	if !items.IsArray() {
 		return nil, nil
 	}
 	items.ForEach(func(_, pod gjson.Result) bool {
-		name := pod.Get("metadata.name").String()
+		name := strings.Clone(pod.Get("metadata.name").String())
 		if name == "" {
 			return true
 		}
@@ -445,7 +503,7 @@ func PlanLogs(podsJSON []byte, mode LogMode) ([]LogCall, []bundle.Skip) {
 		var all []cs
 		for _, path := range []string{"status.initContainerStatuses", "status.containerStatuses"} {
 			pod.Get(path).ForEach(func(_, st gjson.Result) bool {
-				c := cs{name: st.Get("name").String()}
+				c := cs{name: strings.Clone(st.Get("name").String())}
 				if c.name == "" {
 					return true
 				}

@@ -27,34 +27,45 @@ func metricsCallArgs(namespace, selector string) []string {
 	return args
 }
 
-// startMetrics runs the pod metrics call in the background when enabled and
-// returns a function that waits for it and appends its command and member.
-func startMetrics(ctx context.Context, r kubectl.Runner, opts Options) func([]bundle.Command, []bundle.Member) ([]bundle.Command, []bundle.Member) {
+// startMetrics runs the pod metrics call in the background when enabled
+// (its stdout into a spill file of ss) and returns a function that waits for
+// it and returns its command and member (none when disabled); the error is
+// only that no spill file could be made.
+func startMetrics(ctx context.Context, r kubectl.Runner, opts Options, ss *spills) func() ([]bundle.Command, []bundle.Member, error) {
 	if !opts.Metrics {
-		return func(c []bundle.Command, m []bundle.Member) ([]bundle.Command, []bundle.Member) { return c, m }
+		return func() ([]bundle.Command, []bundle.Member, error) { return nil, nil, nil }
 	}
-	done := make(chan kubectl.Result, 1)
-	go func() { done <- r.Run(ctx, metricsCallArgs(opts.Namespace, opts.Selector)) }()
-	return func(cmds []bundle.Command, members []bundle.Member) ([]bundle.Command, []bundle.Member) {
-		c, m := metricsCommand(<-done)
-		cmds = append(cmds, c)
-		if m != nil {
-			members = append(members, *m)
+	type out struct {
+		c   bundle.Command
+		m   *bundle.Member
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		res, c, m, _, err := runList(ctx, r, ss, bundle.KindPodMetrics, bundle.PodMetricsMember, metricsCallArgs(opts.Namespace, opts.Selector))
+		done <- out{metricsStatus(c, res), m, err}
+	}()
+	return func() ([]bundle.Command, []bundle.Member, error) {
+		o := <-done
+		if o.err != nil {
+			return nil, nil, o.err
 		}
-		return cmds, members
+		if o.m == nil {
+			return []bundle.Command{o.c}, nil, nil
+		}
+		return []bundle.Command{o.c}, []bundle.Member{*o.m}, nil
 	}
 }
 
-// metricsCommand records the pod metrics call: like any list, except that
-// an absent or forbidden metrics API makes it unavailable.
-func metricsCommand(res kubectl.Result) (bundle.Command, *bundle.Member) {
-	c, m := commandFromResult(bundle.KindPodMetrics, bundle.PodMetricsMember, res, true)
+// metricsStatus turns a failed pod metrics call into unavailable when
+// kubectl's stderr says the API is not served or forbidden.
+func metricsStatus(c bundle.Command, res kubectl.Result) bundle.Command {
 	if c.Status == bundle.StatusFailed && res.ExitCode > 0 {
 		if reason := MetricsUnavailable(string(res.Stderr)); reason != "" {
 			c.Status, c.Error = bundle.StatusUnavailable, reason
 		}
 	}
-	return c, m
+	return c
 }
 
 // MetricsUnavailable returns why the metrics API cannot be read, from

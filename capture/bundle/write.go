@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,10 +18,46 @@ import (
 	"github.com/ksnap/ksnap/internal/atomicfile"
 )
 
-// Member is one named blob to store in a bundle.
+// Member is one named blob to store in a bundle: its bytes are Data, or,
+// when Blob is set, Blob's (Data is then ignored).
 type Member struct {
 	Name string
 	Data []byte
+	// Blob holds content kept outside memory (capture's spill files): the
+	// writer takes its size and sha256 as given and streams its bytes.
+	Blob Blob
+}
+
+// Blob is member content whose size and sha256 are known before it is read
+// (they were computed as it was written).
+type Blob interface {
+	Size() int64
+	// SHA256 is the lowercase hex sha256 of the content.
+	SHA256() string
+	// Open returns a reader of exactly Size bytes.
+	Open() (io.ReadCloser, error)
+}
+
+// Size is the member's length in bytes.
+func (mb *Member) Size() int64 {
+	if mb.Blob != nil {
+		return mb.Blob.Size()
+	}
+	return int64(len(mb.Data))
+}
+
+func (mb *Member) sha256() string {
+	if mb.Blob != nil {
+		return mb.Blob.SHA256()
+	}
+	return sha256Hex(mb.Data)
+}
+
+func (mb *Member) open() (io.ReadCloser, error) {
+	if mb.Blob != nil {
+		return mb.Blob.Open()
+	}
+	return io.NopCloser(bytes.NewReader(mb.Data)), nil
 }
 
 // Extension is the file name suffix of every bundle.
@@ -95,7 +132,8 @@ func Seal(m *Manifest, ms []Member) ([]byte, []Member, error) {
 	sortMembers(sorted)
 	byName := make(map[string]MemberInfo, len(sorted))
 	m.Members = m.Members[:0]
-	for _, mb := range sorted {
+	for i := range sorted {
+		mb := &sorted[i]
 		if err := CheckMemberName(mb.Name); err != nil {
 			return nil, nil, err
 		}
@@ -105,7 +143,7 @@ func Seal(m *Manifest, ms []Member) ([]byte, []Member, error) {
 		if _, dup := byName[mb.Name]; dup {
 			return nil, nil, fmt.Errorf("member %q given twice", mb.Name)
 		}
-		mi := MemberInfo{Name: mb.Name, Size: int64(len(mb.Data)), SHA256: sha256Hex(mb.Data)}
+		mi := MemberInfo{Name: mb.Name, Size: mb.Size(), SHA256: mb.sha256()}
 		byName[mb.Name] = mi
 		m.Members = append(m.Members, mi)
 	}
@@ -141,68 +179,210 @@ func Seal(m *Manifest, ms []Member) ([]byte, []Member, error) {
 // members in archive order, mtime = capture time, uid/gid 0, mode 0600)
 // compressed with the fixed zstd settings. The same manifest and members
 // always give the same bytes. It returns the manifest bytes.
+//
+// The archive is streamed: members are read (Data, or a Blob's file) as the
+// encoder needs them, so memory does not grow with the bundle. When the
+// result breaks a reader's limit (file size, decompressed ratio beyond
+// MaxBundleSize), w has already received bytes: Write then discards them.
 func Encode(w io.Writer, m *Manifest, ms []Member) ([]byte, error) {
 	manifest, sorted, err := Seal(m, ms)
 	if err != nil {
 		return nil, err
 	}
-	mtime, err := m.CaptureTime()
-	if err != nil {
-		return nil, fmt.Errorf("manifest: captured_at: %w", err)
-	}
-	mtime = mtime.Truncate(time.Second)
-	// The whole tar is built in memory and compressed with EncodeAll, so the
-	// frame header carries the content size and readers allocate once.
-	var tarBuf bytes.Buffer
-	size := 1024 + len(manifest)
-	for _, mb := range sorted {
-		size += 1024 + len(mb.Data)
-	}
-	tarBuf.Grow(size)
-	tw := tar.NewWriter(&tarBuf)
-	write := func(name string, data []byte) error {
-		hdr := &tar.Header{
-			Typeflag: tar.TypeReg,
-			Name:     name,
-			Size:     int64(len(data)),
-			Mode:     FileMode,
-			ModTime:  mtime,
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return fmt.Errorf("tar header %s: %w", name, err)
-		}
-		if _, err := tw.Write(data); err != nil {
-			return fmt.Errorf("tar member %s: %w", name, err)
-		}
-		return nil
-	}
-	if err := write(ManifestMember, manifest); err != nil {
+	if _, err := encodeSealed(w, m, manifest, sorted); err != nil {
 		return nil, err
-	}
-	for _, mb := range sorted {
-		if err := write(mb.Name, mb.Data); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, fmt.Errorf("tar: %w", err)
-	}
-	enc, err := newEncoder()
-	if err != nil {
-		return nil, fmt.Errorf("zstd encoder: %w", err)
-	}
-	defer enc.Close()
-	out := enc.EncodeAll(tarBuf.Bytes(), make([]byte, 0, tarBuf.Len()/4+1024))
-	out = padRatio(out, int64(tarBuf.Len()))
-	// Never write what a reader would refuse (see limits.go).
-	if err := checkEncoded(len(manifest), len(sorted)+1, int64(tarBuf.Len()), int64(len(out))); err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(out); err != nil {
-		return nil, fmt.Errorf("write: %w", err)
 	}
 	return manifest, nil
 }
+
+// encodeSealed streams the sealed bundle to w and returns the bytes written.
+func encodeSealed(w io.Writer, m *Manifest, manifest []byte, sorted []Member) (int64, error) {
+	mtime, err := m.CaptureTime()
+	if err != nil {
+		return 0, fmt.Errorf("manifest: captured_at: %w", err)
+	}
+	mtime = mtime.Truncate(time.Second)
+	// Limits that do not depend on the compressed size, before any work.
+	if err := checkEncoded(len(manifest), len(sorted)+1, 0, 0); err != nil {
+		return 0, err
+	}
+	ts, err := newTarStream(mtime, manifest, sorted)
+	if err != nil {
+		return 0, err
+	}
+	defer ts.close()
+	enc, err := newEncoder()
+	if err != nil {
+		return 0, fmt.Errorf("zstd encoder: %w", err)
+	}
+	defer enc.Close()
+	cw := &countingWriter{w: w}
+	// The frame header carries the content size, so readers allocate once;
+	// ReadFrom sees the end with the last bytes, so the last block is
+	// encoded as EncodeAll encodes it and the bytes equal EncodeAll's.
+	enc.ResetContentSize(cw, ts.size)
+	if _, err := enc.ReadFrom(ts); err != nil {
+		if ts.err != nil {
+			return cw.n, ts.err
+		}
+		return cw.n, fmt.Errorf("zstd: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return cw.n, fmt.Errorf("zstd: %w", err)
+	}
+	if err := writePadding(cw, cw.n, ts.size); err != nil {
+		return cw.n, err
+	}
+	// Never write what a reader would refuse (see limits.go).
+	if err := checkEncoded(len(manifest), len(sorted)+1, ts.size, cw.n); err != nil {
+		return cw.n, err
+	}
+	return cw.n, nil
+}
+
+type countingWriter struct {
+	w   io.Writer
+	n   int64
+	err error
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	if err != nil {
+		c.err = fmt.Errorf("write: %w", err)
+		return n, c.err
+	}
+	return n, nil
+}
+
+// tarStream reads the tar archive of a sealed bundle: each header as
+// archive/tar formats it, the member's bytes, zero padding to 512 bytes,
+// then the two zero blocks of the end. It knows its size in advance and
+// returns io.EOF with its last bytes.
+type tarStream struct {
+	parts []tarPart
+	size  int64
+	left  int64
+	cur   io.ReadCloser // the open member, if any
+	err   error         // a member that could not be read (or had the wrong size)
+}
+
+type tarPart struct {
+	raw []byte  // header bytes or padding; nil for a member
+	mb  *Member // the member whose bytes come here
+}
+
+var zeroBlocks [1024]byte
+
+func newTarStream(mtime time.Time, manifest []byte, sorted []Member) (*tarStream, error) {
+	ts := &tarStream{}
+	var hbuf bytes.Buffer
+	add := func(name string, size int64, mb *Member) error {
+		hbuf.Reset()
+		tw := tar.NewWriter(&hbuf)
+		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: size, Mode: FileMode, ModTime: mtime}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return fmt.Errorf("tar header %s: %w", name, err)
+		}
+		ts.parts = append(ts.parts, tarPart{raw: bytes.Clone(hbuf.Bytes())}, tarPart{mb: mb})
+		if pad := (512 - size%512) % 512; pad > 0 {
+			ts.parts = append(ts.parts, tarPart{raw: zeroBlocks[:pad]})
+		}
+		ts.size += int64(hbuf.Len()) + size + (512-size%512)%512
+		return nil
+	}
+	man := &Member{Name: ManifestMember, Data: manifest}
+	if err := add(ManifestMember, int64(len(manifest)), man); err != nil {
+		return nil, err
+	}
+	for i := range sorted {
+		if err := add(sorted[i].Name, sorted[i].Size(), &sorted[i]); err != nil {
+			return nil, err
+		}
+	}
+	ts.parts = append(ts.parts, tarPart{raw: zeroBlocks[:]})
+	ts.size += int64(len(zeroBlocks))
+	ts.left = ts.size
+	return ts, nil
+}
+
+func (ts *tarStream) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) && len(ts.parts) > 0 {
+		part := &ts.parts[0]
+		if part.mb == nil {
+			k := copy(p[n:], part.raw)
+			n += k
+			if part.raw = part.raw[k:]; len(part.raw) == 0 {
+				ts.parts = ts.parts[1:]
+			}
+			continue
+		}
+		if ts.cur == nil {
+			rc, err := part.mb.open()
+			if err != nil {
+				ts.err = fmt.Errorf("member %s: %w", part.mb.Name, err)
+				return n, ts.err
+			}
+			ts.cur = &sizedReader{r: rc, c: rc, left: part.mb.Size(), name: part.mb.Name}
+		}
+		k, err := ts.cur.Read(p[n:])
+		n += k
+		if err == io.EOF {
+			ts.cur.Close()
+			ts.cur = nil
+			ts.parts = ts.parts[1:]
+			continue
+		}
+		if err != nil {
+			ts.err = err
+			return n, err
+		}
+	}
+	ts.left -= int64(n)
+	if ts.left == 0 {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (ts *tarStream) close() {
+	if ts.cur != nil {
+		ts.cur.Close()
+	}
+}
+
+// sizedReader reads exactly left bytes of a member, or fails naming it.
+type sizedReader struct {
+	r    io.Reader
+	c    io.Closer
+	left int64
+	name string
+}
+
+func (s *sizedReader) Read(p []byte) (int, error) {
+	if s.left == 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > s.left {
+		p = p[:s.left]
+	}
+	n, err := s.r.Read(p)
+	s.left -= int64(n)
+	if s.left == 0 {
+		return n, io.EOF
+	}
+	if err == io.EOF || (err == nil && n == 0) {
+		return n, fmt.Errorf("member %s: %w: shorter than its size", s.name, io.ErrUnexpectedEOF)
+	}
+	if err != nil {
+		return n, fmt.Errorf("member %s: %w", s.name, err)
+	}
+	return n, nil
+}
+
+func (s *sizedReader) Close() error { return s.c.Close() }
 
 // FileName is the bundle's file name: capture time (sortable, UTC, seconds),
 // namespace and the first 8 hex digits of the manifest's sha256, e.g.
@@ -223,17 +403,40 @@ var ErrExists = atomicfile.ErrExists
 // Write encodes the bundle into dir durably and returns its path: a temp file
 // in dir (mode 0600), fsync, link to the final name (never overwriting), fsync
 // of dir. Writing the same bundle twice returns the existing path.
+//
+// The bundle is streamed into the temp file (see Encode), whose name is
+// known before a byte is compressed: the manifest, and so its hash, holds
+// every member's size and sha256.
 func Write(dir string, m *Manifest, ms []Member) (string, error) {
-	var buf bytes.Buffer
-	manifest, err := Encode(&buf, m, ms)
+	manifest, sorted, err := Seal(m, ms)
 	if err != nil {
 		return "", err
 	}
 	final := filepath.Join(dir, FileName(m, manifest))
-	if err := WriteFileAtomic(final, buf.Bytes()); err != nil {
+	if err := writeStreamed(final, m, manifest, sorted); err != nil {
 		return "", err
 	}
 	return final, nil
+}
+
+// writeStreamed encodes a sealed bundle into a temp file next to path and
+// links it there (atomicfile.Temp.LinkNew); the temp file is removed on
+// every failure.
+func writeStreamed(path string, m *Manifest, manifest []byte, sorted []Member) error {
+	t, err := atomicfile.CreateTemp(path, FileMode)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(t, 256<<10)
+	if _, err := encodeSealed(bw, m, manifest, sorted); err != nil {
+		t.Abort()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		t.Abort()
+		return fmt.Errorf("write %s: %w", t.Name(), err)
+	}
+	return t.LinkNew()
 }
 
 // WriteFileAtomic writes data to path durably and without overwriting (see
@@ -264,14 +467,14 @@ func checkEncoded(manifest, entries int, tarSize, fileSize int64) error {
 // and the usual name). It returns the path written.
 func WriteTo(out string, m *Manifest, ms []Member) (string, error) {
 	if strings.HasSuffix(out, Extension) {
-		var buf bytes.Buffer
-		if _, err := Encode(&buf, m, ms); err != nil {
+		manifest, sorted, err := Seal(m, ms)
+		if err != nil {
 			return "", err
 		}
 		if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
 			return "", fmt.Errorf("create output directory: %w", err)
 		}
-		if err := WriteFileAtomic(out, buf.Bytes()); err != nil {
+		if err := writeStreamed(out, m, manifest, sorted); err != nil {
 			return "", err
 		}
 		return out, nil
@@ -282,18 +485,28 @@ func WriteTo(out string, m *Manifest, ms []Member) (string, error) {
 	return Write(out, m, ms)
 }
 
-// padRatio appends a zstd skippable frame (ignored by every decoder) when
-// the archive compressed better than DecodeLimit allows, so that a very
+// writePadding writes a zstd skippable frame (ignored by every decoder)
+// when the archive compressed better than DecodeLimit allows, so that a very
 // repetitive capture is still readable: the file then grows to
 // (tarSize - BaseAllowance) / MaxRatio bytes. The padding depends only on
 // the sizes, so the output stays deterministic.
-func padRatio(out []byte, tarSize int64) []byte {
-	if tarSize <= DecodeLimit(int64(len(out))) || tarSize > MaxBundleSize {
-		return out
+func writePadding(w io.Writer, fileSize, tarSize int64) error {
+	if tarSize <= DecodeLimit(fileSize) || tarSize > MaxBundleSize {
+		return nil
 	}
-	need := (tarSize-BaseAllowance+MaxRatio-1)/MaxRatio - int64(len(out))
+	need := (tarSize-BaseAllowance+MaxRatio-1)/MaxRatio - fileSize
 	payload := max(need-8, 0)
 	// Skippable frame: magic 0x184D2A50, 4-byte little-endian size, payload.
-	out = append(out, 0x50, 0x2A, 0x4D, 0x18, byte(payload), byte(payload>>8), byte(payload>>16), byte(payload>>24))
-	return append(out, make([]byte, payload)...)
+	hdr := []byte{0x50, 0x2A, 0x4D, 0x18, byte(payload), byte(payload >> 8), byte(payload >> 16), byte(payload >> 24)}
+	if _, err := w.Write(hdr); err != nil {
+		return err
+	}
+	for payload > 0 {
+		k := min(payload, int64(len(zeroBlocks)))
+		if _, err := w.Write(zeroBlocks[:k]); err != nil {
+			return err
+		}
+		payload -= k
+	}
+	return nil
 }

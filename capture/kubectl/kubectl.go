@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"slices"
 	"strings"
@@ -41,6 +42,15 @@ type Result struct {
 // Implementations must call CheckReadOnly before running anything.
 type Runner interface {
 	Run(ctx context.Context, args []string) Result
+}
+
+// StreamRunner is a Runner that can hand stdout to a writer as it arrives
+// instead of holding it: capture streams list outputs (100 MB for 10,000
+// pods) to a spill file. RunStream's Result has no Stdout; StdoutSize is
+// what was written to stdout. A runner that is not one is called with Run.
+type StreamRunner interface {
+	Runner
+	RunStream(ctx context.Context, args []string, stdout io.Writer) Result
 }
 
 // readOnlyVerbs are the only kubectl verbs ksnap ever issues. Unexported:
@@ -299,6 +309,38 @@ func (x *Exec) program() string {
 
 // Run implements Runner.
 func (x *Exec) Run(ctx context.Context, args []string) Result {
+	max := x.MaxStdout
+	if len(args) > 0 && args[0] == "logs" {
+		max = x.MaxLogStdout
+	}
+	stdout := &tailBuffer{max: int(max)}
+	res := x.run(ctx, args, stdout)
+	res.Stdout, res.StdoutSize = stdout.Bytes(), stdout.total
+	return res
+}
+
+// RunStream implements StreamRunner: stdout goes to w as kubectl prints it
+// (MaxStdout does not apply: w decides what to keep).
+func (x *Exec) RunStream(ctx context.Context, args []string, w io.Writer) Result {
+	cw := &countWriter{w: w}
+	res := x.run(ctx, args, cw)
+	res.StdoutSize = cw.n
+	return res
+}
+
+// countWriter counts what passes to w.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (x *Exec) run(ctx context.Context, args []string, stdout io.Writer) Result {
 	argv := x.Argv(args)
 	res := Result{Argv: argv, ExitCode: -1}
 	if err := CheckReadOnly(argv[1:]); err != nil {
@@ -314,18 +356,13 @@ func (x *Exec) Run(ctx context.Context, args []string) Result {
 	if x.Env != nil {
 		cmd.Env = x.Env
 	}
-	max := x.MaxStdout
-	if args[0] == "logs" {
-		max = x.MaxLogStdout
-	}
-	stdout := &tailBuffer{max: int(max)}
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = stdout, &stderr
 	cmd.WaitDelay = 2 * time.Second
 	start := time.Now()
 	err := cmd.Run()
 	res.Duration = time.Since(start)
-	res.Stdout, res.Stderr, res.StdoutSize = stdout.Bytes(), stderr.Bytes(), stdout.total
+	res.Stderr = stderr.Bytes()
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:

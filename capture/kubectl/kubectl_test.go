@@ -162,6 +162,24 @@ func TestExecRunner(t *testing.T) {
 			t.Fatalf("res = %+v", res)
 		}
 	})
+	t.Run("stream: stdout to the writer, counted, not kept", func(t *testing.T) {
+		var w bytes.Buffer
+		res := x.RunStream(ctx, []string{"get", "jobs", "-o", "json", "-n", "ns"}, &w)
+		if res.Err != nil || res.ExitCode != 0 || res.Stdout != nil {
+			t.Fatalf("res = %+v", res)
+		}
+		if w.String() != `{"kind":"JobList","items":[]}` || res.StdoutSize != int64(w.Len()) {
+			t.Errorf("stdout %q, size %d", w.String(), res.StdoutSize)
+		}
+		if got := string(res.Stderr); got != "argv=get jobs -o json -n ns --kubeconfig /k/cfg --context ctx1\n" {
+			t.Errorf("kubectl saw %q", got)
+		}
+		w.Reset()
+		res = x.RunStream(ctx, []string{"delete", "job", "x"}, &w)
+		if !errors.Is(res.Err, ErrNotReadOnly) || w.Len() != 0 || res.StdoutSize != 0 {
+			t.Fatalf("refused: res = %+v, wrote %d", res, w.Len())
+		}
+	})
 }
 
 func TestExecMissingAndNotExecutable(t *testing.T) {

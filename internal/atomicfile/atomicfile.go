@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -47,6 +48,31 @@ func WriteNew(path string, data []byte, perm os.FileMode) error {
 	}
 	return syncDir(filepath.Dir(path))
 }
+
+// LinkNew fsyncs the temp file and links it to its path, never
+// overwriting: WriteNew for a file written piece by piece (a bundle streamed
+// from spill files). If path already holds exactly the temp file's bytes,
+// LinkNew succeeds; if it holds anything else, it fails with ErrExists. The
+// temp file is removed in every case.
+func (t *Temp) LinkNew() error {
+	if err := t.syncClose(); err != nil {
+		return err
+	}
+	defer os.Remove(t.name)
+	if err := os.Link(t.name, t.path); err != nil {
+		_, statErr := os.Lstat(t.path)
+		if errors.Is(err, fs.ErrExist) || statErr == nil {
+			return sameFileOrExists(t.path, t.name)
+		}
+		if err := os.Rename(t.name, t.path); err != nil {
+			return fmt.Errorf("rename %s: %w", t.path, err)
+		}
+	}
+	return syncDir(filepath.Dir(t.path))
+}
+
+// Name is the temp file's path.
+func (t *Temp) Name() string { return t.name }
 
 // Replace atomically replaces path (or creates it) with data.
 func Replace(path string, data []byte, perm os.FileMode) error {
@@ -138,6 +164,40 @@ func sameOrExists(path string, data []byte) error {
 		return nil
 	}
 	return fmt.Errorf("write %s: %w", path, ErrExists)
+}
+
+// sameFileOrExists compares path with the file tmp, piece by piece.
+func sameFileOrExists(path, tmp string) error {
+	a, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, ErrExists)
+	}
+	defer a.Close()
+	b, err := os.Open(tmp)
+	if err != nil {
+		return fmt.Errorf("reopen %s: %w", tmp, err)
+	}
+	defer b.Close()
+	bufA, bufB := make([]byte, 64<<10), make([]byte, 64<<10)
+	for {
+		na, errA := io.ReadFull(a, bufA)
+		nb, errB := io.ReadFull(b, bufB)
+		if na != nb || !bytes.Equal(bufA[:na], bufB[:nb]) {
+			return fmt.Errorf("write %s: %w", path, ErrExists)
+		}
+		endA := errA == io.EOF || errA == io.ErrUnexpectedEOF
+		endB := errB == io.EOF || errB == io.ErrUnexpectedEOF
+		switch {
+		case endA && endB:
+			return nil
+		case errA != nil && !endA:
+			return fmt.Errorf("read %s: %w", path, errA)
+		case errB != nil && !endB:
+			return fmt.Errorf("read %s: %w", tmp, errB)
+		case endA != endB:
+			return fmt.Errorf("write %s: %w", path, ErrExists)
+		}
+	}
 }
 
 func syncDir(dir string) error {

@@ -137,3 +137,34 @@ func TestTempNameCarriesPID(t *testing.T) {
 		t.Errorf("temp name %s, want prefix %s", filepath.Base(tmp), want)
 	}
 }
+
+func TestTempLinkNew(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "b.tar.zst")
+	write := func(data string) error {
+		tmp, err := CreateTemp(p, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tmp.Write([]byte(data)); err != nil {
+			t.Fatal(err)
+		}
+		return tmp.LinkNew()
+	}
+	if err := write("one"); err != nil {
+		t.Fatal(err)
+	}
+	if err := write("one"); err != nil {
+		t.Fatalf("same bytes again: %v", err)
+	}
+	for _, other := range []string{"two", "on", "one!"} {
+		if err := write(other); !errors.Is(err, ErrExists) {
+			t.Fatalf("%q over \"one\": err = %v, want ErrExists", other, err)
+		}
+	}
+	if b, _ := os.ReadFile(p); string(b) != "one" {
+		t.Errorf("content %q", b)
+	}
+	assertOnlyFile(t, dir, "b.tar.zst")
+}

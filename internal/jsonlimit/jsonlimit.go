@@ -139,3 +139,121 @@ func CheckLimits(data []byte, maxDepth, maxString int) error {
 	}
 	return nil
 }
+
+// Stream is Check for a document that arrives in pieces (a kubectl stdout
+// streamed to disk): Write each piece in order, then Err. It finds the same
+// first *Error as CheckLimits on the whole document, in the same one pass
+// with no allocation; memory does not grow with the document.
+type Stream struct {
+	maxDepth, maxString int
+	depth               int
+	off                 int64 // offset of the next byte written
+	inString            bool
+	skip                bool  // the previous piece ended on a backslash in a string
+	strStart            int64 // offset of the open string's quote
+	err                 *Error
+}
+
+// NewStream returns a Stream with the limits of Check.
+func NewStream() *Stream { return NewStreamLimits(MaxDepth, MaxString) }
+
+// NewStreamLimits returns a Stream with other limits.
+func NewStreamLimits(maxDepth, maxString int) *Stream {
+	return &Stream{maxDepth: maxDepth, maxString: maxString}
+}
+
+// Write scans p; it never fails (the verdict is Err's).
+func (s *Stream) Write(p []byte) (int, error) {
+	if s.err == nil && len(p) > 0 {
+		s.scan(p)
+	}
+	s.off += int64(len(p))
+	return len(p), nil
+}
+
+// Err returns the first limit passed by everything written, or nil.
+func (s *Stream) Err() error {
+	if s.err != nil {
+		return s.err
+	}
+	if s.inString {
+		// CheckLimits measures an unterminated string up to the end, less
+		// one (or to one past it after a final backslash).
+		end := s.off
+		if s.skip {
+			end++
+		}
+		if end-s.strStart-2 > int64(s.maxString) {
+			return &Error{Offset: s.strStart, Err: ErrStringLong, Limit: s.maxString}
+		}
+	}
+	return nil
+}
+
+func (s *Stream) scan(data []byte) {
+	i, n := 0, len(data)
+	if s.skip {
+		s.skip = false
+		i = 1
+	}
+	for i < n {
+		if s.inString {
+			for i+8 <= n {
+				x := load64(data, i)
+				if m := eq(x, '"') | eq(x, '\\'); m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
+					break
+				}
+				i += 8
+			}
+			for i < n && data[i] != '"' && data[i] != '\\' {
+				i++
+			}
+			if i >= n {
+				return
+			}
+			if data[i] == '\\' {
+				i += 2
+				if i > n {
+					s.skip = true
+					return
+				}
+				continue
+			}
+			i++ // the closing quote
+			s.inString = false
+			if s.off+int64(i)-s.strStart-2 > int64(s.maxString) {
+				s.err = &Error{Offset: s.strStart, Err: ErrStringLong, Limit: s.maxString}
+				return
+			}
+			continue
+		}
+		for i+8 <= n {
+			x := load64(data, i)
+			lo := x | 0x20*ones
+			if m := eq(x, '"') | eq(lo, '{') | eq(lo, '}'); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= n {
+			return
+		}
+		switch data[i] {
+		case '[', '{':
+			s.depth++
+			if s.depth > s.maxDepth {
+				s.err = &Error{Offset: s.off + int64(i), Err: ErrTooDeep, Limit: s.maxDepth}
+				return
+			}
+		case ']', '}':
+			if s.depth > 0 {
+				s.depth--
+			}
+		case '"':
+			s.inString, s.strStart = true, s.off+int64(i)
+		}
+		i++
+	}
+}

@@ -364,6 +364,7 @@ func (t *tab) rows(meta map[string]string) []row {
 	if c, rc, ok := t.proc("capture-big"); ok {
 		add(row{sProc, "capture, same fake kubectl, " + pods + "-pod outputs (adds JSON checks, tar, zstd, fsync)", fmtDur(c), fmtBytes(rc), "", ""})
 	}
+	t.captureRows(meta, add, na)
 	if v, r, ok := t.proc("history-show"); ok {
 		add(row{sProc, "ksnap history show --limit 50, 1M lines", fmtDur(v), fmtBytes(r), "", ""})
 	}
