@@ -74,4 +74,24 @@ func TestCaptureRows(t *testing.T) {
 	if len(rows) != 3 {
 		t.Errorf("nothing measured: %q, want 3 n/a rows", rows)
 	}
+
+	// With openssl measured, the floor is openssl's sha256 (judged) and
+	// the coreutils ratio is shown for the record.
+	kv["capture-lean"]["cpu_s"] = "1.000000"
+	kv["capture-floor-openssl"] = map[string]string{"cpu_s": "0.130000", "median_s": "0.13", "rss_kib": "5000", "exit": "0", "runs": "5"}
+	rows = nil
+	tb.captureRows(mk[""], func(r row) { rows = append(rows, r) }, func(s, f, target string) {})
+	got = map[string]row{}
+	for _, r := range rows {
+		got[r.figure] = r
+	}
+	for _, w := range []struct{ figure, value, result string }{
+		{"capture floor: zstd -3 -c + openssl sha256 of the three raw members (CPU)", "280.0 ms (zstd 150.0 ms, openssl sha256 130.0 ms)", ""},
+		{"capture CPU ÷ zstd+sha256 floor (2 cores; 1 core in brackets)", "3.57× (3.39×)", "FAIL"},
+		{"capture CPU ÷ the floor with coreutils sha256sum instead (for the record)", "1.61×", ""},
+	} {
+		if r := got[w.figure]; r.value != w.value || r.result != w.result {
+			t.Errorf("openssl floor: %s: %q %q, want %q %q", w.figure, r.value, r.result, w.value, w.result)
+		}
+	}
 }
