@@ -33,8 +33,7 @@ type spill struct {
 	n     int64 // bytes kubectl printed
 	limit int64 // more than this is not kept (bundle.MaxMemberSize)
 	werr  error // the spill file could not be written
-	lim   *jsonlimit.Stream
-	val   jsonValidator
+	json  *jsonCheck
 	head  []byte // the first bytes, for the "not valid JSON" message
 	sum   string
 }
@@ -45,7 +44,7 @@ func newSpill(dir, kind string) (*spill, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spill file: %w", err)
 	}
-	return &spill{f: f, h: sha256.New(), limit: bundle.MaxMemberSize, lim: jsonlimit.NewStream()}, nil
+	return &spill{f: f, h: sha256.New(), limit: bundle.MaxMemberSize, json: newJSONCheck(jsonlimit.MaxDepth, jsonlimit.MaxString)}, nil
 }
 
 // Write implements io.Writer for kubectl's stdout. It never fails, so
@@ -62,12 +61,41 @@ func (s *spill) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	s.h.Write(p)
-	s.lim.Write(p)
-	s.val.Write(p)
+	s.json.Write(p)
 	if len(s.head) < 40 {
 		s.head = append(s.head, p[:min(len(p), 40-len(s.head))]...)
 	}
 	return len(p), nil
+}
+
+// spillChunk is how much of kubectl's stdout ReadFrom gathers before it
+// writes, hashes and checks it: one write call per MiB instead of one per
+// pipe read (32 KiB through io.Copy), at 1 MiB of memory per list call.
+const spillChunk = 1 << 20
+
+// ReadFrom implements io.ReaderFrom, so that os/exec's copy of kubectl's
+// stdout reads straight into one chunk buffer (no copy through io.Copy's).
+// Every chunk goes through Write: the same limits, hash and checks.
+func (s *spill) ReadFrom(r io.Reader) (int64, error) {
+	buf := make([]byte, spillChunk)
+	var total int64
+	for {
+		k := 0
+		var err error
+		for k < len(buf) && err == nil {
+			var m int
+			m, err = r.Read(buf[k:])
+			k += m
+		}
+		total += int64(k)
+		s.Write(buf[:k])
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
 }
 
 // done records the sha256 once kubectl has exited. The spill file is not
@@ -79,10 +107,11 @@ func (s *spill) done() {
 
 // jsonProblem is checkJSON's verdict on what was written.
 func (s *spill) jsonProblem() string {
-	if err := s.lim.Err(); err != nil {
-		return "kubectl output is not usable: " + err.Error()
+	limit, valid := s.json.problem()
+	if limit != nil {
+		return "kubectl output is not usable: " + limit.Error()
 	}
-	if !s.val.Valid() {
+	if !valid {
 		if s.n == 0 {
 			return notJSONError(nil)
 		}

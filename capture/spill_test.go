@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,6 +23,51 @@ import (
 func writeInPieces(w io.Writer, data []byte, n int) {
 	for i := 0; i < len(data); i += n {
 		w.Write(data[i:min(i+n, len(data))])
+	}
+}
+
+// pieceReader reads data n bytes at a time, then fails with err (io.EOF
+// when nil).
+type pieceReader struct {
+	data []byte
+	n    int
+	err  error
+}
+
+func (r *pieceReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), r.n)], r.data)
+	r.data = r.data[k:]
+	return k, nil
+}
+
+// TestSpillReadFromError: a read error is returned, and what came before
+// it is kept, hashed and judged like written bytes.
+func TestSpillReadFromError(t *testing.T) {
+	t.Parallel()
+	sp, err := newSpill(t.TempDir(), "pods")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.remove()
+	data := []byte(strings.Repeat(" ", spillChunk+5) + `{"a":`)
+	boom := errors.New("pipe broke")
+	n, err := sp.ReadFrom(&pieceReader{data: data, n: 64 << 10, err: boom})
+	if !errors.Is(err, boom) || n != int64(len(data)) {
+		t.Fatalf("ReadFrom = %d, %v; want %d, %v", n, err, len(data), boom)
+	}
+	sp.done()
+	sum := sha256.Sum256(data)
+	if sp.Size() != int64(len(data)) || sp.SHA256() != hex.EncodeToString(sum[:]) {
+		t.Errorf("size %d sha %s", sp.Size(), sp.SHA256())
+	}
+	if got, want := sp.jsonProblem(), checkJSON(data); got != want {
+		t.Errorf("verdict %q, want %q", got, want)
 	}
 }
 
@@ -44,7 +90,14 @@ func TestSpillHashSizeAndJSONChecks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			writeInPieces(sp, []byte(d), piece)
+			if piece == 7 {
+				// os/exec's copy calls ReadFrom; the reader gives 7 bytes a read.
+				if n, err := sp.ReadFrom(&pieceReader{data: []byte(d), n: piece}); err != nil || n != int64(len(d)) {
+					t.Fatalf("ReadFrom = %d, %v", n, err)
+				}
+			} else {
+				writeInPieces(sp, []byte(d), piece)
+			}
 			sp.done()
 			sum := sha256.Sum256([]byte(d))
 			if sp.Size() != int64(len(d)) || sp.SHA256() != hex.EncodeToString(sum[:]) {

@@ -340,6 +340,20 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// ReadFrom lets a writer that reads for itself (capture's spill files,
+// which gather kubectl's stdout in large chunks) do so.
+func (c *countWriter) ReadFrom(r io.Reader) (int64, error) {
+	var n int64
+	var err error
+	if rf, ok := c.w.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(r)
+	} else {
+		n, err = io.Copy(c.w, r)
+	}
+	c.n += n
+	return n, err
+}
+
 func (x *Exec) run(ctx context.Context, args []string, stdout io.Writer) Result {
 	argv := x.Argv(args)
 	res := Result{Argv: argv, ExitCode: -1}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,6 +174,13 @@ func TestExecRunner(t *testing.T) {
 		}
 		if got := string(res.Stderr); got != "argv=get jobs -o json -n ns --kubeconfig /k/cfg --context ctx1\n" {
 			t.Errorf("kubectl saw %q", got)
+		}
+		// A writer that does not read for itself (bytes.Buffer does) is
+		// written to and counted the same.
+		w.Reset()
+		res = x.RunStream(ctx, []string{"get", "jobs", "-o", "json", "-n", "ns"}, struct{ io.Writer }{&w})
+		if res.Err != nil || w.String() != `{"kind":"JobList","items":[]}` || res.StdoutSize != int64(w.Len()) {
+			t.Errorf("plain writer: res = %+v, stdout %q", res, w.String())
 		}
 		w.Reset()
 		res = x.RunStream(ctx, []string{"delete", "job", "x"}, &w)

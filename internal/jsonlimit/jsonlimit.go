@@ -162,6 +162,15 @@ func NewStreamLimits(maxDepth, maxString int) *Stream {
 	return &Stream{maxDepth: maxDepth, maxString: maxString}
 }
 
+// ResumeStream is a Stream that takes over at byte off of a document
+// whose bytes before off another scanner read (capture's JSON checker,
+// after the first syntax error): depth open brackets, inside a string
+// opened at strStart when inString, no limit passed yet. Writing the rest
+// of the document to it finds what CheckLimits finds on the whole.
+func ResumeStream(maxDepth, maxString, depth int, off int64, inString bool, strStart int64) *Stream {
+	return &Stream{maxDepth: maxDepth, maxString: maxString, depth: depth, off: off, inString: inString, strStart: strStart}
+}
+
 // Write scans p; it never fails (the verdict is Err's).
 func (s *Stream) Write(p []byte) (int, error) {
 	if s.err == nil && len(p) > 0 {
