@@ -174,7 +174,7 @@ func (v *jsonCheck) scan(p []byte) {
 	depth := v.depth
 	var st vstate
 	var c byte
-	switch v.state {
+	switch st = v.state; st {
 	case vString:
 		goto str
 	case vEscape:
@@ -189,16 +189,12 @@ func (v *jsonCheck) scan(p []byte) {
 		goto numZero
 	case vNumInt:
 		goto numInt
-	case vNumDot:
-		goto numDot
-	case vNumFrac:
-		goto numFrac
+	case vNumDot, vNumESign:
+		goto numDigit
+	case vNumFrac, vNumExp:
+		goto numTail
 	case vNumE:
 		goto numE
-	case vNumESign:
-		goto numESign
-	case vNumExp:
-		goto numExp
 	case vArrFirst:
 		goto arrFirst
 	case vObjFirst:
@@ -216,10 +212,7 @@ value: // a value is expected
 	if i < n && p[i] == ' ' { // kubectl's "key": value
 		i++
 	}
-	if i < n && p[i] <= ' ' {
-		i = skipSpace(p, i)
-	}
-	if i == n {
+	if i = skipSpace(p, i); i == n {
 		st = vValue
 		goto save
 	}
@@ -246,6 +239,7 @@ value: // a value is expected
 		goto numInt
 	case c == '0':
 		i++
+		st = vNumZero
 		goto numZero
 	case c == '-':
 		i++
@@ -332,10 +326,7 @@ hex: // inside \uXXXX
 	goto str
 
 colon: // after a key
-	if i < n && p[i] <= ' ' {
-		i = skipSpace(p, i)
-	}
-	if i == n {
+	if i = skipSpace(p, i); i == n {
 		st = vColon
 		goto save
 	}
@@ -347,10 +338,7 @@ colon: // after a key
 	goto value
 
 arrFirst: // after '['
-	if i < n && p[i] <= ' ' {
-		i = skipSpace(p, i)
-	}
-	if i == n {
+	if i = skipSpace(p, i); i == n {
 		st = vArrFirst
 		goto save
 	}
@@ -362,10 +350,7 @@ arrFirst: // after '['
 	goto value
 
 objFirst: // after '{'
-	if i < n && p[i] <= ' ' {
-		i = skipSpace(p, i)
-	}
-	if i == n {
+	if i = skipSpace(p, i); i == n {
 		st = vObjFirst
 		goto save
 	}
@@ -377,10 +362,7 @@ objFirst: // after '{'
 	goto objKey
 
 objKey: // a key is expected
-	if i < n && p[i] <= ' ' {
-		i = skipSpace(p, i)
-	}
-	if i == n {
+	if i = skipSpace(p, i); i == n {
 		st = vObjKey
 		goto save
 	}
@@ -393,10 +375,7 @@ objKey: // a key is expected
 	goto str
 
 after: // after a value
-	if i < n && p[i] <= ' ' {
-		i = skipSpace(p, i)
-	}
-	if i == n {
+	if i = skipSpace(p, i); i == n {
 		st = vAfter
 		goto save
 	}
@@ -442,6 +421,7 @@ numMinus: // after '-'
 	switch c = p[i]; {
 	case c == '0':
 		i++
+		st = vNumZero
 		goto numZero
 	case c >= '1' && c <= '9':
 		i++
@@ -450,42 +430,28 @@ numMinus: // after '-'
 	v.syntaxError(p, i, depth, false)
 	return
 
-numZero: // after a leading 0
+numInt: // in the integer digits
+	for i < n && isDigit(p[i]) {
+		i++
+	}
+	st = vNumInt
+numZero: // after a leading 0 (st is vNumZero), or after the integer digits
 	if i == n {
-		st = vNumZero
 		goto save
 	}
 	switch p[i] {
 	case '.':
 		i++
-		goto numDot
+		st = vNumDot
+		goto numDigit
 	case 'e', 'E':
 		i++
 		goto numE
 	}
 	goto after // the byte after the number, judged as after a value
 
-numInt: // in the integer digits
-	for i < n && isDigit(p[i]) {
-		i++
-	}
+numDigit: // a digit must follow: after '.' (st is vNumDot) or the exponent's sign (vNumESign)
 	if i == n {
-		st = vNumInt
-		goto save
-	}
-	switch p[i] {
-	case '.':
-		i++
-		goto numDot
-	case 'e', 'E':
-		i++
-		goto numE
-	}
-	goto after
-
-numDot: // after '.'
-	if i == n {
-		st = vNumDot
 		goto save
 	}
 	if !isDigit(p[i]) {
@@ -493,17 +459,19 @@ numDot: // after '.'
 		return
 	}
 	i++
-	goto numFrac
-
-numFrac: // in the fraction digits
+	if st == vNumDot {
+		st = vNumFrac
+	} else {
+		st = vNumExp
+	}
+numTail: // in the fraction digits (st is vNumFrac) or the exponent's (vNumExp)
 	for i < n && isDigit(p[i]) {
 		i++
 	}
 	if i == n {
-		st = vNumFrac
 		goto save
 	}
-	if p[i] == 'e' || p[i] == 'E' {
+	if st == vNumFrac && (p[i] == 'e' || p[i] == 'E') {
 		i++
 		goto numE
 	}
@@ -517,35 +485,15 @@ numE: // after 'e'
 	switch c = p[i]; {
 	case c == '+' || c == '-':
 		i++
-		goto numESign
+		st = vNumESign
+		goto numDigit
 	case isDigit(c):
 		i++
-		goto numExp
+		st = vNumExp
+		goto numTail
 	}
 	v.syntaxError(p, i, depth, false)
 	return
-
-numESign: // after the exponent's sign
-	if i == n {
-		st = vNumESign
-		goto save
-	}
-	if !isDigit(p[i]) {
-		v.syntaxError(p, i, depth, false)
-		return
-	}
-	i++
-	goto numExp
-
-numExp: // in the exponent digits
-	for i < n && isDigit(p[i]) {
-		i++
-	}
-	if i == n {
-		st = vNumExp
-		goto save
-	}
-	goto after
 
 save:
 	v.state, v.depth = st, depth
