@@ -73,77 +73,17 @@ func eq(x uint64, c byte) uint64 {
 // parser.
 func Check(data []byte) error { return CheckLimits(data, MaxDepth, MaxString) }
 
-// CheckLimits is Check with other limits.
+// CheckLimits is Check with other limits: one Stream over the whole.
 func CheckLimits(data []byte, maxDepth, maxString int) error {
-	depth := 0
-	i, n := 0, len(data)
-	for i < n {
-		// Outside strings: skip to the next '"', '[', '{', ']' or '}'.
-		// '[' and '{' differ only in bit 5, as do ']' and '}'.
-		for i+8 <= n {
-			x := load64(data, i)
-			lo := x | 0x20*ones
-			if m := eq(x, '"') | eq(lo, '{') | eq(lo, '}'); m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-			i += 8
-		}
-		if i >= n {
-			break
-		}
-		switch data[i] {
-		case '[', '{':
-			depth++
-			if depth > maxDepth {
-				return &Error{Offset: int64(i), Err: ErrTooDeep, Limit: maxDepth}
-			}
-			i++
-		case ']', '}':
-			if depth > 0 {
-				depth--
-			}
-			i++
-		case '"':
-			start := i
-			i++
-		str:
-			for {
-				for i+8 <= n {
-					x := load64(data, i)
-					if m := eq(x, '"') | eq(x, '\\'); m != 0 {
-						i += bits.TrailingZeros64(m) >> 3
-						break
-					}
-					i += 8
-				}
-				for i < n && data[i] != '"' && data[i] != '\\' {
-					i++
-				}
-				if i >= n {
-					break str
-				}
-				if data[i] == '\\' {
-					i += 2
-					continue
-				}
-				i++ // the closing quote
-				break str
-			}
-			if i-start-2 > maxString {
-				return &Error{Offset: int64(start), Err: ErrStringLong, Limit: maxString}
-			}
-		default:
-			i++
-		}
-	}
-	return nil
+	s := NewStreamLimits(maxDepth, maxString)
+	s.Write(data)
+	return s.Err()
 }
 
-// Stream is Check for a document that arrives in pieces (a kubectl stdout
-// streamed to disk): Write each piece in order, then Err. It finds the same
-// first *Error as CheckLimits on the whole document, in the same one pass
-// with no allocation; memory does not grow with the document.
+// Stream is Check for a document that arrives in pieces: Write each piece
+// in order, then Err. Whatever the cut, it finds the same first *Error as
+// on the whole document, in one pass with no allocation; memory does not
+// grow with the document.
 type Stream struct {
 	maxDepth, maxString int
 	depth               int

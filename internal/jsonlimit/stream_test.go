@@ -19,8 +19,41 @@ func streamCheck(data []byte, maxDepth, maxString int, pieces []int) error {
 
 func sameErr(a, b error) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
 
+// refLimits is CheckLimits written the slow, obvious way: one byte at a
+// time, the oracle of the tests below.
+func refLimits(data []byte, maxDepth, maxString int) error {
+	depth := 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '[', '{':
+			if depth++; depth > maxDepth {
+				return &Error{Offset: int64(i), Err: ErrTooDeep, Limit: maxDepth}
+			}
+		case ']', '}':
+			depth = max(0, depth-1)
+		case '"':
+			start := i
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+			// Measured to just past the closing quote; an unterminated
+			// string to the end (one past it after a final backslash).
+			end := i + 1
+			if i >= len(data) {
+				end = i
+			}
+			if end-start-2 > maxString {
+				return &Error{Offset: int64(start), Err: ErrStringLong, Limit: maxString}
+			}
+		}
+	}
+	return nil
+}
+
 // TestStreamMatchesCheck: whatever the cut into pieces, Stream reports
-// what CheckLimits reports on the whole document.
+// what the slow reference reports on the whole document, as CheckLimits does.
 func TestStreamMatchesCheck(t *testing.T) {
 	t.Parallel()
 	docs := []string{
@@ -31,8 +64,8 @@ func TestStreamMatchesCheck(t *testing.T) {
 	pieceSets := [][]int{{1}, {2}, {3}, {7}, {8}, {9}, {1, 5, 2}, {1 << 20}}
 	for _, d := range docs {
 		for _, ps := range pieceSets {
-			want := CheckLimits([]byte(d), 4, 8)
-			if got := streamCheck([]byte(d), 4, 8, ps); !sameErr(got, want) {
+			want := refLimits([]byte(d), 4, 8)
+			if got := streamCheck([]byte(d), 4, 8, ps); !sameErr(got, want) || !sameErr(CheckLimits([]byte(d), 4, 8), want) {
 				t.Errorf("%q in pieces %v: got %v, want %v", d, ps, got, want)
 			}
 		}
@@ -45,21 +78,22 @@ func TestStreamMatchesCheck(t *testing.T) {
 			b[i] = alphabet[rng.Intn(len(alphabet))]
 		}
 		ps := []int{1 + rng.Intn(10), 1 + rng.Intn(20)}
-		want := CheckLimits(b, 3, 6)
-		if got := streamCheck(b, 3, 6, ps); !sameErr(got, want) {
+		want := refLimits(b, 3, 6)
+		if got := streamCheck(b, 3, 6, ps); !sameErr(got, want) || !sameErr(CheckLimits(b, 3, 6), want) {
 			t.Fatalf("%q in pieces %v: got %v, want %v", b, ps, got, want)
 		}
 	}
 }
 
-// FuzzStream: Stream and CheckLimits agree on any input and any cut.
+// FuzzStream: Stream, CheckLimits and the reference agree on any input
+// and any cut.
 func FuzzStream(f *testing.F) {
 	f.Add([]byte(`{"a":[1,"]",{"b":"\\"}]}`), uint8(3))
 	f.Add([]byte(`"ab\`), uint8(1))
 	f.Fuzz(func(t *testing.T, data []byte, piece uint8) {
 		ps := []int{int(piece%16) + 1}
-		want := CheckLimits(data, 8, 16)
-		if got := streamCheck(data, 8, 16, ps); !sameErr(got, want) {
+		want := refLimits(data, 8, 16)
+		if got := streamCheck(data, 8, 16, ps); !sameErr(got, want) || !sameErr(CheckLimits(data, 8, 16), want) {
 			t.Fatalf("pieces of %d: got %v, want %v", ps[0], got, want)
 		}
 	})
