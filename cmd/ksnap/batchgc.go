@@ -6,7 +6,7 @@ import (
 )
 
 // Batch GC settings: a command that reads many bundles (analyze DIR,
-// bundle verify, history rebuild, reevaluate) allocates a bundle's members and parse
+// bundle verify, history rebuild, reevaluate, diff of a range) allocates a bundle's members and parse
 // results and drops them a moment later, while its live heap stays small
 // (at most 2 × GOMAXPROCS bundles in flight). With the default GOGC=100
 // the collector then runs every few bundles and its marking and

@@ -76,6 +76,7 @@ schema ksnap.diff/v1 (docs/replay.md).` + "\n" + diffExitHelp,
 			if runF != nil {
 				return runF(o)
 			}
+			defer batchGC(e.getenv, len(o.Files))()
 			res, err := diff.Run(cmd.Context(), o.Files, withVerified(o.Pipeline, e))
 			if err != nil {
 				return err
