@@ -167,6 +167,7 @@ type eventKey struct{ kind, ns, name, reason string }
 // Load analyzes the bundle at path with pipeline.Analyze (which verifies it)
 // and reads its Jobs, Pods and Warning events for comparison.
 func Load(path string, opts pipeline.Options) (*Snapshot, error) {
+	opts.KeepBundle = true // the members are read below, not a second time
 	a, err := pipeline.Analyze(path, opts)
 	if err != nil {
 		return nil, err
@@ -182,16 +183,8 @@ func Load(path string, opts pipeline.Options) (*Snapshot, error) {
 	for _, j := range a.Report.Jobs {
 		phases[[3]string{j.Namespace, j.Name, j.UID}] = j.Phase.String()
 	}
-	a = nil // the report holds the first decoding of the bundle: let it go
-	// The second read: with a verify cache (opts.Verified) the first one
-	// taught it this file, so the members are not hashed again.
-	b, err := bundle.StartOpenKnown(path, opts.Verified)
-	if err == nil {
-		err = b.Wait()
-	}
-	if err != nil {
-		return nil, err
-	}
+	b := a.Bundle
+	a = nil // the report: let it go
 	m := b.Manifest
 	member := func(kind string) []byte {
 		c, ok := m.Command(kind)

@@ -43,6 +43,9 @@ type Options struct {
 	// and one that passes every check is added (bundle.StartOpenKnown).
 	// It never changes a result, only what the reading costs.
 	Verified bundle.VerifiedSet
+	// KeepBundle sets Analyzed.Bundle, for a caller that reads the members
+	// itself (diff) instead of opening the bundle a second time.
+	KeepBundle bool
 }
 
 // DefaultOptions are the settings record uses and rebuild reproduces: the
@@ -74,6 +77,9 @@ type Analyzed struct {
 	Report        *analyze.Report
 	// Record is the report mapped onto a history record.
 	Record history.Record
+	// Bundle is the bundle read, verified, its members in memory; only
+	// with Options.KeepBundle (nil otherwise, so that they can be freed).
+	Bundle *bundle.Bundle
 }
 
 // Analyze opens the bundle at path, verifies every member's sha256 (while
@@ -107,7 +113,12 @@ func Analyze(path string, opts Options) (*Analyzed, error) {
 	}
 	rec := HistoryRecord(at, b.Manifest.Cluster, b.Name(), b.SHA256, rep)
 	rec.Options = opts.Settings()
+	var kept *bundle.Bundle
+	if opts.KeepBundle {
+		kept = b
+	}
 	return &Analyzed{
+		Bundle:        kept,
 		Path:          path,
 		Name:          b.Name(),
 		SHA256:        b.SHA256,

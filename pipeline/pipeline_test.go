@@ -111,3 +111,35 @@ func TestAnalyzeAllOrderAndPrepare(t *testing.T) {
 		}
 	}
 }
+
+// KeepBundle hands back the bundle read (its members in memory, the same
+// file); without it Analyzed.Bundle is nil, and the report is the same.
+func TestAnalyzeKeepBundle(t *testing.T) {
+	f := scenarioFiles(t)[0]
+	plain, err := pipeline.Analyze(f, pipeline.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Bundle != nil {
+		t.Error("Analyzed.Bundle set without KeepBundle")
+	}
+	o := pipeline.DefaultOptions()
+	o.KeepBundle = true
+	kept, err := pipeline.Analyze(f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept.Bundle == nil || kept.Bundle.SHA256 != plain.SHA256 {
+		t.Fatalf("KeepBundle: bundle %v", kept.Bundle)
+	}
+	c, ok := kept.Bundle.Manifest.Command(bundle.KindPods)
+	if !ok || c.Member == "" {
+		t.Fatalf("no pods member in %s", f)
+	}
+	if d, err := kept.Bundle.Member(c.Member); err != nil || len(d) == 0 {
+		t.Errorf("member %s: %d bytes, %v", c.Member, len(d), err)
+	}
+	if !bytes.Equal(history.AppendJSON(nil, &kept.Record), history.AppendJSON(nil, &plain.Record)) {
+		t.Error("KeepBundle changed the record")
+	}
+}
