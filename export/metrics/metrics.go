@@ -113,7 +113,7 @@ func FromDashboard(d *dashboard.Dashboard, o Options) []*dto.MetricFamily {
 		capErrs.add(float64(c.CaptureErrors), tl...)
 		verdict.add(float64(slices.Index(levels, c.Health)), tl...)
 		streak.add(float64(t.Streak.Captures), tl...)
-		captures.add(float64(len(t.Captures)), tl...)
+		captures.add(float64(t.Count), tl...)
 		for k := range t.Owners {
 			ow := &t.Owners[k]
 			ol := append(slices.Clone(tl), "owner_kind", ow.Kind, "owner_name", ow.Name)

@@ -16,6 +16,7 @@ package dashboard
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -49,9 +50,19 @@ type Options struct {
 	Filter history.Filter
 	// MaxCells and MaxColumns bound the grid (0: the defaults).
 	MaxCells, MaxColumns int
-	// NoGrid skips the grid (the metrics export needs only the owners).
+	// NoGrid skips the grid and keeps only the newest capture of each
+	// target in Target.Captures (the metrics export needs no more): the
+	// records are then folded as they are read, in memory bounded by the
+	// owners, not the records (see reorderWindow).
 	NoGrid bool
 }
+
+// reorderWindow is how many records per target a NoGrid fold holds to put
+// them in time order: a history file is nearly in time order (records are
+// appended as captures are analyzed). A record older than one already
+// folded (further out of order than this) restarts the fold the way the
+// grid's is done, every capture in memory: slower, never different.
+var reorderWindow = 1024
 
 // State is a grid cell's colour: a health level, or no verdict.
 type State int
@@ -111,8 +122,11 @@ func (c *Capture) Partial() bool { return c.CaptureErrors > 0 }
 // Target is one namespace and selector.
 type Target struct {
 	Namespace, Selector string
-	// Captures are sorted by time, then bundle name, then sha256.
+	// Captures are sorted by time, then bundle name, then sha256; with
+	// Options.NoGrid only the newest is kept.
 	Captures []Capture
+	// Count is the number of captures folded (len(Captures) but with NoGrid).
+	Count int
 	// Bucket is the width of a column, 0 when each column is one capture.
 	Bucket time.Duration
 	// Omitted counts the oldest captures left out of the grid (only when
@@ -228,17 +242,25 @@ type obs struct {
 
 type targetAcc struct {
 	t      *Target
-	caps   []capAcc
+	caps   []capAcc // every capture (the grid's fold); with NoGrid, the reorder window
 	owners map[[2]string]int
 	// at[i] is 1 + the position of owner i in the current capture's obs,
-	// valid when mark[i] is the capture's number.
+	// valid when mark[i] is the capture's seq.
 	at, mark []int
+	seq      int // records added
 	// lastJob[i] is the Job that gave owner i its verdict in the newest
 	// capture it was in, at lastAt[i] (time, then bundle name).
 	lastJob      []string
 	lastAt       []capKey
 	newest       time.Time
 	newestBundle string
+
+	// The fold, in capture order (foldCapture): the owners in the order
+	// they were first seen, their non-OK reasons, the streak.
+	acc          []Owner
+	reasonCounts []map[string]int
+	streak       streakAcc
+	folded       *capAcc // the last capture folded
 }
 
 type capKey struct {
@@ -253,7 +275,18 @@ func (k capKey) before(o capKey) bool {
 type capAcc struct {
 	c   Capture
 	obs []obs
+	seq int // arrival order: equal keys keep it, as a stable sort does
 }
+
+// compareCaps is the order of Target.Captures: time, bundle name, sha256,
+// then arrival.
+func compareCaps(a, b *capAcc) int {
+	return cmp.Or(a.c.Time.Compare(b.c.Time), cmp.Compare(a.c.Bundle, b.c.Bundle), cmp.Compare(a.c.SHA256, b.c.SHA256), cmp.Compare(a.seq, b.seq))
+}
+
+// errOutOfOrder stops a NoGrid fold that met a record older than one it had
+// already folded; Build then folds in full.
+var errOutOfOrder = errors.New("history further out of time order than the reorder window")
 
 // Build folds the records of s that match o.Filter.
 func Build(ctx context.Context, s history.Store, o Options) (*Dashboard, error) {
@@ -263,6 +296,17 @@ func Build(ctx context.Context, s history.Store, o Options) (*Dashboard, error) 
 	if o.MaxColumns <= 0 {
 		o.MaxColumns = DefaultMaxColumns
 	}
+	if o.NoGrid {
+		d, err := build(ctx, s, o, true)
+		if !errors.Is(err, errOutOfOrder) {
+			return d, err
+		}
+	}
+	return build(ctx, s, o, false)
+}
+
+// build is Build, folding as it reads (stream) or after reading everything.
+func build(ctx context.Context, s history.Store, o Options, stream bool) (*Dashboard, error) {
 	accs := map[[2]string]*targetAcc{}
 	interned := map[string]string{}
 	intern := func(s string) string {
@@ -274,6 +318,7 @@ func Build(ctx context.Context, s history.Store, o Options) (*Dashboard, error) 
 		return v
 	}
 	d := &Dashboard{}
+	reasons := map[string]*Reason{}
 	corrupt, err := s.Scan(ctx, o.Filter, func(r *history.Record) error {
 		key := [2]string{r.Namespace, r.Selector}
 		ta := accs[key]
@@ -281,56 +326,21 @@ func Build(ctx context.Context, s history.Store, o Options) (*Dashboard, error) 
 			ta = &targetAcc{t: &Target{Namespace: intern(r.Namespace), Selector: intern(r.Selector)}, owners: map[[2]string]int{}}
 			accs[key] = ta
 		}
-		c := capAcc{c: Capture{
-			Time: r.Time, Bundle: strings.Clone(r.Bundle), SHA256: strings.Clone(r.BundleSHA256),
-			Ruleset: intern(r.Ruleset), Health: level(r.OverallHealth), CaptureErrors: r.CaptureErrors,
-		}}
-		for i := range r.Jobs {
-			j := &r.Jobs[i]
-			ok := [2]string{"CronJob", j.Owner}
-			if j.Owner == "" {
-				ok = [2]string{"Job", j.Name}
-			}
-			idx, found := ta.owners[ok]
-			if !found {
-				idx = len(ta.owners)
-				ta.owners[[2]string{ok[0], intern(ok[1])}] = idx
-				ta.at, ta.mark = append(ta.at, 0), append(ta.mark, -1)
-				ta.lastJob, ta.lastAt = append(ta.lastJob, ""), append(ta.lastAt, capKey{})
-			}
-			lv := level(j.Health)
-			reason := ""
-			if lv != model.LevelOK {
-				reason = NoReason
-				if len(j.Rules) > 0 {
-					reason = intern(ReasonCode(j.Rules[0]))
-				}
-			}
-			// Several Jobs of one owner in a capture: the worst, then the later one.
-			o := obs{owner: int32(idx), level: uint8(lv), reason: reason}
-			if ta.mark[idx] == len(ta.caps) {
-				k := ta.at[idx] - 1
-				if o.level < c.obs[k].level {
-					continue
-				}
-				c.obs[k] = o
-			} else {
-				ta.mark[idx], ta.at[idx] = len(ta.caps), len(c.obs)+1
-				c.obs = append(c.obs, o)
-			}
-			if key := (capKey{r.Time, r.Bundle}); !key.before(ta.lastAt[idx]) || ta.lastJob[idx] == "" {
-				ta.lastAt[idx], ta.lastJob[idx] = capKey{r.Time, c.c.Bundle}, strings.Clone(j.Name)
-			}
-		}
-		// The newest capture as Captures sorts them: time, then bundle name.
-		if n := len(ta.caps); n == 0 || r.Time.After(ta.newest) || r.Time.Equal(ta.newest) && r.Bundle >= ta.newestBundle {
-			ta.newest, ta.newestBundle = r.Time, c.c.Bundle
-			ta.t.NewestJobs = cloneJobs(ta.t.NewestJobs[:0], r.Jobs)
-		}
-		ta.caps = append(ta.caps, c)
+		c := ta.add(r, intern)
 		d.Captures++
 		if r.Time.After(d.AsOf) {
 			d.AsOf = r.Time
+		}
+		if !stream {
+			ta.caps = append(ta.caps, c)
+			return nil
+		}
+		if ta.folded != nil && compareCaps(&c, ta.folded) < 0 {
+			return errOutOfOrder
+		}
+		heapPush(&ta.caps, c)
+		if len(ta.caps) > reorderWindow {
+			ta.foldCapture(heapPop(&ta.caps), reasons)
 		}
 		return nil
 	})
@@ -347,10 +357,28 @@ func Build(ctx context.Context, s history.Store, o Options) (*Dashboard, error) 
 	}
 	slices.SortFunc(keys, func(a, b [2]string) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
 	width := min(o.MaxColumns, max(MinColumns, o.MaxCells/max(1, rows)))
-	reasons := map[string]*Reason{}
 	for _, k := range keys {
 		ta := accs[k]
-		ta.fold(d.AsOf, width, !o.NoGrid, reasons)
+		if stream {
+			for len(ta.caps) > 0 {
+				ta.foldCapture(heapPop(&ta.caps), reasons)
+			}
+			ta.t.Captures = []Capture{ta.folded.c}
+		} else {
+			slices.SortFunc(ta.caps, func(a, b capAcc) int { return compareCaps(&a, &b) })
+			ta.t.Captures = make([]Capture, len(ta.caps))
+			for i := range ta.caps {
+				ta.t.Captures[i] = ta.caps[i].c
+				ta.foldCapture(ta.caps[i], reasons)
+			}
+		}
+		order := ta.finish(d.AsOf, reasons)
+		switch {
+		case o.NoGrid:
+			ta.t.Captures = ta.t.Captures[len(ta.t.Captures)-1:]
+		case !stream:
+			ta.grid(width, order)
+		}
 		d.Targets = append(d.Targets, *ta.t)
 	}
 	for _, r := range reasons {
@@ -358,6 +386,217 @@ func Build(ctx context.Context, s history.Store, o Options) (*Dashboard, error) 
 	}
 	slices.SortFunc(d.Reasons, func(a, b Reason) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Reason, b.Reason)) })
 	return d, nil
+}
+
+// add turns one record into its capture and the verdicts of its owners
+// (several Jobs of one owner: the worst, then the later one), and keeps
+// what is taken from the newest record (NewestJobs, each owner's LastJob).
+func (ta *targetAcc) add(r *history.Record, intern func(string) string) capAcc {
+	c := capAcc{seq: ta.seq, c: Capture{
+		Time: r.Time, Bundle: strings.Clone(r.Bundle), SHA256: strings.Clone(r.BundleSHA256),
+		Ruleset: intern(r.Ruleset), Health: level(r.OverallHealth), CaptureErrors: r.CaptureErrors,
+	}}
+	for i := range r.Jobs {
+		j := &r.Jobs[i]
+		ok := [2]string{"CronJob", j.Owner}
+		if j.Owner == "" {
+			ok = [2]string{"Job", j.Name}
+		}
+		idx, found := ta.owners[ok]
+		if !found {
+			idx = len(ta.owners)
+			ta.owners[[2]string{ok[0], intern(ok[1])}] = idx
+			ta.at, ta.mark = append(ta.at, 0), append(ta.mark, -1)
+			ta.lastJob, ta.lastAt = append(ta.lastJob, ""), append(ta.lastAt, capKey{})
+		}
+		lv := level(j.Health)
+		reason := ""
+		if lv != model.LevelOK {
+			reason = NoReason
+			if len(j.Rules) > 0 {
+				reason = intern(ReasonCode(j.Rules[0]))
+			}
+		}
+		o := obs{owner: int32(idx), level: uint8(lv), reason: reason}
+		if ta.mark[idx] == ta.seq {
+			k := ta.at[idx] - 1
+			if o.level < c.obs[k].level {
+				continue
+			}
+			c.obs[k] = o
+		} else {
+			ta.mark[idx], ta.at[idx] = ta.seq, len(c.obs)+1
+			c.obs = append(c.obs, o)
+		}
+		if key := (capKey{r.Time, r.Bundle}); !key.before(ta.lastAt[idx]) || ta.lastJob[idx] == "" {
+			ta.lastAt[idx], ta.lastJob[idx] = capKey{r.Time, c.c.Bundle}, strings.Clone(j.Name)
+		}
+	}
+	// The newest capture as Captures sorts them: time, then bundle name.
+	if ta.seq == 0 || r.Time.After(ta.newest) || r.Time.Equal(ta.newest) && r.Bundle >= ta.newestBundle {
+		ta.newest, ta.newestBundle = r.Time, c.c.Bundle
+		ta.t.NewestJobs = cloneJobs(ta.t.NewestJobs[:0], r.Jobs)
+	}
+	ta.seq++
+	return c
+}
+
+// foldCapture folds the next capture in Captures order into the owners'
+// counts, the reasons and the streak.
+func (ta *targetAcc) foldCapture(c capAcc, reasons map[string]*Reason) {
+	for len(ta.acc) < len(ta.owners) {
+		ta.acc = append(ta.acc, Owner{})
+		ta.reasonCounts = append(ta.reasonCounts, nil)
+	}
+	for k := range c.obs {
+		ob := &c.obs[k]
+		ow := &ta.acc[ob.owner]
+		ow.Seen++
+		lv := model.Level(ob.level)
+		ow.Last, ow.LastSeen, ow.LastReason = lv, c.c.Time, ob.reason
+		switch lv {
+		case model.LevelOK:
+			ow.LastOK = c.c.Time
+			ow.ConsecutiveFailures = 0
+		case model.LevelError:
+			ow.Errors++
+			ow.ConsecutiveFailures++
+		case model.LevelWarn:
+			ow.Warns++
+			ow.ConsecutiveFailures = 0
+		default:
+			ow.Unknowns++
+			ow.ConsecutiveFailures = 0
+		}
+		if lv != model.LevelOK {
+			if ta.reasonCounts[ob.owner] == nil {
+				ta.reasonCounts[ob.owner] = map[string]int{}
+			}
+			ta.reasonCounts[ob.owner][ob.reason]++
+			r := reasons[ob.reason]
+			if r == nil {
+				r = &Reason{Reason: ob.reason}
+				reasons[ob.reason] = r
+			}
+			r.Count++
+			if c.c.Time.After(r.Last) {
+				r.Last = c.c.Time
+			}
+		}
+	}
+	ta.streak.add(&c.c)
+	ta.t.Count++
+	ta.folded = &c
+}
+
+// finish sorts the owners (kind, then name), completes what needs the whole
+// fold, and returns each owner's new index by its old one.
+func (ta *targetAcc) finish(asOf time.Time, reasons map[string]*Reason) []int {
+	t := ta.t
+	for k, i := range ta.owners {
+		ta.acc[i].Kind, ta.acc[i].Name, ta.acc[i].LastJob = k[0], k[1], ta.lastJob[i]
+	}
+	perm := make([]int, len(ta.acc))
+	for i := range perm {
+		perm[i] = i
+	}
+	slices.SortFunc(perm, func(a, b int) int {
+		return cmp.Or(cmp.Compare(ta.acc[a].Kind, ta.acc[b].Kind), cmp.Compare(ta.acc[a].Name, ta.acc[b].Name))
+	})
+	order := make([]int, len(perm))
+	t.Owners = make([]Owner, len(perm))
+	lastPartial := ta.folded != nil && ta.folded.c.Partial()
+	for newIdx, old := range perm {
+		order[old] = newIdx
+		ow := ta.acc[old]
+		ow.LastPartial = lastPartial
+		if !ow.LastOK.IsZero() {
+			ow.LastOKAge = asOf.Sub(ow.LastOK)
+		}
+		for r, n := range ta.reasonCounts[old] {
+			if n > ow.TopReasonCount || n == ow.TopReasonCount && r < ow.TopReason {
+				ow.TopReason, ow.TopReasonCount = r, n
+			}
+			reasons[r].Owners++
+		}
+		t.Owners[newIdx] = ow
+	}
+	t.Streak, t.Transitions = ta.streak.result()
+	return order
+}
+
+// streakAcc follows the overall health capture by capture: the run of the
+// newest one and the last MaxTransitions changes.
+type streakAcc struct {
+	s     Streak
+	prev  model.Level
+	n     int
+	trans []Transition // oldest first, at most MaxTransitions
+}
+
+func (a *streakAcc) add(c *Capture) {
+	switch {
+	case a.n == 0:
+		a.s = Streak{Health: c.Health, Captures: 1, Since: c.Time}
+	case c.Health == a.prev:
+		a.s.Captures++
+	default:
+		a.s = Streak{Health: c.Health, Captures: 1, Since: c.Time}
+		if len(a.trans) == MaxTransitions {
+			a.trans = append(a.trans[:0], a.trans[1:]...)
+		}
+		a.trans = append(a.trans, Transition{Time: c.Time, From: a.prev, To: c.Health, Bundle: c.Bundle})
+	}
+	a.prev = c.Health
+	a.n++
+}
+
+// result is the streak and the transitions, newest first.
+func (a *streakAcc) result() (Streak, []Transition) {
+	var tr []Transition
+	for i := len(a.trans) - 1; i >= 0; i-- {
+		tr = append(tr, a.trans[i])
+	}
+	return a.s, tr
+}
+
+// heapPush and heapPop keep h a min-heap in Captures order (compareCaps).
+func heapPush(h *[]capAcc, c capAcc) {
+	*h = append(*h, c)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		p := (i - 1) / 2
+		if compareCaps(&q[i], &q[p]) >= 0 {
+			break
+		}
+		q[i], q[p] = q[p], q[i]
+		i = p
+	}
+}
+
+func heapPop(h *[]capAcc) capAcc {
+	q := *h
+	top := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q[last] = capAcc{}
+	q = q[:last]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < len(q) && compareCaps(&q[l], &q[m]) < 0 {
+			m = l
+		}
+		if r := l + 1; r < len(q) && compareCaps(&q[r], &q[m]) < 0 {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+	*h = q
+	return top
 }
 
 func cloneJobs(dst, src []history.Job) []history.Job {
@@ -395,122 +634,16 @@ func level(s string) model.Level {
 	return l
 }
 
-func (ta *targetAcc) fold(asOf time.Time, width int, grid bool, reasons map[string]*Reason) {
-	t := ta.t
-	slices.SortStableFunc(ta.caps, func(a, b capAcc) int {
-		return cmp.Or(a.c.Time.Compare(b.c.Time), cmp.Compare(a.c.Bundle, b.c.Bundle), cmp.Compare(a.c.SHA256, b.c.SHA256))
-	})
-	t.Captures = make([]Capture, len(ta.caps))
-	for i := range ta.caps {
-		t.Captures[i] = ta.caps[i].c
-	}
-	// Owners sorted; remap the indexes the observations carry.
-	t.Owners = make([]Owner, len(ta.owners))
-	order := make([]int, len(ta.owners))
-	for k, i := range ta.owners {
-		t.Owners[i] = Owner{Kind: k[0], Name: k[1], LastJob: ta.lastJob[i]}
-	}
-	perm := make([]int, len(t.Owners))
-	for i := range perm {
-		perm[i] = i
-	}
-	slices.SortFunc(perm, func(a, b int) int {
-		return cmp.Or(cmp.Compare(t.Owners[a].Kind, t.Owners[b].Kind), cmp.Compare(t.Owners[a].Name, t.Owners[b].Name))
-	})
-	sorted := make([]Owner, len(perm))
-	for newIdx, old := range perm {
-		sorted[newIdx] = t.Owners[old]
-		order[old] = newIdx
-	}
-	t.Owners = sorted
-
-	// Per owner counts, newest last.
-	reasonCounts := make([]map[string]int, len(t.Owners))
-	for ci := range ta.caps {
-		c := &ta.caps[ci]
-		for k := range c.obs {
-			ob := &c.obs[k]
-			ob.owner = int32(order[ob.owner])
-			ow := &t.Owners[ob.owner]
-			ow.Seen++
-			lv := model.Level(ob.level)
-			ow.Last, ow.LastSeen, ow.LastReason = lv, c.c.Time, ob.reason
-			switch lv {
-			case model.LevelOK:
-				ow.LastOK = c.c.Time
-				ow.ConsecutiveFailures = 0
-			case model.LevelError:
-				ow.Errors++
-				ow.ConsecutiveFailures++
-			case model.LevelWarn:
-				ow.Warns++
-				ow.ConsecutiveFailures = 0
-			default:
-				ow.Unknowns++
-				ow.ConsecutiveFailures = 0
-			}
-			if lv != model.LevelOK {
-				if reasonCounts[ob.owner] == nil {
-					reasonCounts[ob.owner] = map[string]int{}
-				}
-				reasonCounts[ob.owner][ob.reason]++
-				r := reasons[ob.reason]
-				if r == nil {
-					r = &Reason{Reason: ob.reason}
-					reasons[ob.reason] = r
-				}
-				r.Count++
-				if c.c.Time.After(r.Last) {
-					r.Last = c.c.Time
-				}
-			}
-		}
-	}
-	lastPartial := len(t.Captures) > 0 && t.Captures[len(t.Captures)-1].Partial()
-	for i := range t.Owners {
-		ow := &t.Owners[i]
-		ow.LastPartial = lastPartial
-		if !ow.LastOK.IsZero() {
-			ow.LastOKAge = asOf.Sub(ow.LastOK)
-		}
-		for r, n := range reasonCounts[i] {
-			if n > ow.TopReasonCount || n == ow.TopReasonCount && r < ow.TopReason {
-				ow.TopReason, ow.TopReasonCount = r, n
-			}
-			reasons[r].Owners++
-		}
-	}
-	t.Streak, t.Transitions = streak(t.Captures)
-	if grid {
-		ta.grid(width)
-	}
-}
-
-func streak(caps []Capture) (Streak, []Transition) {
-	var s Streak
-	var tr []Transition
-	for i := len(caps) - 1; i >= 0; i-- {
-		c := &caps[i]
-		if i == len(caps)-1 {
-			s = Streak{Health: c.Health, Captures: 1, Since: c.Time}
-			continue
-		}
-		next := &caps[i+1]
-		if c.Health == s.Health && len(tr) == 0 {
-			s.Captures++
-			s.Since = c.Time
-		}
-		if c.Health != next.Health && len(tr) < MaxTransitions {
-			tr = append(tr, Transition{Time: next.Time, From: c.Health, To: next.Health, Bundle: next.Bundle})
-		}
-	}
-	return s, tr
-}
-
 // grid sets the target's columns (one per capture, or per bucket when there
 // are more captures than width) and each owner's cells.
-func (ta *targetAcc) grid(width int) {
+func (ta *targetAcc) grid(width int, order []int) {
 	t := ta.t
+	for ci := range ta.caps {
+		for k := range ta.caps[ci].obs {
+			ob := &ta.caps[ci].obs[k]
+			ob.owner = int32(order[ob.owner])
+		}
+	}
 	t.Columns = columns(t.Captures, 0)
 	for _, b := range Buckets {
 		if len(t.Columns) <= width {

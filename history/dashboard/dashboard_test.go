@@ -2,6 +2,9 @@ package dashboard
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math/rand"
 	"reflect"
 	"testing"
 	"time"
@@ -47,7 +50,7 @@ func TestBuild(t *testing.T) {
 	want := &Dashboard{
 		AsOf: at(30), Captures: 4,
 		Targets: []Target{{
-			Namespace: "ns", Selector: "app=x", Captures: caps,
+			Namespace: "ns", Selector: "app=x", Captures: caps, Count: 4,
 			Columns: []Column{
 				{Start: at(0), First: 0, Last: 0, Health: model.LevelOK},
 				{Start: at(10), First: 1, Last: 1, Health: model.LevelError},
@@ -153,4 +156,91 @@ func store(t *testing.T, recs []history.Record) history.Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// randomHistory is n records over three targets and a dozen owners, in
+// time order but for local shuffles of up to jitter records, with equal
+// times and bundle names now and then (the sort's ties), and far records
+// (one moved back by far positions) when far > 0.
+func randomHistory(rng *rand.Rand, n, jitter, far int) []history.Record {
+	healths := []string{"OK", "OK", "OK", "WARN", "ERROR", "ERROR", "UNKNOWN"}
+	recs := make([]history.Record, n)
+	for i := range recs {
+		min := i
+		if rng.Intn(10) == 0 && i > 0 {
+			min = i - 1 // the same time as the one before
+		}
+		r := rec(min, healths[rng.Intn(len(healths))], rng.Intn(4)/3)
+		r.Namespace = []string{"a", "b", "c"}[rng.Intn(3)]
+		if rng.Intn(8) == 0 {
+			r.Bundle = "same"
+		}
+		for k := range 1 + rng.Intn(4) {
+			owner := []string{"etl", "report", "", ""}[rng.Intn(4)]
+			name := fmt.Sprintf("job-%d", rng.Intn(12))
+			if owner != "" && k%2 == 1 {
+				name = owner + "-" + name
+			}
+			r.Jobs = append(r.Jobs, job(name, owner, healths[rng.Intn(len(healths))], []string{"J1", "P4", "bad code!", ""}[rng.Intn(4)]))
+		}
+		recs[i] = r
+	}
+	for i := 0; i+jitter <= len(recs); i += jitter {
+		rng.Shuffle(jitter, func(a, b int) { recs[i+a], recs[i+b] = recs[i+b], recs[i+a] })
+	}
+	if far > 0 && len(recs) > far {
+		i := far + rng.Intn(len(recs)-far)
+		moved := recs[i-far]
+		copy(recs[i-far:i], recs[i-far+1:i+1])
+		recs[i] = moved
+	}
+	return recs
+}
+
+// TestNoGridFoldsAsItReads: the NoGrid fold, which folds the records as it
+// reads them through a reorder window, gives what folding them all after
+// sorting gives; a history further out of order than the window makes it
+// fall back to the full fold, with the same result.
+func TestNoGridFoldsAsItReads(t *testing.T) {
+	defer func(w int) { reorderWindow = w }(reorderWindow)
+	ctx := context.Background()
+	rng := rand.New(rand.NewSource(1))
+	for round := range 300 {
+		reorderWindow = []int{1, 2, 8, 64}[round%4]
+		jitter := 1 + rng.Intn(reorderWindow)
+		far := 0
+		if round%3 == 0 {
+			far = reorderWindow + 1 + rng.Intn(5)
+		}
+		recs := randomHistory(rng, 1+rng.Intn(120), jitter, far)
+		s := store(t, recs)
+		o := Options{NoGrid: true, MaxCells: DefaultMaxCells, MaxColumns: DefaultMaxColumns}
+		want, err := build(ctx, s, o, false) // sort, then fold
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(want.Targets[0].Captures); n != 1 {
+			t.Fatalf("NoGrid kept %d captures of a target, want the newest only", n)
+		}
+		streamed, err := build(ctx, s, o, true)
+		switch {
+		case errors.Is(err, errOutOfOrder):
+			if far == 0 {
+				t.Fatalf("round %d: window %d, jitter %d: fell back without a far record", round, reorderWindow, jitter)
+			}
+		case err != nil:
+			t.Fatal(err)
+		default:
+			if !reflect.DeepEqual(streamed, want) {
+				t.Fatalf("round %d: window %d, jitter %d, far %d: streamed fold\n got %+v\nwant %+v", round, reorderWindow, jitter, far, streamed, want)
+			}
+		}
+		got, err := Build(ctx, s, Options{NoGrid: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: Build with NoGrid\n got %+v\nwant %+v", round, got, want)
+		}
+	}
 }
