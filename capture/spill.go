@@ -77,6 +77,7 @@ const spillChunk = 1 << 20
 // stdout reads straight into one chunk buffer (no copy through io.Copy's).
 // Every chunk goes through Write: the same limits, hash and checks.
 func (s *spill) ReadFrom(r io.Reader) (int64, error) {
+	growPipe(r)
 	buf := make([]byte, spillChunk)
 	var total int64
 	for {
