@@ -260,7 +260,7 @@ type targetAcc struct {
 	acc          []Owner
 	reasonCounts []map[string]int
 	streak       streakAcc
-	folded       *capAcc // the last capture folded
+	folded       capAcc // the last capture folded (when Target.Count > 0)
 }
 
 type capKey struct {
@@ -335,7 +335,7 @@ func build(ctx context.Context, s history.Store, o Options, stream bool) (*Dashb
 			ta.caps = append(ta.caps, c)
 			return nil
 		}
-		if ta.folded != nil && compareCaps(&c, ta.folded) < 0 {
+		if ta.t.Count > 0 && compareCaps(&c, &ta.folded) < 0 {
 			return errOutOfOrder
 		}
 		heapPush(&ta.caps, c)

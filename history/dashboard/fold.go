@@ -112,7 +112,7 @@ func (ta *targetAcc) foldCapture(c capAcc, reasons map[string]*Reason) {
 	}
 	ta.streak.add(&c.c)
 	ta.t.Count++
-	ta.folded = &c
+	ta.folded = c
 }
 
 // finish sorts the owners (kind, then name), completes what needs the whole
@@ -131,7 +131,7 @@ func (ta *targetAcc) finish(asOf time.Time, reasons map[string]*Reason) []int {
 	})
 	order := make([]int, len(perm))
 	t.Owners = make([]Owner, len(perm))
-	lastPartial := ta.folded != nil && ta.folded.c.Partial()
+	lastPartial := t.Count > 0 && ta.folded.c.Partial()
 	for newIdx, old := range perm {
 		order[old] = newIdx
 		ow := ta.acc[old]
