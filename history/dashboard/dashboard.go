@@ -363,7 +363,6 @@ func build(ctx context.Context, s history.Store, o Options, stream bool) (*Dashb
 			for len(ta.caps) > 0 {
 				ta.foldCapture(heapPop(&ta.caps), reasons)
 			}
-			ta.t.Captures = []Capture{ta.folded.c}
 		} else {
 			slices.SortFunc(ta.caps, func(a, b capAcc) int { return compareCaps(&a, &b) })
 			ta.t.Captures = make([]Capture, len(ta.caps))
@@ -373,10 +372,9 @@ func build(ctx context.Context, s history.Store, o Options, stream bool) (*Dashb
 			}
 		}
 		order := ta.finish(d.AsOf, reasons)
-		switch {
-		case o.NoGrid:
-			ta.t.Captures = ta.t.Captures[len(ta.t.Captures)-1:]
-		case !stream:
+		if o.NoGrid {
+			ta.t.Captures = []Capture{ta.folded.c} // the newest, in either fold
+		} else {
 			ta.grid(width, order)
 		}
 		d.Targets = append(d.Targets, *ta.t)
