@@ -201,6 +201,9 @@ func sameFileOrExists(path, tmp string) error {
 }
 
 func syncDir(dir string) error {
+	if !dirSync {
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("open dir %s: %w", dir, err)

@@ -40,9 +40,7 @@ func Open(path string, flag int, perm os.FileMode) (*os.File, error) {
 	}
 	// O_NONBLOCK means nothing for regular files, but clear it so that the
 	// descriptor is exactly what a plain open gives.
-	if rc, err := f.SyscallConn(); err == nil {
-		_ = rc.Control(func(fd uintptr) { _ = syscall.SetNonblock(int(fd), false) })
-	}
+	setBlocking(f)
 	return f, nil
 }
 

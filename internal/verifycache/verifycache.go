@@ -23,7 +23,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 )
 
@@ -72,10 +71,7 @@ func private(p string) error {
 	if fi.Mode().Perm()&0o022 != 0 {
 		return fmt.Errorf("mode %v: writable by group or others", fi.Mode().Perm())
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return fmt.Errorf("owned by uid %d, not %d", st.Uid, os.Geteuid())
-	}
-	return nil
+	return ownedByMe(fi)
 }
 
 // valid reports whether s is 64 lower-case hex digits.
