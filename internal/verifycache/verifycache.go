@@ -46,6 +46,9 @@ func Open(root string) (*Dir, error) {
 	if root == "" {
 		return nil, errors.New("verify cache: no directory")
 	}
+	if err := ownedByMe(nil); err != nil {
+		return nil, fmt.Errorf("verify cache: %w", err) // before creating anything
+	}
 	dir := filepath.Join(root, Generation)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("verify cache: %w", err)
