@@ -61,3 +61,63 @@ func TestTableSummaryRSSRow(t *testing.T) {
 		})
 	}
 }
+
+// The 2-core rates are the median of the pairs' ratios, not the ratio of
+// the medians: drift between pairs must not count.
+func TestTablePairRate(t *testing.T) {
+	t.Parallel()
+	const head = "goos: linux\ngoarch: amd64\npkg: github.com/ksnap/ksnap/cmd/ksnap\n"
+	pair := func(one, two string) string {
+		return head +
+			"BenchmarkMonthBatch/verify     \t1\t" + one + " ns/op\n" +
+			"BenchmarkMonthBatch/verify-2   \t1\t" + two + " ns/op\n"
+	}
+	tests := []struct {
+		name  string
+		bench string
+		want  row
+	}{
+		{
+			// The host is twice as slow for pairs 2 and 3, and busy during
+			// the last 2-core sample: the ratio of the medians would be
+			// 10 ÷ 10 = 1.00×; four of five pairs say 2×.
+			name:  "drift cancels",
+			bench: pair("10", "5") + pair("20", "10") + pair("20", "10") + pair("10", "5") + pair("10", "10"),
+			want:  row{"go", "month batch: bundle verify, 2 cores ÷ 1 core (rate, median of pairs)", "2.00×", "", "≥ 1.7×", "PASS"},
+		},
+		{
+			name:  "one good pair among bad ones",
+			bench: pair("10", "8") + pair("10", "4") + pair("10", "8"),
+			want:  row{"go", "month batch: bundle verify, 2 cores ÷ 1 core (rate, median of pairs)", "1.25×", "", "≥ 1.7×", "FAIL"},
+		},
+		{
+			// An unpaired trailing sample is ignored.
+			name:  "unpaired",
+			bench: pair("10", "5") + head + "BenchmarkMonthBatch/verify     \t1\t100 ns/op\n",
+			want:  row{"go", "month batch: bundle verify, 2 cores ÷ 1 core (rate, median of pairs)", "2.00×", "", "≥ 1.7×", "PASS"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "bench.txt")
+			if err := os.WriteFile(path, []byte(tt.bench), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			bench, err := readBench(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tb := &tab{bench: bench, procs: map[string]map[string]string{}}
+			var got []row
+			for _, r := range tb.rows(map[string]string{"month_bundles": "8640"}) {
+				if strings.Contains(r.figure, "bundle verify, 2 cores ÷ 1 core") {
+					got = append(got, r)
+				}
+			}
+			if want := []row{tt.want}; !reflect.DeepEqual(got, want) {
+				t.Errorf("rows %q\nwant %q", got, want)
+			}
+		})
+	}
+}
