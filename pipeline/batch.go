@@ -14,9 +14,28 @@ type BatchOptions struct {
 	// bundle can be freed while the result waits for its turn. What it
 	// returns is handed to emit as Item.Prepared.
 	Prepare func(a *Analyzed) (any, error)
+	// Window bounds the results in flight (being analyzed or waiting for
+	// their turn); 0 means 2*Workers. Set it wider (SmallWindow*Workers)
+	// only when Prepare leaves each result small.
+	Window int
 	// Progress, when set, is called with the number of bundles done so
 	// far, from the goroutine that emits, before each emit.
 	Progress func(done int)
+}
+
+// workers is Workers, or GOMAXPROCS when it is 0.
+func (bo BatchOptions) workers() int {
+	if bo.Workers > 0 {
+		return bo.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// SmallResults returns bo with Window set for small results:
+// SmallWindow per worker. Use it only when Prepare leaves each result small.
+func (bo BatchOptions) SmallResults() BatchOptions {
+	bo.Window = SmallWindow * bo.workers()
+	return bo
 }
 
 // Item is the outcome of one bundle of a batch.
@@ -37,11 +56,7 @@ type Item struct {
 // in the order of files. A bundle that cannot be read is an Item with Err
 // set, never a stop; only emit's error (or ctx) stops the batch.
 func AnalyzeAll(ctx context.Context, files []string, opts Options, bo BatchOptions, emit func(Item) error) error {
-	workers := bo.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	return Ordered(ctx, len(files), workers, func(ctx context.Context, i int) Item {
+	return OrderedWindow(ctx, len(files), bo.workers(), bo.Window, func(ctx context.Context, i int) Item {
 		it := Item{Path: files[i]}
 		it.Analyzed, it.Err = Analyze(files[i], opts)
 		if it.Err == nil && bo.Prepare != nil {

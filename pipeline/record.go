@@ -86,7 +86,15 @@ func Rebuild(ctx context.Context, files []string, st history.Store, opts Options
 		pending = pending[:0]
 		return nil
 	}
-	bo.Prepare = nil // only the record is kept
+	// Only the record is kept: the report goes in the worker, so that
+	// each result waiting for its turn is small and the window can be wide.
+	bo.Prepare = func(a *Analyzed) (any, error) {
+		a.Report = nil
+		return nil, nil
+	}
+	if bo.Window == 0 {
+		bo = bo.SmallResults()
+	}
 	opts.FromManifest = true
 	err := AnalyzeAll(ctx, files, opts, bo, func(it Item) error {
 		if it.Err != nil {
@@ -97,7 +105,6 @@ func Rebuild(ctx context.Context, files []string, st history.Store, opts Options
 			return nil
 		}
 		pending = append(pending, it.Analyzed.Record)
-		it.Analyzed.Report = nil
 		if len(pending) == rebuildChunk {
 			return flush()
 		}

@@ -98,6 +98,7 @@ func runAnalyze(ctx context.Context, e *env, o *analyzeOptions) error {
 	defer p.end()
 	bo := pipeline.BatchOptions{Progress: p.set}
 	if batch && f.each != nil {
+		bo = bo.SmallResults() // what waits for its turn is bytes, not a bundle
 		// Render in the worker and keep only what is still needed (verdict,
 		// input problems, summary line): the full report shares memory with
 		// the decoded bundle, which is freed while the output waits its turn.

@@ -71,7 +71,9 @@ signature is one FAIL line.` + "\n" + exitStatusHelp,
 			// One bounded pool for many bundles, results in argument order.
 			defer batchGC(e.getenv, len(args))()
 			known := e.verifiedSet()
-			err = pipeline.Ordered(cmd.Context(), len(args), runtime.GOMAXPROCS(0), func(_ context.Context, i int) verifyResult {
+			// A verdict is small: a wide window keeps both workers busy.
+			workers := runtime.GOMAXPROCS(0)
+			err = pipeline.OrderedWindow(cmd.Context(), len(args), workers, pipeline.SmallWindow*workers, func(_ context.Context, i int) verifyResult {
 				return verifyOne(kr, args[i], known)
 			}, func(_ int, r verifyResult) error {
 				failed = failed || !r.OK
