@@ -43,31 +43,55 @@ func zstdFloor(b *testing.B, files []string) (wall, cpu time.Duration) {
 	return time.Since(start), cpu
 }
 
+// monthBundleDir returns the n generated bundles of the month and their
+// directory: $KSNAP_BENCH_MONTH_DIR when set (generated there when it holds
+// no bundle, reused when it holds exactly n, so that scripts/bench's
+// samples, one test process each, generate the month once), else a temp
+// dir. The bundles are deterministic: a reused directory holds the same bytes.
+func monthBundleDir(b *testing.B, n, pods int) ([]string, string) {
+	dir := os.Getenv("KSNAP_BENCH_MONTH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.tar.zst"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(files) == 0 {
+		at := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+		for i := range n {
+			g := gen.Generate(gen.Options{Pods: pods, CapturedAt: at.Add(time.Duration(i) * 5 * time.Minute)})
+			if _, err := g.Write(dir); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if files, err = filepath.Glob(filepath.Join(dir, "*.tar.zst")); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if len(files) != n {
+		b.Fatalf("%s: %d bundles, want %d (empty it or set KSNAP_BENCH_MONTH_BUNDLES)", dir, len(files), n)
+	}
+	return files, dir
+}
+
 // BenchmarkMonthBatch runs analyze DIR, bundle verify and history rebuild
 // in-process on a month of small generated bundles, and the zstd -dc floor
 // on the same files in the same run (the median of three). Each ksnap
 // sub-benchmark reports cpu-ms/op, bundles/s and its wall and CPU time as
 // a multiple of the floor's (x-floor, cpu-x-floor; the target:
-// x-floor ≤ 3). Run it with -cpu 1,2 -benchtime 1x: the 2-core ÷ 1-core
-// bundles/s is the target ≥ 1.7×. Needs the zstd CLI.
+// x-floor ≤ 3). Run it with -benchtime 1x once with GOMAXPROCS=1 -cpu 1
+// and once with GOMAXPROCS=2 -cpu 2 (scripts/bench does, in pairs): the
+// 2-core ÷ 1-core bundles/s is the target ≥ 1.7×. Needs the zstd CLI.
 func BenchmarkMonthBatch(b *testing.B) {
 	if _, err := exec.LookPath("zstd"); err != nil {
 		b.Skip("the zstd CLI is needed for the floor (apt-get install zstd)")
 	}
 	n := envInt("KSNAP_BENCH_MONTH_BUNDLES", monthBundles)
 	pods := envInt("KSNAP_BENCH_MONTH_PODS", monthPods)
-	dir := b.TempDir()
-	at := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
-	for i := range n {
-		g := gen.Generate(gen.Options{Pods: pods, CapturedAt: at.Add(time.Duration(i) * 5 * time.Minute)})
-		if _, err := g.Write(dir); err != nil {
-			b.Fatal(err)
-		}
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.tar.zst"))
-	if err != nil || len(files) != n {
-		b.Fatalf("%d bundles written, want %d (%v)", len(files), n, err)
-	}
+	files, dir := monthBundleDir(b, n, pods)
 	sort.Strings(files)
 	var walls, cpus []time.Duration
 	for range 3 {
