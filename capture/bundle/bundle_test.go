@@ -268,7 +268,7 @@ func TestCorruptionWholeDecode(t *testing.T) {
 	defer func(m uint64) { wholeMin = m }(wholeMin)
 	wholeMin = 0
 	good := encode(t)
-	if decodeWhole(good, DecodeLimit(int64(len(good)))) == nil {
+	if decodeWhole(good, DecodeLimit(int64(len(good))), false) == nil {
 		t.Fatal("decodeWhole refused a good bundle")
 	}
 	b, err := Decode("b.tar.zst", good)
@@ -284,6 +284,30 @@ func TestCorruptionWholeDecode(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			checkCorrupt(t, tt.data(t), tt.wantMember, tt.wantErr)
 		})
+	}
+}
+
+// A file the verify cache knows is decoded without its frame checksum (its
+// bytes passed it before); any other file's checksum is checked.
+func TestWholeDecodeKnownSkipsChecksum(t *testing.T) {
+	defer func(m uint64) { wholeMin = m }(wholeMin)
+	wholeMin = 0
+	good := encode(t)
+	limit := DecodeLimit(int64(len(good)))
+	want := decodeWhole(good, limit, false)
+	if want == nil {
+		t.Fatal("decodeWhole refused a good bundle")
+	}
+	bad := bytes.Clone(good)
+	bad[len(bad)-1] ^= 0xff // the last byte of the frame's content checksum
+	if got := decodeWhole(bad, limit, false); got != nil {
+		t.Fatal("decodeWhole took a frame whose checksum does not match")
+	}
+	if got := decodeWhole(bad, limit, true); !bytes.Equal(got, want) {
+		t.Fatalf("known file: decoded %d bytes, want the %d of the good file", len(got), len(want))
+	}
+	if got := decodeWhole(good, limit, true); !bytes.Equal(got, want) {
+		t.Fatal("known good file decoded differently")
 	}
 }
 
