@@ -40,24 +40,7 @@ func TestTableSummaryRSSRow(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			path := filepath.Join(t.TempDir(), "bench.txt")
-			if err := os.WriteFile(path, []byte(tt.bench), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			bench, err := readBench(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tb := &tab{bench: bench, procs: map[string]map[string]string{}}
-			var got []row
-			for _, r := range tb.rows(map[string]string{"big_history_lines": "10000000"}) {
-				if strings.HasPrefix(r.figure, "history summary peak RSS") {
-					got = append(got, r)
-				}
-			}
-			if want := []row{tt.want}; !reflect.DeepEqual(got, want) {
-				t.Errorf("rows %q\nwant %q", got, want)
-			}
+			checkRows(t, tt.bench, map[string]string{"big_history_lines": "10000000"}, "history summary peak RSS", tt.want)
 		})
 	}
 }
@@ -100,24 +83,31 @@ func TestTablePairRate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			path := filepath.Join(t.TempDir(), "bench.txt")
-			if err := os.WriteFile(path, []byte(tt.bench), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			bench, err := readBench(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tb := &tab{bench: bench, procs: map[string]map[string]string{}}
-			var got []row
-			for _, r := range tb.rows(map[string]string{"month_bundles": "8640"}) {
-				if strings.Contains(r.figure, "bundle verify, 2 cores ÷ 1 core") {
-					got = append(got, r)
-				}
-			}
-			if want := []row{tt.want}; !reflect.DeepEqual(got, want) {
-				t.Errorf("rows %q\nwant %q", got, want)
-			}
+			checkRows(t, tt.bench, map[string]string{"month_bundles": "8640"}, "month batch: bundle verify, 2 cores ÷ 1 core", tt.want)
 		})
+	}
+}
+
+// checkRows builds the table from canned go test -bench output and meta,
+// and checks that the one row whose figure starts with prefix is want.
+func checkRows(t *testing.T, benchOut string, meta map[string]string, prefix string, want row) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "bench.txt")
+	if err := os.WriteFile(path, []byte(benchOut), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bench, err := readBench(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := &tab{bench: bench, procs: map[string]map[string]string{}}
+	var got []row
+	for _, r := range tb.rows(meta) {
+		if strings.HasPrefix(r.figure, prefix) {
+			got = append(got, r)
+		}
+	}
+	if !reflect.DeepEqual(got, []row{want}) {
+		t.Errorf("rows %q\nwant %q", got, []row{want})
 	}
 }
