@@ -162,12 +162,8 @@ func (t *tab) med(key, unit string) (float64, bool) {
 // pairs as many samples as both have.
 func (t *tab) pairRate(one, two, unit string) (float64, bool) {
 	a, b := t.bench[one][unit], t.bench[two][unit]
-	n := min(len(a), len(b))
-	if n == 0 {
-		return 0, false
-	}
-	r := make([]float64, 0, n)
-	for i := range n {
+	var r []float64
+	for i := range min(len(a), len(b)) {
 		if b[i] > 0 {
 			r = append(r, a[i]/b[i])
 		}
