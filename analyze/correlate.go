@@ -3,7 +3,6 @@ package analyze
 import (
 	"github.com/ksnap/ksnap/internal/textutil"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/ksnap/ksnap/analyze/model"
@@ -31,6 +30,15 @@ func eventResult(g *rules.EventGroup) EventResult {
 // groups (hostile input, or a very noisy object) gets its groups indexed in
 // a map of their own, so the work stays linear.
 func dedupe(events []model.Event, defNS string) []*rules.EventGroup {
+	out, _ := dedupeObjects(events, defNS)
+	return out
+}
+
+// dedupeObjects is dedupe, and also returns for each group the index of
+// its object's first group: groups with the same index are about the same
+// object (kind, namespace, name and uid), which correlate then looks up
+// once.
+func dedupeObjects(events []model.Event, defNS string) ([]*rules.EventGroup, []int32) {
 	type objID struct {
 		obj objKey
 		uid string
@@ -43,6 +51,7 @@ func dedupe(events []model.Event, defNS string) []*rules.EventGroup {
 	next := make([]int32, 0, len(events))    // the next group of the same object, -1 for none
 	long := map[int32]map[typeReason]int32{} // head -> its groups by type and reason, past maxChain
 	out := make([]*rules.EventGroup, 0, len(events))
+	objs := make([]int32, 0, len(events))
 	var prev objID
 	prevHead := int32(-1)
 	for i := range events {
@@ -89,7 +98,9 @@ func dedupe(events []model.Event, defNS string) []*rules.EventGroup {
 			if head < 0 {
 				head = gi
 				heads[id] = head
-			} else {
+			}
+			objs = append(objs, head)
+			if head != gi {
 				// After the head: the chain's order does not matter, only
 				// out's does.
 				next[gi], next[head] = next[head], gi
@@ -119,7 +130,7 @@ func dedupe(events []model.Event, defNS string) []*rules.EventGroup {
 			}
 		}
 	}
-	return out
+	return out, objs
 }
 
 // sortGroups orders one object's event groups by last time, then type and
@@ -170,7 +181,7 @@ func ownerString(o model.OwnerRef) string {
 //
 // groups are the events deduplicated by dedupe (computed while the pods are
 // parsed).
-func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*rules.EventGroup) ([]*jobState, []*podState, []*rules.Job) {
+func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*rules.EventGroup, objs []int32) ([]*jobState, []*podState, []*rules.Job) {
 	defNS := ev.m.Namespace
 	byUID := make(map[string]*jobState, len(jobs))
 	byName := make(map[objKey]*jobState, len(jobs))
@@ -183,7 +194,7 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*ru
 			j.Namespace = defNS
 		}
 		phase, reason := ev.rs.Phase(j)
-		jobResults[i] = newJobResult(j, phase, reason)
+		newJobResult(&jobResults[i], j, phase, reason)
 		st := &jobState{Job: rules.Job{Job: j, Phase: phase, PhaseReason: reason}, res: &jobResults[i]}
 		states[i] = st
 		facts[i] = &st.Job
@@ -197,13 +208,25 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*ru
 	}
 	podStates := make([]*podState, len(pods))
 	podResults := make([]PodResult, len(pods))
-	podByName := make(map[objKey]*podState, len(pods))
+	// One array holds every pod's container results, and the pods of a Job
+	// share one owner string.
+	nc := 0
+	for i := range pods {
+		nc += len(pods[i].Containers)
+	}
+	ctrs := make([]ContainerResult, 0, nc)
+	var prevOwner model.OwnerRef
+	var prevOwnerStr string
+	podByName := newPodIndex(len(pods))
 	for i := range pods {
 		p := &pods[i]
 		if p.Namespace == "" {
 			p.Namespace = defNS
 		}
-		podResults[i] = newPodResult(p)
+		if p.Owner != prevOwner || prevOwnerStr == "" {
+			prevOwner, prevOwnerStr = p.Owner, ownerString(p.Owner)
+		}
+		newPodResult(&podResults[i], p, prevOwnerStr, &ctrs)
 		ps := &podState{Pod: rules.Pod{Pod: p}, res: &podResults[i]}
 		ps.job = findJob(p, byUID, byName)
 		if ps.job != nil {
@@ -211,26 +234,52 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*ru
 			ps.Pod.Job = &ps.job.Job
 		}
 		podStates[i] = ps
-		k := objKey{"Pod", p.Namespace, p.Name}
-		if podByName[k] == nil {
-			podByName[k] = ps
+		podByName.add(ps)
+	}
+	// dedupe puts an object's groups next to each other, and objs tells
+	// which are about the same object: one lookup serves a run of them,
+	// and a run joins its object's events as a subslice of groups
+	// (capacity cut, so a later append copies) instead of growing a slice
+	// group by group. groups is not used after this.
+	var (
+		dst      *[]*rules.EventGroup // where the current object's events go
+		run      *[]*rules.EventGroup // the events the current run joins
+		runStart int
+		flushRun = func(end int) {
+			if run == nil {
+				return
+			}
+			if *run == nil {
+				*run = groups[runStart:end:end]
+			} else {
+				*run = append(*run, groups[runStart:end]...)
+			}
+			run = nil
+		}
+	)
+	for i, g := range groups {
+		if i == 0 || objs[i] != objs[i-1] {
+			dst = nil
+			switch g.Kind {
+			case "Job":
+				if st := byName[objKey{g.Kind, g.Namespace, g.Name}]; st != nil && uidMatch(g.UID, st.Job.Job.UID) {
+					dst = &st.Events
+				}
+			case "Pod":
+				if ps := podByName.get(g.Namespace, g.Name); ps != nil && uidMatch(g.UID, ps.Pod.Pod.UID) {
+					dst = &ps.Events
+				}
+			}
+		}
+		if dst != run {
+			flushRun(i)
+			run, runStart = dst, i
+		}
+		if dst != nil {
+			ev.countEvent(g)
 		}
 	}
-	for _, g := range groups {
-		k := objKey{g.Kind, g.Namespace, g.Name}
-		switch g.Kind {
-		case "Job":
-			if st := byName[k]; st != nil && uidMatch(g.UID, st.Job.Job.UID) {
-				st.Events = append(st.Events, g)
-				ev.countEvent(g)
-			}
-		case "Pod":
-			if ps := podByName[k]; ps != nil && uidMatch(g.UID, ps.Pod.Pod.UID) {
-				ps.Events = append(ps.Events, g)
-				ev.countEvent(g)
-			}
-		}
-	}
+	flushRun(len(groups))
 	for _, ps := range podStates {
 		sortGroups(ps.Events)
 	}
@@ -288,36 +337,81 @@ func findJob(p *model.Pod, byUID map[string]*jobState, byName map[objKey]*jobSta
 	return nil
 }
 
-func newJobResult(j *model.Job, phase model.JobPhase, reason string) JobResult {
-	r := JobResult{
+// newJobResult starts j's result in *r (built in place: a JobResult is
+// large, and returning it copied it twice).
+func newJobResult(r *JobResult, j *model.Job, phase model.JobPhase, reason string) {
+	*r = JobResult{
 		Name: j.Name, Namespace: j.Namespace, UID: j.UID, Owner: ownerString(j.Owner),
 		Phase: phase, PhaseReason: reason,
 		Completions: OptInt(j.Completions), Parallelism: OptInt(j.Parallelism), BackoffLimit: OptInt(j.BackoffLimit),
 		ActiveDeadlineSeconds: OptInt(j.ActiveDeadlineSeconds),
 		Succeeded:             OptInt(j.Succeeded), Failed: OptInt(j.Failed), Active: OptInt(j.Active), Ready: OptInt(j.Ready),
 		Created: model.FormatTime(j.Created), StartTime: model.FormatTime(j.StartTime), CompletionTime: model.FormatTime(j.CompletionTime),
-		Labels: []Label{}, Findings: []model.Finding{}, Events: []EventResult{},
+		Labels: make([]Label, 0, len(j.Labels)), Findings: []model.Finding{}, Events: []EventResult{},
 	}
 	for k, v := range j.Labels {
 		r.Labels = append(r.Labels, Label{Key: k, Value: v})
 	}
-	sort.Slice(r.Labels, func(a, b int) bool { return r.Labels[a].Key < r.Labels[b].Key })
-	return r
+	slices.SortFunc(r.Labels, func(a, b Label) int { return strings.Compare(a.Key, b.Key) }) // keys are distinct
 }
 
-func newPodResult(p *model.Pod) PodResult {
-	r := PodResult{
-		Name: p.Name, Namespace: p.Namespace, UID: p.UID, Owner: ownerString(p.Owner),
+// newPodResult starts p's result in *r; owner is ownerString(p.Owner). The
+// container results are appended to *ctrs (whose capacity must hold them)
+// and the result keeps them as a subslice with its capacity cut.
+func newPodResult(r *PodResult, p *model.Pod, owner string, ctrs *[]ContainerResult) {
+	*r = PodResult{
+		Name: p.Name, Namespace: p.Namespace, UID: p.UID, Owner: owner,
 		Phase: p.Phase, Reason: p.Reason, Node: p.NodeName, StartTime: model.FormatTime(p.StartTime),
-		Containers: make([]ContainerResult, 0, len(p.Containers)), Findings: []model.Finding{}, Events: []EventResult{},
+		Findings: []model.Finding{}, Events: []EventResult{},
 	}
+	start := len(*ctrs)
 	for _, c := range p.Containers {
 		cr := ContainerResult{Name: c.Name, Type: c.Type, State: c.State.Kind, Reason: c.State.Reason, Restarts: c.RestartCount, Ready: c.Ready}
 		if c.State.Kind == model.StateTerminated {
 			cr.ExitCode = OptInt(model.Some(c.State.ExitCode))
 		}
 		r.Restarts += c.RestartCount
-		r.Containers = append(r.Containers, cr)
+		*ctrs = append(*ctrs, cr)
 	}
-	return r
+	end := len(*ctrs)
+	r.Containers = (*ctrs)[start:end:end]
+}
+
+// podIndex finds a pod by namespace and name; the first pod of a name
+// wins. Pods are keyed by name alone (a string map is cheaper than a
+// struct key of three strings, and it is looked up once per run of a pod's
+// events); a pod whose name another namespace took first goes to more.
+type podIndex struct {
+	byName map[string]*podState
+	more   map[objKey]*podState
+}
+
+func newPodIndex(n int) podIndex {
+	return podIndex{byName: make(map[string]*podState, n)}
+}
+
+func (x *podIndex) add(ps *podState) {
+	p := ps.Pod.Pod
+	first := x.byName[p.Name]
+	switch {
+	case first == nil:
+		x.byName[p.Name] = ps
+	case first.Pod.Pod.Namespace == p.Namespace:
+		// an earlier pod of that namespace and name wins
+	default:
+		if x.more == nil {
+			x.more = map[objKey]*podState{}
+		}
+		k := objKey{"Pod", p.Namespace, p.Name}
+		if x.more[k] == nil {
+			x.more[k] = ps
+		}
+	}
+}
+
+func (x *podIndex) get(ns, name string) *podState {
+	if ps := x.byName[name]; ps == nil || ps.Pod.Pod.Namespace == ns {
+		return ps
+	}
+	return x.more[objKey{"Pod", ns, name}]
 }

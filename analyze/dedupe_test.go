@@ -58,9 +58,22 @@ func TestDedupeAgreesWithOneMap(t *testing.T) {
 			evs = append(evs, e)
 		}
 		want := derefGroups(dedupeMap(evs, "def"))
-		got := derefGroups(dedupe(evs, "def"))
+		groups, objs := dedupeObjects(evs, "def")
+		got := derefGroups(groups)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("seed %d: %d events: chained dedupe gives %d groups, one map %d:\n got %+v\nwant %+v", seed, len(evs), len(got), len(want), got, want)
+		}
+		// objs names the same index exactly for the groups of one object.
+		if len(objs) != len(groups) {
+			t.Fatalf("seed %d: %d groups, %d object indexes", seed, len(groups), len(objs))
+		}
+		for i, gi := range groups {
+			for j, gj := range groups {
+				same := gi.Kind == gj.Kind && gi.Namespace == gj.Namespace && gi.Name == gj.Name && gi.UID == gj.UID
+				if (objs[i] == objs[j]) != same {
+					t.Fatalf("seed %d: groups %d and %d: object indexes %d and %d, same object %v", seed, i, j, objs[i], objs[j], same)
+				}
+			}
 		}
 	}
 }

@@ -171,6 +171,7 @@ func (ev *evaluation) run() *Report {
 		pods                        []model.Pod
 		events                      []model.Event
 		groups                      []*rules.EventGroup // events deduplicated (E6)
+		groupObjs                   []int32             // which groups share an object (dedupeObjects)
 		jobErrs, podErrs, eventErrs []*parse.ItemError
 		jobErr, podErr, eventErr    error
 		wg                          sync.WaitGroup
@@ -181,7 +182,7 @@ func (ev *evaluation) run() *Report {
 	if eventsRef.ok() {
 		wg.Go(func() {
 			events, eventErrs, eventErr = parse.Events(eventsRef.cmd.Member, eventsRef.data)
-			groups = dedupe(events, ev.m.Namespace)
+			groups, groupObjs = dedupeObjects(events, ev.m.Namespace)
 		})
 	}
 	if podsRef.ok() {
@@ -200,9 +201,9 @@ func (ev *evaluation) run() *Report {
 		ev.parseErrors(member, eventErrs, eventErr, false)
 	}
 	if groups == nil {
-		groups = dedupe(nil, ev.m.Namespace)
+		groups, groupObjs = dedupeObjects(nil, ev.m.Namespace)
 	}
-	states, podStates, jobFacts := ev.correlate(jobs, pods, groups)
+	states, podStates, jobFacts := ev.correlate(jobs, pods, groups, groupObjs)
 	ev.joinMetrics(podStates, &podsRef)
 	ev.facts.Jobs, ev.facts.JobsRead, ev.facts.Events = jobFacts, jobsOK, events
 	ev.rs.Relate(jobFacts)

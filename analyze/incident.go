@@ -366,7 +366,12 @@ func (rep *Report) CauseRows() []CauseRow {
 			rows = append(rows, keyed{CauseRow{p.Health, "pod/" + name(p.Namespace, p.Name), c.Rule, c.Age, c.Text()}, 2})
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b keyed) int {
+	// Sort pointers: a stable sort moves its elements many times.
+	order := make([]*keyed, len(rows))
+	for i := range rows {
+		order[i] = &rows[i]
+	}
+	slices.SortStableFunc(order, func(a, b *keyed) int {
 		if a.Level != b.Level {
 			return cmp.Compare(b.Level, a.Level)
 		}
@@ -376,7 +381,7 @@ func (rep *Report) CauseRows() []CauseRow {
 		return strings.Compare(a.Object, b.Object)
 	})
 	out := make([]CauseRow, len(rows))
-	for i, r := range rows {
+	for i, r := range order {
 		out[i] = r.CauseRow
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -161,17 +162,19 @@ func HistoryRecord(capturedAt time.Time, cluster, name, sha256 string, rep *anal
 		WarningEvents: rep.Counts.WarningEvents,
 		Cluster:       cluster,
 	}
-	for _, j := range rep.Jobs {
+	if len(rep.Jobs) > 0 {
+		in.Jobs = make([]history.Job, 0, len(rep.Jobs))
+	}
+	for i := range rep.Jobs {
+		j := &rep.Jobs[i]
 		hj := history.Job{Name: j.Name, Phase: j.Phase.String(), Health: j.Health.String()}
 		if owner, ok := strings.CutPrefix(j.Owner, "CronJob/"); ok {
 			hj.Owner = owner
 		}
-		hj.MemoryPeak, hj.MemoryLimit = memoryPeak(&j)
-		hj.Cause, hj.Reason = JobCause(&j)
-		seen := map[string]bool{}
+		hj.MemoryPeak, hj.MemoryLimit = memoryPeak(j)
+		hj.Cause, hj.Reason = JobCause(j)
 		for _, f := range j.Findings {
-			if !seen[f.Rule] {
-				seen[f.Rule] = true
+			if !slices.Contains(hj.Rules, f.Rule) {
 				hj.Rules = append(hj.Rules, f.Rule)
 			}
 		}

@@ -19,15 +19,18 @@ func Events(member string, data []byte) ([]model.Event, []*ItemError, error) {
 	var p item
 	errs, err := items(member, data, func(n int) { out = append(make([]model.Event, 0, n), out...) }, func(s string, n, at int) (int, *ItemError) {
 		p.reset(s, member, n)
-		var e model.Event
-		objField, end := p.event(&e, at)
+		// Parsed in place: the structs are large.
+		out = append(out, model.Event{})
+		e := &out[len(out)-1]
+		objField, end := p.event(e, at)
 		if p.err == nil && e.Object.Name == "" {
 			p.fail(objField+".name", ErrMissing)
 		}
 		if p.err != nil {
+			out[len(out)-1] = model.Event{}
+			out = out[:len(out)-1]
 			return end, p.err
 		}
-		out = append(out, e)
 		return end, nil
 	})
 	if err != nil {

@@ -11,15 +11,18 @@ func Jobs(member string, data []byte) ([]model.Job, []*ItemError, error) {
 	var p item
 	errs, err := items(member, data, func(n int) { out = append(make([]model.Job, 0, n), out...) }, func(s string, n, at int) (int, *ItemError) {
 		p.reset(s, member, n)
-		var j model.Job
-		end := p.job(&j, at)
+		// Parsed in place: the structs are large.
+		out = append(out, model.Job{})
+		j := &out[len(out)-1]
+		end := p.job(j, at)
 		if p.err == nil && j.Name == "" {
 			p.fail("metadata.name", ErrMissing)
 		}
 		if p.err != nil {
+			out[len(out)-1] = model.Job{}
+			out = out[:len(out)-1]
 			return end, p.err
 		}
-		out = append(out, j)
 		return end, nil
 	})
 	if err != nil {
@@ -238,7 +241,7 @@ func (p *item) conditions(field string, at int) ([]model.Condition, int) {
 	if !p.arr(field, at) {
 		return nil, skip(p.s, at)
 	}
-	var out []model.Condition
+	out := p.arena.condScratch[:0]
 	saveBase, saveIdx := p.base, p.idx
 	p.base = field
 	end := array(p.s, at, func(n, i int) int {
@@ -268,5 +271,6 @@ func (p *item) conditions(field string, at int) ([]model.Condition, int) {
 		return end
 	})
 	p.base, p.idx = saveBase, saveIdx
-	return out, end
+	p.arena.condScratch = out
+	return take(&p.arena.conds, out), end
 }

@@ -30,6 +30,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/ksnap/ksnap/analyze/model"
 	"github.com/tidwall/gjson"
 )
 
@@ -159,8 +160,11 @@ func items(member string, data []byte, grow func(n int), each func(s string, n, 
 		end, e := each(s, n, at)
 		if n == 0 && grow != nil {
 			// Size the output once from the first item, instead of
-			// growing a slice of large structs by doubling.
-			grow((len(s)-at)/(end-at+1) + 1)
+			// growing a slice of large structs by doubling. Items vary
+			// in size, so a quarter more: the part never filled is
+			// never touched, and costs nothing but address space.
+			n := (len(s)-at)/(end-at+1) + 1
+			grow(n + n/4)
 		}
 		if e != nil {
 			errs = append(errs, e)
@@ -229,10 +233,41 @@ type item struct {
 	// example "state" and "terminated").
 	sub1, sub2 string
 	err        *ItemError
+	// arena outlives reset: one member's items share it.
+	arena arena
 }
 
 func (p *item) reset(s, member string, i int) {
-	*p = item{s: s, member: member, index: i, idx: -1}
+	a := p.arena
+	*p = item{s: s, member: member, index: i, idx: -1, arena: a}
+}
+
+// arena hands out a member's many short lists (conditions, container
+// statuses) from shared chunks: a few large allocations instead of a
+// growing slice per item, whose doublings were most of what parsing a pod
+// allocated. The scratch slices collect one list before it is copied in.
+type arena struct {
+	conds, condScratch            []model.Condition
+	ctrs, initScratch, appScratch []model.ContainerStatus
+}
+
+// arenaChunk is how many entries a chunk holds (a list longer than that
+// gets a chunk of its own).
+const arenaChunk = 512
+
+// take copies src into chunk and returns the copy with its capacity cut to
+// its length, so that appending to it copies instead of writing into the
+// next list; nil for an empty src.
+func take[T any](chunk *[]T, src []T) []T {
+	if len(src) == 0 {
+		return nil
+	}
+	if cap(*chunk)-len(*chunk) < len(src) {
+		*chunk = make([]T, 0, max(arenaChunk, len(src)))
+	}
+	start := len(*chunk)
+	*chunk = append(*chunk, src...)
+	return (*chunk)[start:len(*chunk):len(*chunk)]
 }
 
 // val reads the value at offset i.

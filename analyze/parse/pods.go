@@ -12,15 +12,18 @@ func Pods(member string, data []byte) ([]model.Pod, []*ItemError, error) {
 	var p item
 	errs, err := items(member, data, func(n int) { out = append(make([]model.Pod, 0, n), out...) }, func(s string, n, at int) (int, *ItemError) {
 		p.reset(s, member, n)
-		var pod model.Pod
-		end := p.pod(&pod, at)
+		// Parsed in place: the structs are large.
+		out = append(out, model.Pod{})
+		pod := &out[len(out)-1]
+		end := p.pod(pod, at)
 		if p.err == nil && pod.Name == "" {
 			p.fail("metadata.name", ErrMissing)
 		}
 		if p.err != nil {
+			out[len(out)-1] = model.Pod{}
+			out = out[:len(out)-1]
 			return end, p.err
 		}
-		out = append(out, pod)
 		return end, nil
 	})
 	if err != nil {
@@ -31,7 +34,7 @@ func Pods(member string, data []byte) ([]model.Pod, []*ItemError, error) {
 
 func (p *item) pod(pod *model.Pod, at int) int {
 	var sidecars []string
-	var initC, appC []model.ContainerStatus
+	initC, appC := p.arena.initScratch[:0], p.arena.appScratch[:0]
 	end := object(p.s, at, func(k string, i int) int {
 		switch k {
 		case "kind":
@@ -61,12 +64,8 @@ func (p *item) pod(pod *model.Pod, at int) int {
 			}
 		}
 	}
-	switch {
-	case len(initC) == 0:
-		pod.Containers = appC
-	default:
-		pod.Containers = append(initC, appC...)
-	}
+	p.arena.initScratch, p.arena.appScratch = initC, appC
+	pod.Containers = take(&p.arena.ctrs, append(initC, appC...))
 	return end
 }
 
@@ -226,9 +225,6 @@ func (p *item) containers(field string, typ model.ContainerType, at int, dst *[]
 			}
 			return skip(p.s, vi)
 		})
-		if *dst == nil {
-			*dst = make([]model.ContainerStatus, 0, 2)
-		}
 		*dst = append(*dst, cs)
 		return end
 	})

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
@@ -39,6 +41,15 @@ func (t *textWriter) line(s string) {
 	t.w.WriteByte('\n')
 }
 
+// linep writes parts as one line, each escaped as line escapes, without
+// joining them into a string first.
+func (t *textWriter) linep(parts ...string) {
+	for _, s := range parts {
+		t.w.WriteString(textutil.Terminal(s))
+	}
+	t.w.WriteByte('\n')
+}
+
 // kv writes "<indent>Label:" padded so the value starts at valueColumn.
 // An empty value prints "-".
 func (t *textWriter) kv(indent int, name, value string) {
@@ -50,8 +61,23 @@ func (t *textWriter) finding(indent int, f *model.Finding) {
 	t.findingText(indent, f, analyze.FullMessage(f))
 }
 
+// findingText writes "<indent><level, 7 wide> <rule, 4 wide> <msg>" (the
+// widths in characters, as fmt's %-7s %-4s pad), building no string.
 func (t *textWriter) findingText(indent int, f *model.Finding, msg string) {
-	t.line(fmt.Sprintf("%s%-7s %-4s %s", spaces[:min(indent, len(spaces))], f.Level, f.Rule, msg))
+	t.w.WriteString(spaces[:min(indent, len(spaces))])
+	t.padded(f.Level.String(), 7)
+	t.w.WriteByte(' ')
+	t.padded(textutil.Terminal(f.Rule), 4)
+	t.w.WriteByte(' ')
+	t.line(msg)
+}
+
+// padded writes s (already escaped) and spaces up to width characters.
+func (t *textWriter) padded(s string, width int) {
+	t.w.WriteString(s)
+	if n := width - utf8.RuneCountInString(s); n > 0 {
+		t.w.WriteString(spaces[:min(n, len(spaces))])
+	}
 }
 
 // findings writes one object's findings, each fact once: a finding that
@@ -90,7 +116,7 @@ func (t *textWriter) findings(indent int, fs []model.Finding, cause *analyze.Cau
 		}
 		for _, d := range details {
 			if !strings.Contains(msg, d) {
-				t.line(pad + "message: " + d)
+				t.linep(pad, "message: ", d)
 			}
 		}
 	}
@@ -332,7 +358,7 @@ func phaseText(p model.JobPhase, reason string) string {
 
 func (t *textWriter) job(rep *analyze.Report, j *analyze.JobResult, o Options) {
 	t.line("")
-	t.line("  Job: " + j.Name)
+	t.linep("  Job: ", j.Name)
 	t.kv(4, "Namespace", j.Namespace)
 	t.kv(4, "Phase", phaseText(j.Phase, j.PhaseReason))
 	t.kv(4, "Health", j.Health.String())
@@ -368,20 +394,30 @@ func (t *textWriter) job(rep *analyze.Report, j *analyze.JobResult, o Options) {
 	if len(j.Labels) > 0 {
 		t.line("    Labels:")
 		for _, l := range j.Labels {
-			t.line("      " + l.Key + ": " + l.Value)
+			t.linep("      ", l.Key, ": ", l.Value)
 		}
 	}
 }
 
-// eventLine is "<last> <reason> <kind>/<name> x<count>: <message>", the
-// whole message on one line.
-func eventLine(e analyze.EventResult) string {
-	s := fmt.Sprintf("%s %s %s/%s x%d", dash(e.Last), e.Reason, e.Kind, e.Name, e.Count)
-	if m := textutil.OneLine(e.Message); m != "" {
-		s += ": " + m
-	}
-	return s
+// eventLine writes prefix, then "<last> <reason> <kind>/<name> x<count>:
+// <message>", the whole message on one line.
+func (t *textWriter) eventLine(prefix string, e *analyze.EventResult) {
+	var n [20]byte
+	count := strconv.AppendInt(n[:0], e.Count, 10)
+	t.w.WriteString(prefix)
+	t.linep(dash(e.Last), " ", e.Reason, " ", e.Kind, "/", e.Name, " x", bstr(count), colonMessage(e.Message))
 }
+
+// colonMessage is ": " and the message on one line, or "" for none.
+func colonMessage(msg string) string {
+	if m := textutil.OneLine(msg); m != "" {
+		return ": " + m
+	}
+	return ""
+}
+
+// bstr views b as a string for a write that does not keep it.
+func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // unstated returns the events that no finding states already: an event
 // is left out when some finding's whole message holds both its reason and
@@ -405,24 +441,31 @@ func unstated(fs []model.Finding, es []analyze.EventResult) []analyze.EventResul
 	return out
 }
 
-func podSummary(p *analyze.PodResult) string {
-	phase := p.Phase
+// podSummary writes "<prefix><name>: <phase> (<reason>), <health>,
+// restarts <n>".
+func (t *textWriter) podSummary(prefix string, p *analyze.PodResult) {
+	phase, reason, closing := p.Phase, "", ""
 	if phase == "" {
 		phase = "(no phase)"
 	}
 	if p.Reason != "" {
-		phase += " (" + p.Reason + ")"
+		reason, closing = " (", ")"
 	}
-	return fmt.Sprintf("%s: %s, %s, restarts %d", p.Name, phase, p.Health, p.Restarts)
+	var n [20]byte
+	restarts := strconv.AppendInt(n[:0], p.Restarts, 10)
+	t.w.WriteString(prefix)
+	t.linep(p.Name, ": ", phase, reason, p.Reason, closing, ", ", p.Health.String(), ", restarts ", bstr(restarts))
 }
 
 func (t *textWriter) podLine(rep *analyze.Report, indent int, p *analyze.PodResult, cause *analyze.Cause) {
 	pad := spaces[:min(indent, len(spaces))]
-	t.line(pad + "- " + podSummary(p))
+	t.w.WriteString(pad)
+	t.podSummary("- ", p)
 	t.usageLines(pad+"    ", p)
 	t.findings(indent+4, p.Findings, cause)
 	for _, e := range unstated(p.Findings, p.Events) {
-		t.line(pad + "    event " + eventLine(e))
+		t.w.WriteString(pad)
+		t.eventLine("    event ", &e)
 	}
 	t.logTails(rep, indent+4, p.LogTails)
 }
@@ -434,7 +477,7 @@ func (t *textWriter) logTails(rep *analyze.Report, indent int, tails []analyze.L
 	for _, lt := range tails {
 		t.line(pad + logHeading(rep.Bundle.File, lt))
 		for _, l := range lt.Lines {
-			t.line(pad + "| " + l)
+			t.linep(pad, "| ", l)
 		}
 	}
 }
@@ -502,7 +545,7 @@ func (t *textWriter) findingsAndEvents(fs []model.Finding, es []analyze.EventRes
 	if es = unstated(fs, es); len(es) > 0 {
 		t.line("    Warning Events:")
 		for _, e := range es {
-			t.line("      " + eventLine(e))
+			t.eventLine("      ", &e)
 		}
 	}
 }

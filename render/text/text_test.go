@@ -1,6 +1,8 @@
 package text
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -75,8 +77,14 @@ func TestEventLine(t *testing.T) {
 			"- L Pod/p x1: " + long},
 	}
 	for _, tt := range tests {
-		if got := eventLine(tt.e); got != tt.want {
-			t.Errorf("eventLine(%+v) = %q, want %q", tt.e, got, tt.want)
+		var buf bytes.Buffer
+		tw := &textWriter{w: bufio.NewWriter(&buf)}
+		tw.eventLine("> ", &tt.e)
+		if err := tw.w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := buf.String(), "> "+tt.want+"\n"; got != want {
+			t.Errorf("eventLine(%+v) = %q, want %q", tt.e, got, want)
 		}
 	}
 }
