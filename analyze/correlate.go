@@ -347,12 +347,11 @@ func newJobResult(r *JobResult, j *model.Job, phase model.JobPhase, reason strin
 		ActiveDeadlineSeconds: OptInt(j.ActiveDeadlineSeconds),
 		Succeeded:             OptInt(j.Succeeded), Failed: OptInt(j.Failed), Active: OptInt(j.Active), Ready: OptInt(j.Ready),
 		Created: model.FormatTime(j.Created), StartTime: model.FormatTime(j.StartTime), CompletionTime: model.FormatTime(j.CompletionTime),
-		Labels: make([]Label, 0, len(j.Labels)), Findings: []model.Finding{}, Events: []EventResult{},
+		Labels: make([]Label, len(j.Labels)), Findings: []model.Finding{}, Events: []EventResult{},
 	}
-	for k, v := range j.Labels {
-		r.Labels = append(r.Labels, Label{Key: k, Value: v})
+	for i, l := range j.Labels { // sorted by key (model.Job)
+		r.Labels[i] = Label(l)
 	}
-	slices.SortFunc(r.Labels, func(a, b Label) int { return strings.Compare(a.Key, b.Key) }) // keys are distinct
 }
 
 // newPodResult starts p's result in *r; owner is ownerString(p.Owner). The

@@ -159,13 +159,18 @@ type Condition struct {
 	LastTransitionTime time.Time // zero when absent or "null"
 }
 
+// Label is one metadata label.
+type Label struct{ Key, Value string }
+
 // Job is one batch/v1 Job as far as the analyzer needs it.
 type Job struct {
 	Name      string
 	Namespace string
 	UID       string
-	Labels    map[string]string
-	Created   time.Time
+	// Labels are sorted by key, each key once (of a key given twice, the
+	// last value is kept, as a JSON decoder keeps it).
+	Labels  []Label
+	Created time.Time
 	// Owner is the controlling owner, typically a CronJob.
 	Owner OwnerRef
 

@@ -98,15 +98,16 @@ func (p *item) jobMeta(j *model.Job, at int) int {
 			return end
 		case "labels":
 			if p.obj("metadata.labels", i) {
-				return object(p.s, i, func(lk string, li int) int {
-					if j.Labels == nil {
-						j.Labels = map[string]string{}
-					}
+				ls := p.arena.labelScratch[:0]
+				end := object(p.s, i, func(lk string, li int) int {
 					var v string
 					end := p.strAt("metadata.labels", li, &v)
-					j.Labels[lk] = v
+					ls = append(ls, model.Label{Key: lk, Value: v})
 					return end
 				})
+				p.arena.labelScratch = ls
+				j.Labels = take(&p.arena.labels, sortLabels(ls))
+				return end
 			}
 		case "ownerReferences":
 			var end int

@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -247,13 +248,33 @@ func (p *item) reset(s, member string, i int) {
 // growing slice per item, whose doublings were most of what parsing a pod
 // allocated. The scratch slices collect one list before it is copied in.
 type arena struct {
-	conds, condScratch            []model.Condition
-	ctrs, initScratch, appScratch []model.ContainerStatus
+	conds, condScratch                         []model.Condition
+	labels, labelScratch                       []model.Label
+	ctrs, initScratch, appScratch, bothScratch []model.ContainerStatus
 }
 
-// arenaChunk is how many entries a chunk holds (a list longer than that
-// gets a chunk of its own).
-const arenaChunk = 512
+// sortLabels sorts ls by key in place and drops all but the last of each
+// key (stable, so the last in the document is the last of its run).
+func sortLabels(ls []model.Label) []model.Label {
+	slices.SortStableFunc(ls, func(a, b model.Label) int { return strings.Compare(a.Key, b.Key) })
+	out := ls[:0]
+	for i, l := range ls {
+		if i+1 < len(ls) && ls[i+1].Key == l.Key {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// A member's first chunk holds arenaFirst entries and each next one twice
+// as many as the last, up to arenaChunk (a list longer than that gets a
+// chunk of its own): a small member allocates little, a large one a few
+// hundred chunks.
+const (
+	arenaFirst = 16
+	arenaChunk = 512
+)
 
 // take copies src into chunk and returns the copy with its capacity cut to
 // its length, so that appending to it copies instead of writing into the
@@ -263,7 +284,8 @@ func take[T any](chunk *[]T, src []T) []T {
 		return nil
 	}
 	if cap(*chunk)-len(*chunk) < len(src) {
-		*chunk = make([]T, 0, max(arenaChunk, len(src)))
+		size := min(max(arenaFirst, 2*cap(*chunk)), arenaChunk)
+		*chunk = make([]T, 0, max(size, len(src)))
 	}
 	start := len(*chunk)
 	*chunk = append(*chunk, src...)

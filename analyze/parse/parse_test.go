@@ -2,9 +2,11 @@ package parse
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -337,5 +339,61 @@ func TestJobV2Fields(t *testing.T) {
 	_, errs, _ := Jobs("jobs.json", []byte(`[{"metadata":{"name":"a"},"spec":{"successPolicy":"x"}}]`))
 	if len(errs) != 1 || errs[0].Error() != "member jobs.json: item 0: field spec.successPolicy: wrong type: a string, want an object" {
 		t.Errorf("successPolicy string: %v", errs)
+	}
+}
+
+// TestArenaLists: lists handed out from a member's shared chunks belong to
+// their own item (many items, so chunks fill and new ones start), an
+// append to one never writes into the next, a failed item leaves nothing
+// behind, and labels come sorted with the last value of a repeated key.
+func TestArenaLists(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"items":[`)
+	const n = 3 * arenaChunk / 2
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		if i == 7 { // a bad item between good ones
+			b.WriteString(`{"metadata":{"name":"bad","labels":{"z":"1"}},"status":{"conditions":[{"type":"X","status":"True"},{"type":3}]}}`)
+			continue
+		}
+		fmt.Fprintf(&b, `{"metadata":{"name":"j%d","labels":{"z":"%d","a":"first","m":"x","a":"last"}},"status":{"conditions":[`, i, i)
+		for c := range i%3 + 1 {
+			if c > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `{"type":"T%d-%d","status":"True"}`, i, c)
+		}
+		b.WriteString(`]}}`)
+	}
+	b.WriteString(`]}`)
+	jobs, errs, err := Jobs("jobs.json", []byte(b.String()))
+	if err != nil || len(errs) != 1 || len(jobs) != n-1 {
+		t.Fatalf("jobs=%d errs=%v err=%v", len(jobs), errs, err)
+	}
+	for k, j := range jobs {
+		i := k
+		if k >= 7 {
+			i = k + 1
+		}
+		if j.Name != fmt.Sprintf("j%d", i) {
+			t.Fatalf("job %d is %s", k, j.Name)
+		}
+		if want := []model.Label{{Key: "a", Value: "last"}, {Key: "m", Value: "x"}, {Key: "z", Value: fmt.Sprint(i)}}; !slices.Equal(j.Labels, want) {
+			t.Errorf("%s: labels %v, want %v", j.Name, j.Labels, want)
+		}
+		if len(j.Conditions) != i%3+1 || cap(j.Conditions) != len(j.Conditions) {
+			t.Fatalf("%s: %d conditions (cap %d), want %d", j.Name, len(j.Conditions), cap(j.Conditions), i%3+1)
+		}
+		for c, cond := range j.Conditions {
+			if cond.Type != fmt.Sprintf("T%d-%d", i, c) {
+				t.Errorf("%s: condition %d is %s", j.Name, c, cond.Type)
+			}
+		}
+	}
+	grown := append(jobs[0].Conditions, model.Condition{Type: "extra"})
+	if jobs[1].Conditions[0].Type != "T1-0" || len(grown) != 2 {
+		t.Errorf("an append to one job's conditions wrote into the next: %+v", jobs[1].Conditions)
 	}
 }

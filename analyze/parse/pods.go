@@ -65,7 +65,12 @@ func (p *item) pod(pod *model.Pod, at int) int {
 		}
 	}
 	p.arena.initScratch, p.arena.appScratch = initC, appC
-	pod.Containers = take(&p.arena.ctrs, append(initC, appC...))
+	all := appC
+	if len(initC) > 0 {
+		p.arena.bothScratch = append(append(p.arena.bothScratch[:0], initC...), appC...)
+		all = p.arena.bothScratch
+	}
+	pod.Containers = take(&p.arena.ctrs, all)
 	return end
 }
 
