@@ -156,6 +156,8 @@ type jobState struct {
 	rules.Job
 	res  *JobResult
 	pods []*podState
+	// podOwner is "Job/<name>", the owner string its pods share.
+	podOwner string
 }
 
 // podState is one pod while a report is built.
@@ -215,20 +217,25 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*ru
 		nc += len(pods[i].Containers)
 	}
 	ctrs := make([]ContainerResult, 0, nc)
-	var prevOwner model.OwnerRef
-	var prevOwnerStr string
 	podByName := newPodIndex(len(pods))
 	for i := range pods {
 		p := &pods[i]
 		if p.Namespace == "" {
 			p.Namespace = defNS
 		}
-		if p.Owner != prevOwner || prevOwnerStr == "" {
-			prevOwner, prevOwnerStr = p.Owner, ownerString(p.Owner)
-		}
-		newPodResult(&podResults[i], p, prevOwnerStr, &ctrs)
 		ps := &podState{Pod: rules.Pod{Pod: p}, res: &podResults[i]}
 		ps.job = findJob(p, byUID, byName)
+		owner := ""
+		switch st := ps.job; {
+		case st != nil && p.Owner.Kind == "Job" && p.Owner.Name == st.Job.Job.Name:
+			if st.podOwner == "" {
+				st.podOwner = ownerString(p.Owner)
+			}
+			owner = st.podOwner
+		default:
+			owner = ownerString(p.Owner)
+		}
+		newPodResult(&podResults[i], p, owner, &ctrs)
 		if ps.job != nil {
 			ps.job.pods = append(ps.job.pods, ps)
 			ps.Pod.Job = &ps.job.Job
