@@ -45,7 +45,11 @@ func dedupeObjects(events []model.Event, defNS string) ([]*rules.EventGroup, []i
 	}
 	type typeReason struct{ typ, reason string }
 	const maxChain = 16
-	heads := make(map[objID]int32, len(events)/4+1)
+	// An object's first group, by the object's name alone (a string key
+	// hashes and compares faster than four); an object whose name an
+	// earlier object of another kind, namespace or uid took goes to more.
+	heads := make(map[string]int32, len(events)/4+1)
+	var more map[objID]int32
 	// Groups live in one slice, allocated once (E6 rarely merges much).
 	groups := make([]rules.EventGroup, 0, len(events))
 	next := make([]int32, 0, len(events))    // the next group of the same object, -1 for none
@@ -67,8 +71,12 @@ func dedupeObjects(events []model.Event, defNS string) ([]*rules.EventGroup, []i
 		head := int32(-1)
 		if prevHead >= 0 && id == prev {
 			head = prevHead
-		} else if h, ok := heads[id]; ok {
-			head = h
+		} else if h, ok := heads[id.obj.name]; ok {
+			if g := &groups[h]; g.Kind == id.obj.kind && g.Namespace == id.obj.ns && g.UID == id.uid {
+				head = h
+			} else if h, ok := more[id]; ok {
+				head = h
+			}
 		}
 		t := e.Time()
 		first := e.First
@@ -97,7 +105,14 @@ func dedupeObjects(events []model.Event, defNS string) ([]*rules.EventGroup, []i
 			out = append(out, &groups[gi])
 			if head < 0 {
 				head = gi
-				heads[id] = head
+				if _, taken := heads[id.obj.name]; !taken {
+					heads[id.obj.name] = head
+				} else {
+					if more == nil {
+						more = map[objID]int32{}
+					}
+					more[id] = head
+				}
 			}
 			objs = append(objs, head)
 			if head != gi {

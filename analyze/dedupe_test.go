@@ -43,7 +43,7 @@ func TestDedupeAgreesWithOneMap(t *testing.T) {
 				Source:    []string{"", "kubelet"}[r.IntN(2)],
 				Count:     int64(1 + r.IntN(3)),
 				Object: model.ObjectRef{
-					Kind:      []string{"Pod", "Job"}[o%2],
+					Kind:      []string{"Pod", "Job"}[(o+r.IntN(2)*int(seed%2))%2], // odd seeds: one name, both kinds
 					Name:      fmt.Sprint("obj", o),
 					Namespace: []string{"", "a"}[r.IntN(2)],
 					UID:       []string{"", "u1", "u2"}[r.IntN(3)],
