@@ -29,16 +29,11 @@ func eventResult(g *rules.EventGroup) EventResult {
 // with the previous event's object. An object with more than maxChain
 // groups (hostile input, or a very noisy object) gets its groups indexed in
 // a map of their own, so the work stays linear.
-func dedupe(events []model.Event, defNS string) []*rules.EventGroup {
-	out, _ := dedupeObjects(events, defNS)
-	return out
-}
-
-// dedupeObjects is dedupe, and also returns for each group the index of
-// its object's first group: groups with the same index are about the same
-// object (kind, namespace, name and uid), which correlate then looks up
-// once.
-func dedupeObjects(events []model.Event, defNS string) ([]*rules.EventGroup, []int32) {
+//
+// It also returns, for each group, the index of its object's first group:
+// groups with the same index are about the same object (kind, namespace,
+// name and uid), which correlate then looks up once.
+func dedupe(events []model.Event, defNS string) ([]*rules.EventGroup, []int32) {
 	type objID struct {
 		obj objKey
 		uid string
@@ -240,14 +235,13 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*ru
 		}
 		ps := &podState{Pod: rules.Pod{Pod: p}, res: &podResults[i]}
 		ps.job = findJob(p, byUID, byName)
-		owner := ""
-		switch st := ps.job; {
-		case st != nil && p.Owner.Kind == "Job" && p.Owner.Name == st.Job.Job.Name:
+		var owner string
+		if st := ps.job; st != nil && p.Owner.Kind == "Job" && p.Owner.Name == st.Job.Job.Name {
 			if st.podOwner == "" {
 				st.podOwner = ownerString(p.Owner)
 			}
 			owner = st.podOwner
-		default:
+		} else {
 			owner = ownerString(p.Owner)
 		}
 		newPodResult(&podResults[i], p, owner, &ctrs)

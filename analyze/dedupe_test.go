@@ -58,7 +58,7 @@ func TestDedupeAgreesWithOneMap(t *testing.T) {
 			evs = append(evs, e)
 		}
 		want := derefGroups(dedupeMap(evs, "def"))
-		groups, objs := dedupeObjects(evs, "def")
+		groups, objs := dedupe(evs, "def")
 		got := derefGroups(groups)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("seed %d: %d events: chained dedupe gives %d groups, one map %d:\n got %+v\nwant %+v", seed, len(evs), len(got), len(want), got, want)

@@ -171,7 +171,7 @@ func (ev *evaluation) run() *Report {
 		pods                        []model.Pod
 		events                      []model.Event
 		groups                      []*rules.EventGroup // events deduplicated (E6)
-		groupObjs                   []int32             // which groups share an object (dedupeObjects)
+		groupObjs                   []int32             // which groups share an object (dedupe)
 		jobErrs, podErrs, eventErrs []*parse.ItemError
 		jobErr, podErr, eventErr    error
 		wg                          sync.WaitGroup
@@ -182,7 +182,7 @@ func (ev *evaluation) run() *Report {
 	if eventsRef.ok() {
 		wg.Go(func() {
 			events, eventErrs, eventErr = parse.Events(eventsRef.cmd.Member, eventsRef.data)
-			groups, groupObjs = dedupeObjects(events, ev.m.Namespace)
+			groups, groupObjs = dedupe(events, ev.m.Namespace)
 		})
 	}
 	if podsRef.ok() {
@@ -201,7 +201,7 @@ func (ev *evaluation) run() *Report {
 		ev.parseErrors(member, eventErrs, eventErr, false)
 	}
 	if groups == nil {
-		groups, groupObjs = dedupeObjects(nil, ev.m.Namespace)
+		groups, groupObjs = dedupe(nil, ev.m.Namespace)
 	}
 	states, podStates, jobFacts := ev.correlate(jobs, pods, groups, groupObjs)
 	ev.joinMetrics(podStates, &podsRef)
