@@ -19,16 +19,13 @@ func Events(member string, data []byte) ([]model.Event, []*ItemError, error) {
 	var p item
 	errs, err := items(member, data, func(n int) { out = append(make([]model.Event, 0, n), out...) }, func(s string, n, at int) (int, *ItemError) {
 		p.reset(s, member, n)
-		// Parsed in place: the structs are large.
-		out = append(out, model.Event{})
-		e := &out[len(out)-1]
+		e := push(&out)
 		objField, end := p.event(e, at)
 		if p.err == nil && e.Object.Name == "" {
 			p.fail(objField+".name", ErrMissing)
 		}
 		if p.err != nil {
-			out[len(out)-1] = model.Event{}
-			out = out[:len(out)-1]
+			drop(&out)
 			return end, p.err
 		}
 		return end, nil

@@ -11,16 +11,13 @@ func Jobs(member string, data []byte) ([]model.Job, []*ItemError, error) {
 	var p item
 	errs, err := items(member, data, func(n int) { out = append(make([]model.Job, 0, n), out...) }, func(s string, n, at int) (int, *ItemError) {
 		p.reset(s, member, n)
-		// Parsed in place: the structs are large.
-		out = append(out, model.Job{})
-		j := &out[len(out)-1]
+		j := push(&out)
 		end := p.job(j, at)
 		if p.err == nil && j.Name == "" {
 			p.fail("metadata.name", ErrMissing)
 		}
 		if p.err != nil {
-			out[len(out)-1] = model.Job{}
-			out = out[:len(out)-1]
+			drop(&out)
 			return end, p.err
 		}
 		return end, nil

@@ -253,6 +253,21 @@ type arena struct {
 	ctrs, initScratch, appScratch, bothScratch []model.ContainerStatus
 }
 
+// push appends a zero item to *out and returns it, to be parsed in place
+// (the model structs are large: parsing into a local and appending it
+// copied each one); drop takes it back when the item fails.
+func push[T any](out *[]T) *T {
+	var zero T
+	*out = append(*out, zero)
+	return &(*out)[len(*out)-1]
+}
+
+func drop[T any](out *[]T) {
+	var zero T
+	(*out)[len(*out)-1] = zero
+	*out = (*out)[:len(*out)-1]
+}
+
 // sortLabels sorts ls by key in place and drops all but the last of each
 // key (stable, so the last in the document is the last of its run).
 func sortLabels(ls []model.Label) []model.Label {

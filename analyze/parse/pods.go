@@ -12,16 +12,13 @@ func Pods(member string, data []byte) ([]model.Pod, []*ItemError, error) {
 	var p item
 	errs, err := items(member, data, func(n int) { out = append(make([]model.Pod, 0, n), out...) }, func(s string, n, at int) (int, *ItemError) {
 		p.reset(s, member, n)
-		// Parsed in place: the structs are large.
-		out = append(out, model.Pod{})
-		pod := &out[len(out)-1]
+		pod := push(&out)
 		end := p.pod(pod, at)
 		if p.err == nil && pod.Name == "" {
 			p.fail("metadata.name", ErrMissing)
 		}
 		if p.err != nil {
-			out[len(out)-1] = model.Pod{}
-			out = out[:len(out)-1]
+			drop(&out)
 			return end, p.err
 		}
 		return end, nil
