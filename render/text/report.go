@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/ksnap/ksnap/analyze"
 	"github.com/ksnap/ksnap/analyze/model"
@@ -41,12 +40,16 @@ func (t *textWriter) line(s string) {
 	t.w.WriteByte('\n')
 }
 
-// linep writes parts as one line, each escaped as line escapes, without
-// joining them into a string first.
-func (t *textWriter) linep(parts ...string) {
-	for _, s := range parts {
+// parts writes each part escaped as line escapes, without joining them
+// into a string first; linep then ends the line.
+func (t *textWriter) parts(ps ...string) {
+	for _, s := range ps {
 		t.w.WriteString(textutil.Terminal(s))
 	}
+}
+
+func (t *textWriter) linep(ps ...string) {
+	t.parts(ps...)
 	t.w.WriteByte('\n')
 }
 
@@ -403,9 +406,10 @@ func (t *textWriter) job(rep *analyze.Report, j *analyze.JobResult, o Options) {
 // <message>", the whole message on one line.
 func (t *textWriter) eventLine(prefix string, e *analyze.EventResult) {
 	var n [20]byte
-	count := strconv.AppendInt(n[:0], e.Count, 10)
 	t.w.WriteString(prefix)
-	t.linep(dash(e.Last), " ", e.Reason, " ", e.Kind, "/", e.Name, " x", bstr(count), colonMessage(e.Message))
+	t.parts(dash(e.Last), " ", e.Reason, " ", e.Kind, "/", e.Name, " x")
+	t.w.Write(strconv.AppendInt(n[:0], e.Count, 10))
+	t.linep(colonMessage(e.Message))
 }
 
 // colonMessage is ": " and the message on one line, or "" for none.
@@ -415,9 +419,6 @@ func colonMessage(msg string) string {
 	}
 	return ""
 }
-
-// bstr views b as a string for a write that does not keep it.
-func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // unstated returns the events that no finding states already: an event
 // is left out when some finding's whole message holds both its reason and
@@ -452,9 +453,10 @@ func (t *textWriter) podSummary(prefix string, p *analyze.PodResult) {
 		reason, closing = " (", ")"
 	}
 	var n [20]byte
-	restarts := strconv.AppendInt(n[:0], p.Restarts, 10)
 	t.w.WriteString(prefix)
-	t.linep(p.Name, ": ", phase, reason, p.Reason, closing, ", ", p.Health.String(), ", restarts ", bstr(restarts))
+	t.parts(p.Name, ": ", phase, reason, p.Reason, closing, ", ", p.Health.String(), ", restarts ")
+	t.w.Write(strconv.AppendInt(n[:0], p.Restarts, 10))
+	t.w.WriteByte('\n')
 }
 
 func (t *textWriter) podLine(rep *analyze.Report, indent int, p *analyze.PodResult, cause *analyze.Cause) {
