@@ -252,8 +252,9 @@ func (ev *evaluation) correlate(jobs []model.Job, pods []model.Pod, groups []*ru
 		podStates[i] = ps
 		podByName.add(ps)
 	}
-	// dedupe puts an object's groups next to each other, and objs tells
-	// which are about the same object: one lookup serves a run of them,
+	// kubectl lists an object's events together, so its groups mostly
+	// come in one run, and objs (from dedupe) tells which groups are about
+	// the same object: one lookup serves a run of them,
 	// and a run joins its object's events as a subslice of groups
 	// (capacity cut, so a later append copies) instead of growing a slice
 	// group by group. groups is not used after this.

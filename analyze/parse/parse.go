@@ -162,8 +162,9 @@ func items(member string, data []byte, grow func(n int), each func(s string, n, 
 		if n == 0 && grow != nil {
 			// Size the output once from the first item, instead of
 			// growing a slice of large structs by doubling. Items vary
-			// in size, so a quarter more: the part never filled is
-			// never touched, and costs nothing but address space.
+			// in size, so a quarter more: on a fresh heap the part never
+			// filled is never touched (a reused span is zeroed, which
+			// is cheap next to a doubling's copy).
 			n := (len(s)-at)/(end-at+1) + 1
 			grow(n + n/4)
 		}
@@ -244,7 +245,7 @@ func (p *item) reset(s, member string, i int) {
 }
 
 // arena hands out a member's many short lists (conditions, container
-// statuses) from shared chunks: a few large allocations instead of a
+// statuses, Job labels) from shared chunks: a few large allocations instead of a
 // growing slice per item, whose doublings were most of what parsing a pod
 // allocated. The scratch slices collect one list before it is copied in.
 type arena struct {
